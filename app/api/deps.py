@@ -1,0 +1,89 @@
+"""Dependencies every route shares: the unit of work, the settings, the caller, paging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword, OAuthFlows
+from fastapi.security import OAuth2, SecurityScopes
+from sqlmodel import Session
+
+from app.domain.errors import Unauthenticated
+from app.domain.policy import Actor, require_scope
+from app.domain.scopes import DESCRIPTIONS
+from app.services import auth
+from app.settings import Settings
+
+TOKEN_URL = "/v1/auth/token"
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+oauth2 = OAuth2(
+    flows=OAuthFlows(
+        password=OAuthFlowPassword(tokenUrl=TOKEN_URL, scopes=DESCRIPTIONS),
+        clientCredentials=OAuthFlowClientCredentials(tokenUrl=TOKEN_URL, scopes=DESCRIPTIONS),
+    ),
+    scheme_name="OAuth2",
+    description="Sign in with an e-mail address and password (people) or a client id and "
+                "secret (service accounts) at POST /v1/auth/token.",
+    auto_error=False,
+)
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """Open the request's unit of work; commit once after the route, roll back on error.
+
+    Scoped to the route function, so the commit happens before the answer is sent: a write
+    that fails to commit can never be answered with success.
+    """
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated(detail="Send the access token as `Authorization: Bearer <token>`.")
+    return token.strip()
+
+
+def current_actor(security_scopes: SecurityScopes, request: Request, session: SessionDep,
+                  settings: SettingsDep, _: Annotated[str | None, Depends(oauth2)]) -> Actor:
+    """Authenticate the caller and check the scopes the route declares."""
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthenticated(detail="Sign in first: get a token at POST /v1/auth/token and "
+                                     "send it as `Authorization: Bearer <token>`.")
+    actor = auth.actor_from_token(session, settings, token)
+    for scope in security_scopes.scopes:
+        require_scope(actor, scope)
+    request.state.actor_label = actor.label
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE,
+                             description=f"Page size (at most {MAX_PAGE_SIZE})")]
+Cursor = Annotated[str | None, Query(max_length=200,
+                                     description="Opaque cursor from a previous page's next_cursor")]

@@ -1,0 +1,209 @@
+"""Every error as application/problem+json (RFC 9457), rendered in one place."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.domain import errors
+from app.services.context import current_request_id
+
+log = logging.getLogger("gps.errors")
+
+PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Where the problem is: a dotted path into the body or a "
+                                   "query/header name, or a CSV column")
+    message: str
+    row: int | None = Field(default=None, description="CSV row number (imports only)")
+
+
+class Problem(BaseModel):
+    """An error, as RFC 9457 problem details."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="A URI reference naming the kind of problem",
+                      examples=["/problems/not-found"])
+    title: str
+    status: int
+    detail: str = Field(description="What went wrong and what to do about it")
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class OAuthProblem(Problem):
+    """A refused token request: problem details that also carry RFC 6749 section 5.2 fields."""
+
+    error: str = Field(examples=["invalid_grant"])
+    error_description: str
+
+
+_DESCRIPTIONS = {
+    400: "Bad request",
+    401: "Not signed in, or the token is not valid",
+    403: "Signed in, but this function needs a scope you do not hold",
+    404: "No such record (or you may not know it exists)",
+    409: "Conflicts with the record's current state",
+    412: "The record changed since you read it (stale If-Match)",
+    413: "The request body is too large",
+    415: "Unsupported content type",
+    422: "The input is not valid or breaks a rule",
+    428: "This change needs an If-Match header with the record's ETag",
+    429: "Too many attempts; wait for Retry-After seconds",
+    503: "The database is unavailable; retry after Retry-After seconds",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Declare problem answers for a route's OpenAPI document."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        out[status] = {"description": _DESCRIPTIONS[status],
+                       "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        if status in (429, 503):
+            out[status]["headers"] = {"Retry-After": {
+                "description": "Seconds to wait before retrying", "schema": {"type": "integer"}}}
+    return out
+
+
+def component_schemas() -> dict[str, Any]:
+    """The problem schemas, for the OpenAPI document's components."""
+    schemas: dict[str, Any] = {}
+    for model in (Problem, OAuthProblem):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas
+
+
+def problem(request: Request | None, status: int, *, code: str, detail: str,
+            title: str | None = None, headers: dict[str, str] | None = None,
+            **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path if request is not None else None,
+        "request_id": current_request_id(),
+    }
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+_STATUS: dict[type[errors.DomainError], int] = {
+    errors.NotFound: 404,
+    errors.Forbidden: 403,
+    errors.Unauthenticated: 401,
+    errors.Conflict: 409,
+    errors.RuleViolation: 422,
+    errors.InvalidInput: 422,
+    errors.PreconditionRequired: 428,
+    errors.PreconditionFailed: 412,
+}
+
+
+def _domain_error(request: Request, exc: errors.DomainError) -> JSONResponse:
+    if isinstance(exc, errors.OAuthError):
+        status = 401 if exc.error == "invalid_client" else 400
+        headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+        if status == 401:
+            headers["WWW-Authenticate"] = 'Basic realm="gps"'
+        return problem(request, status, code=f"oauth-{exc.error}", title=exc.title,
+                       detail=exc.detail, headers=headers, error=exc.error,
+                       error_description=exc.detail)
+    status = next(s for cls, s in _STATUS.items() if isinstance(exc, cls)) \
+        if any(isinstance(exc, cls) for cls in _STATUS) else 400
+    headers = None
+    if isinstance(exc, errors.Unauthenticated):
+        headers = {"WWW-Authenticate": 'Bearer realm="gps", error="invalid_token"'}
+    extra = dict(exc.extra)
+    if isinstance(exc, errors.RuleViolation) and exc.rule:
+        extra["rule"] = exc.rule
+    if exc.problems:
+        extra["errors"] = [{"field": p.field, "message": p.message, "row": p.row}
+                           for p in exc.problems]
+    return problem(request, status, code=exc.code, title=exc.title, detail=exc.detail,
+                   headers=headers, **extra)
+
+
+def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    items = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ())]
+        if loc and loc[0] in {"body", "query", "path", "header"}:
+            where = loc[0]
+            loc = loc[1:]
+        else:
+            where = "body"
+        message = err.get("msg", "invalid")
+        if err.get("type") == "extra_forbidden":
+            message = "This field is not accepted here (unknown, or set by the server)."
+        items.append({"field": ".".join(loc) or where, "message": message, "in": where})
+    fields = ", ".join(sorted({i["field"] for i in items})) or "the request"
+    return problem(request, 422, code="validation", title="Invalid input",
+                   detail=f"Some of the input is not valid: {fields}. See `errors`.",
+                   errors=items)
+
+
+def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    details = {
+        404: "There is nothing at this URL. The API lives under /v1; see /docs.",
+        405: f"{request.method} is not allowed on this URL.",
+        413: "The request body is larger than this server accepts.",
+    }
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in (
+        HTTPStatus(exc.status_code).phrase,) else details.get(exc.status_code, str(exc.detail))
+    return problem(request, exc.status_code, code=HTTPStatus(exc.status_code).phrase.lower()
+                   .replace(" ", "-"), detail=detail, headers=getattr(exc, "headers", None))
+
+
+def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s", type(exc).__name__)
+    return problem(request, 503, code="database-unavailable",
+                   detail="The database is unavailable just now. Nothing was changed; retry "
+                          f"in {RETRY_AFTER_SECONDS} seconds.",
+                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def _integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+    # A unique constraint lost a race with a concurrent write; nothing of this request stays.
+    log.info("integrity error: %s", exc.orig.__class__.__name__ if exc.orig else "unknown")
+    return problem(request, 409, code="conflict",
+                   detail="This conflicts with a record written at the same time. Nothing was "
+                          "changed; read the current state and retry.")
+
+
+def _dbapi_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    if exc.connection_invalidated or isinstance(exc, OperationalError):
+        return _database_unavailable(request, exc)
+    return _unexpected(request, exc)
+
+
+def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error", exc_info=exc)
+    return problem(request, 500, code="internal",
+                   detail="Something went wrong on our side. Nothing was changed. Quote the "
+                          "request_id if you report it.")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(errors.DomainError, _domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(IntegrityError, _integrity_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _dbapi_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)

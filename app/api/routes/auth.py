@@ -1,0 +1,125 @@
+"""Sign-in (OAuth 2 token endpoint), sign-out, and who am I."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Form, Request, Response
+
+from app.api.deps import CurrentActor, SessionDep, SettingsDep, bearer_token
+from app.api.problems import PROBLEM_JSON, problem_responses
+from app.api.schemas.auth import MeRead, Relationships, RevokeResult, TokenResponse
+from app.api.schemas.people import PersonRead
+from app.domain.errors import OAuthError
+from app.domain.scopes import parse_scope_string
+from app.services import auth, me
+from app.services.people import PersonView
+
+router = APIRouter(tags=["identity"])
+
+_OAUTH_ERRORS = {
+    400: {"description": "Refused (RFC 6749 section 5.2 `error`: invalid_request, "
+                         "invalid_grant, invalid_scope, unsupported_grant_type)",
+          "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/OAuthProblem"}}}},
+    401: {"description": "Client authentication failed (`error`: invalid_client)",
+          "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/OAuthProblem"}}}},
+}
+
+FormText = Annotated[str | None, Form(max_length=1024)]
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise OAuthError(detail="The Basic credentials are malformed.",
+                         error="invalid_client") from None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        raise OAuthError(detail="The Basic credentials are malformed.", error="invalid_client")
+    return unquote(client_id), unquote(secret)
+
+
+@router.post(
+    "/auth/token", operation_id="issue_token", response_model=TokenResponse,
+    responses={**_OAUTH_ERRORS, **problem_responses(413, 422)},
+    openapi_extra={"requestBody": {"required": True}},
+)
+def issue_token(
+    request: Request, response: Response, session: SessionDep, settings: SettingsDep,
+    grant_type: FormText = None, username: FormText = None, password: FormText = None,
+    scope: FormText = None, client_id: FormText = None, client_secret: FormText = None,
+) -> TokenResponse:
+    """Issue an access token (OAuth 2, `application/x-www-form-urlencoded`).
+
+    * `grant_type=password` with `username` (e-mail address) and `password`: people.
+    * `grant_type=client_credentials` with `client_id` and `client_secret` (form fields or
+      HTTP Basic): service accounts.
+
+    Errors follow RFC 6749 section 5.2 (`error`, `error_description`) inside problem details.
+    """
+    response.headers["Pragma"] = "no-cache"
+    requested = parse_scope_string(scope)
+    if grant_type == "password":
+        if not username or not password:
+            raise OAuthError(detail="The password grant needs `username` and `password`.",
+                             error="invalid_request")
+        grant = auth.password_grant(session, settings, email=username, password=password,
+                                    requested=requested)
+    elif grant_type == "client_credentials":
+        basic = _basic_credentials(request)
+        if basic is not None:
+            client_id, client_secret = basic
+        if not client_id or not client_secret:
+            raise OAuthError(detail="The client_credentials grant needs `client_id` and "
+                                    "`client_secret` (form fields or HTTP Basic).",
+                             error="invalid_client")
+        grant = auth.client_credentials_grant(session, settings, client_id=client_id,
+                                              client_secret=client_secret, requested=requested)
+    elif not grant_type:
+        raise OAuthError(detail="`grant_type` is missing: use `password` or "
+                                "`client_credentials`.", error="invalid_request")
+    else:
+        raise OAuthError(detail=f"grant_type {grant_type[:40]!r} is not supported: use "
+                                "`password` or `client_credentials`.",
+                         error="unsupported_grant_type")
+    return TokenResponse(access_token=grant.token.token, expires_in=grant.token.expires_in,
+                         scope=" ".join(sorted(grant.scopes)))
+
+
+@router.post("/auth/revoke", operation_id="revoke_token", response_model=RevokeResult,
+             responses=problem_responses(401, 413, 422))
+def revoke_token(request: Request, session: SessionDep, settings: SettingsDep,
+                 actor: CurrentActor, token: FormText = None) -> RevokeResult:
+    """Sign out: revoke the token sent in the form's `token` field, or the one this call
+    is made with. Revoked tokens stop working at once."""
+    auth.revoke(session, settings, token or bearer_token(request) or "")
+    return RevokeResult()
+
+
+@router.get("/me", operation_id="get_me", response_model=MeRead,
+            responses=problem_responses(401))
+def get_me(session: SessionDep, actor: CurrentActor) -> MeRead:
+    """Who am I: identity, roles, scopes and relationships (reports, teams)."""
+    found = me.who_am_i(session, actor)
+    scopes = sorted(actor.scopes)
+    if found.person is None:
+        account = found.service_account
+        return MeRead(kind="service_account", name=account.name if account else "",
+                      person=None, client_id=actor.client_id, roles=[], scopes=scopes,
+                      relationships=None)
+    p = found.person
+    return MeRead(
+        kind="person", name=p.name, client_id=None, roles=sorted(actor.roles), scopes=scopes,
+        person=PersonRead.of(PersonView(p, found.team_ids, True)),
+        relationships=Relationships(line_manager_id=p.line_manager_id, buddy_id=p.buddy_id,
+                                    report_ids=found.report_ids, team_ids=found.team_ids,
+                                    led_team_ids=found.led_team_ids),
+    )

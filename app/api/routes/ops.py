@@ -1,0 +1,44 @@
+"""Operations: liveness, readiness and Prometheus metrics (outside the versioned API)."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import multiprocess
+
+from app.api.problems import problem, problem_responses
+from app.services import health
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", operation_id="healthz", responses={200: {"content": {
+    "application/json": {"example": {"status": "ok"}}}}})
+def healthz() -> JSONResponse:
+    """Liveness: the process answers."""
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/readyz", operation_id="readyz", responses=problem_responses(503))
+def readyz(request: Request) -> Response:
+    """Readiness: the database answers and its schema is at the latest migration."""
+    result = health.check(request.app.state.engine)
+    if not result.ready:
+        return problem(request, 503, code="not-ready", detail=result.detail,
+                       headers={"Retry-After": "5"}, database=result.database,
+                       schema_current=result.schema_current)
+    return JSONResponse({"status": "ready", "database": True, "schema_current": True})
+
+
+@router.get("/metrics", operation_id="metrics", include_in_schema=False)
+def metrics() -> Response:
+    """Prometheus metrics (all worker processes when PROMETHEUS_MULTIPROC_DIR is set)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,158 @@
+"""Bands (reference data), teams, absences and service accounts."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response, Security, status
+
+from app.api.conditional import expected_version, set_etag
+from app.api.deps import Cursor, CurrentActor, Limit, SessionDep, current_actor
+from app.api.problems import problem_responses
+from app.api.schemas.common import Page
+from app.api.schemas.org import (AbsenceCreate, AbsenceRead, BandRead, ServiceAccountCreate,
+                                 ServiceAccountCreated, ServiceAccountRead, TeamCreate, TeamRead,
+                                 TeamUpdate)
+from app.api.schemas.common import RecordId as PathId
+from app.domain import bands as band_rules
+from app.domain.policy import Actor
+from app.domain.scopes import Scope
+from app.domain.vocabulary import Band
+from app.services import absences, service_accounts, teams
+
+router = APIRouter()
+
+Reader = Annotated[Actor, Security(current_actor, scopes=[Scope.people_read])]
+TeamAdmin = Annotated[Actor, Security(current_actor, scopes=[Scope.teams_write])]
+AccountAdmin = Annotated[Actor, Security(current_actor, scopes=[Scope.service_accounts])]
+AbsenceUser = Annotated[Actor, Security(current_actor, scopes=[Scope.absences])]
+IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag from your last read")]
+RecordId = Annotated[int, Query(ge=1, le=2**31 - 1)]
+
+
+@router.get("/bands", operation_id="list_bands", response_model=list[BandRead], tags=["bands"],
+            responses=problem_responses(401, 403))
+def list_bands(actor: Reader) -> list[BandRead]:
+    """List the bands with their title, focus, own responsibilities and cumulative role."""
+    return [BandRead.of(p) for p in band_rules.all_profiles()]
+
+
+@router.get("/bands/{band}", operation_id="get_band", response_model=BandRead, tags=["bands"],
+            responses=problem_responses(401, 403, 404, 422))
+def get_band(band: Band, actor: Reader) -> BandRead:
+    """Read one band: its own column of the matrix and its whole (cumulative) role."""
+    return BandRead.of(band_rules.profile(band))
+
+
+@router.post("/teams", operation_id="create_team", status_code=status.HTTP_201_CREATED,
+             response_model=TeamRead, tags=["teams"],
+             responses=problem_responses(401, 403, 409, 413, 422))
+def create_team(body: TeamCreate, request: Request, response: Response, session: SessionDep,
+                actor: TeamAdmin) -> TeamRead:
+    """Create a team (admin): members, delivery manager, product owner, Jira boards, sprint
+    cadence."""
+    found = teams.create_team(session, actor, values=body.model_dump())
+    response.headers["Location"] = str(request.url_for("get_team", team_id=found.team.id))
+    set_etag(response, "team", found.team.id, found.team.version)  # type: ignore[arg-type]
+    return TeamRead.of(found)
+
+
+@router.get("/teams", operation_id="list_teams", response_model=Page[TeamRead], tags=["teams"],
+            responses=problem_responses(401, 403, 422))
+def list_teams(session: SessionDep, actor: Reader, limit: Limit = 50,
+               cursor: Cursor = None) -> Page[TeamRead]:
+    """List teams."""
+    page = teams.list_teams(session, actor, cursor=cursor, limit=limit)
+    return Page(items=[TeamRead.of(v) for v in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/teams/{team_id}", operation_id="get_team", response_model=TeamRead,
+            tags=["teams"], responses=problem_responses(401, 403, 404, 422))
+def get_team(team_id: PathId, response: Response, session: SessionDep,
+             actor: Reader) -> TeamRead:
+    """Read a team."""
+    found = teams.view(session, actor, team_id)
+    set_etag(response, "team", team_id, found.team.version)
+    return TeamRead.of(found)
+
+
+@router.patch("/teams/{team_id}", operation_id="update_team", response_model=TeamRead,
+              tags=["teams"], responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 428))
+def update_team(team_id: PathId, body: TeamUpdate, response: Response, session: SessionDep,
+                actor: TeamAdmin, if_match: IfMatch = None) -> TeamRead:
+    """Change a team (admin; JSON merge patch; needs `If-Match`). `member_ids` and
+    `jira_board_ids`, when sent, replace the whole list."""
+    version = expected_version(if_match, "team", team_id)
+    found = teams.update_team(session, actor, team_id, changes=body.changes(),
+                              expected_version=version)
+    set_etag(response, "team", team_id, found.team.version)
+    return TeamRead.of(found)
+
+
+@router.post("/absences", operation_id="record_absence", status_code=status.HTTP_201_CREATED,
+             response_model=AbsenceRead, tags=["absences"],
+             responses=problem_responses(401, 403, 404, 413, 422))
+def record_absence(body: AbsenceCreate, session: SessionDep, actor: AbsenceUser) -> AbsenceRead:
+    """Record a period of absence (the person, their line manager, or an admin). Periods
+    mostly covered by absence are excused from target evaluation."""
+    absence = absences.record_absence(session, actor, person_id=body.person_id, kind=body.kind,
+                                      start_date=body.start_date, end_date=body.end_date,
+                                      note=body.note)
+    return AbsenceRead.model_validate(absence)
+
+
+@router.get("/absences", operation_id="list_absences", response_model=Page[AbsenceRead],
+            tags=["absences"], responses=problem_responses(401, 403, 404, 422))
+def list_absences(person_id: RecordId, session: SessionDep, actor: AbsenceUser,
+                  start: Annotated[date | None, Query(alias="from")] = None,
+                  end: Annotated[date | None, Query(alias="to")] = None,
+                  limit: Limit = 50, cursor: Cursor = None) -> Page[AbsenceRead]:
+    """List a person's absences (the person, their management chain, admins), optionally
+    those overlapping `from`..`to`."""
+    page = absences.list_absences(session, actor, person_id=person_id, start=start, end=end,
+                                  cursor=cursor, limit=limit)
+    return Page(items=[AbsenceRead.model_validate(a) for a in page.items],
+                next_cursor=page.next_cursor)
+
+
+@router.delete("/absences/{absence_id}", operation_id="delete_absence",
+               status_code=status.HTTP_204_NO_CONTENT, tags=["absences"],
+               responses=problem_responses(401, 403, 404, 422))
+def delete_absence(absence_id: PathId, session: SessionDep, actor: AbsenceUser) -> Response:
+    """Delete an absence recorded in error."""
+    absences.delete_absence(session, actor, absence_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/service-accounts", operation_id="create_service_account",
+             status_code=status.HTTP_201_CREATED, response_model=ServiceAccountCreated,
+             tags=["service accounts"], responses=problem_responses(401, 403, 413, 422))
+def create_service_account(body: ServiceAccountCreate, session: SessionDep,
+                           actor: AccountAdmin) -> ServiceAccountCreated:
+    """Create a service account (admin). The `client_secret` is shown only in this answer
+    and stored hashed."""
+    account, secret = service_accounts.create(session, actor, name=body.name, scopes=body.scopes)
+    return ServiceAccountCreated(**ServiceAccountRead.model_validate(account).model_dump(),
+                                 client_secret=secret)
+
+
+@router.get("/service-accounts", operation_id="list_service_accounts",
+            response_model=Page[ServiceAccountRead], tags=["service accounts"],
+            responses=problem_responses(401, 403, 422))
+def list_service_accounts(session: SessionDep, actor: AccountAdmin, limit: Limit = 50,
+                          cursor: Cursor = None) -> Page[ServiceAccountRead]:
+    """List service accounts (admin), revoked ones included."""
+    page = service_accounts.list_accounts(session, actor, cursor=cursor, limit=limit)
+    return Page(items=[ServiceAccountRead.model_validate(a) for a in page.items],
+                next_cursor=page.next_cursor)
+
+
+@router.delete("/service-accounts/{account_id}", operation_id="revoke_service_account",
+               status_code=status.HTTP_204_NO_CONTENT, tags=["service accounts"],
+               responses=problem_responses(401, 403, 404, 422))
+def revoke_service_account(account_id: PathId, session: SessionDep,
+                           actor: AccountAdmin) -> Response:
+    """Revoke a service account (admin): its tokens stop working at once."""
+    service_accounts.revoke(session, actor, account_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

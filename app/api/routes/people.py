@@ -1,0 +1,144 @@
+"""People: the directory, personal details, line management, import, time allocation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response, Security, status
+
+from app.api.conditional import expected_version, set_etag
+from app.api.deps import Cursor, CurrentActor, Limit, SessionDep, current_actor
+from app.api.problems import problem, problem_responses
+from app.api.schemas.common import Page
+from app.api.schemas.people import (ImportReport, PersonCreate, PersonId, PersonRead,
+                                    PersonUpdate, RankedActivity, TimeAllocation,
+                                    TimeAllocationRequest)
+from app.domain import bands as band_rules
+from app.domain.errors import InvalidInput, RuleViolation
+from app.domain.policy import Actor
+from app.domain.scopes import Scope
+from app.domain.vocabulary import Band
+from app.services import people, people_import
+from app.services.people import PersonView
+
+router = APIRouter(prefix="/people", tags=["people"])
+
+Admin = Annotated[Actor, Security(current_actor, scopes=[Scope.people_write])]
+Reader = Annotated[Actor, Security(current_actor, scopes=[Scope.people_read])]
+IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag from your last read")]
+
+
+@router.post("", operation_id="create_person", status_code=status.HTTP_201_CREATED,
+             response_model=PersonRead,
+             responses=problem_responses(401, 403, 409, 413, 422))
+def create_person(body: PersonCreate, request: Request, response: Response,
+                  session: SessionDep, actor: Admin) -> PersonRead:
+    """Create a person (admin). Line-management rules apply; an admin may override a matrix
+    rule by giving `override_reason`, which is recorded."""
+    person = people.create_person(session, actor, values=body.values(),
+                                  override_reason=body.override_reason)
+    response.headers["Location"] = str(request.url_for("get_person", person_id=person.id))
+    set_etag(response, "person", person.id, person.version)  # type: ignore[arg-type]
+    return PersonRead.of(PersonView(person, [], True))
+
+
+@router.get("", operation_id="list_people", response_model=Page[PersonRead],
+            responses=problem_responses(401, 403, 422))
+def list_people(session: SessionDep, actor: Reader, limit: Limit = 50, cursor: Cursor = None,
+                team_id: Annotated[PersonId | None, Query()] = None,
+                line_manager_id: Annotated[PersonId | None, Query()] = None,
+                band: Band | None = None, active: bool | None = None) -> Page[PersonRead]:
+    """List the directory, filtered by team, line manager, band or active."""
+    page = people.list_people(session, actor, team_id=team_id, line_manager_id=line_manager_id,
+                              band=band, active=active, cursor=cursor, limit=limit)
+    return Page(items=[PersonRead.of(v) for v in page.items], next_cursor=page.next_cursor)
+
+
+@router.post(
+    "/import", operation_id="import_people", response_model=ImportReport,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": ImportReport, "description": "Dry run: checked, nothing stored"},
+               **problem_responses(401, 403, 413, 415, 422)},
+    openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {
+        "schema": {"type": "string", "maxLength": 1048576},
+        "example": "name,email,kind,band,line_manager_email,roles,employee_number\n"
+                   "Ada Lovelace,ada@example.org,employee,8a,,,000123\n"}}}},
+)
+async def import_people(request: Request, response: Response, session: SessionDep,
+                        actor: Admin, dry_run: bool = False) -> ImportReport:
+    """Import people from CSV (`Content-Type: text/csv`): every row or none.
+
+    Columns: `name`, `email`, `kind` (required), `band`, `line_manager_email`, `buddy_email`,
+    `roles` (separated by `;`), `employee_number`, `jira_account_id`, `github_login`. A line
+    manager may be someone already in GPS or a row earlier or later in the file. With
+    `dry_run=true` the file is checked and nothing is stored. Problems come back in `errors`,
+    one per row and field.
+    """
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in {"text/csv", "application/csv"}:
+        return problem(request, 415, code="unsupported-media-type",  # type: ignore[return-value]
+                       detail="Send the file with `Content-Type: text/csv`.")
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(detail="The CSV is not UTF-8 text.") from None
+    created = people_import.import_people(session, actor, csv_text=text, dry_run=dry_run)
+    if dry_run:
+        response.status_code = status.HTTP_200_OK
+    return ImportReport(created=0 if dry_run else len(created), dry_run=dry_run,
+                        people=[PersonRead.of(PersonView(p, [], True)) for p in created])
+
+
+@router.get("/{person_id}", operation_id="get_person", response_model=PersonRead,
+            responses=problem_responses(401, 403, 404, 422))
+def get_person(person_id: PersonId, response: Response, session: SessionDep,
+               actor: Reader) -> PersonRead:
+    """Read a person: the directory entry for everyone, personal fields for the person,
+    their management chain and admins."""
+    found = people.view(session, actor, person_id)
+    set_etag(response, "person", person_id, found.person.version)
+    return PersonRead.of(found)
+
+
+@router.patch("/{person_id}", operation_id="update_person", response_model=PersonRead,
+              responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 428))
+def update_person(person_id: PersonId, body: PersonUpdate, response: Response,
+                  session: SessionDep, actor: Admin, if_match: IfMatch = None) -> PersonRead:
+    """Change a person (admin; JSON merge patch; needs `If-Match`). Deactivating a person
+    stops their tokens at once."""
+    version = expected_version(if_match, "person", person_id)
+    person = people.update_person(session, actor, person_id, changes=body.changes(),
+                                  expected_version=version,
+                                  override_reason=body.override_reason)
+    set_etag(response, "person", person_id, person.version)
+    return PersonRead.of(people.view(session, actor, person_id))
+
+
+@router.get("/{person_id}/reports", operation_id="list_reports", response_model=list[PersonRead],
+            responses=problem_responses(401, 403, 404, 422))
+def list_reports(person_id: PersonId, session: SessionDep, actor: Reader) -> list[PersonRead]:
+    """List a person's current direct reports."""
+    return [PersonRead.of(v) for v in people.direct_reports(session, actor, person_id)]
+
+
+@router.post("/{person_id}/time-allocation", operation_id="order_activities",
+             response_model=TimeAllocation, responses=problem_responses(401, 403, 404, 413, 422))
+def order_activities(person_id: PersonId, body: TimeAllocationRequest, session: SessionDep,
+                     actor: Reader) -> TimeAllocation:
+    """Order candidate activities by the time-allocation rule: "prioritise those activities
+    delivering the most benefit to others" — own column first, then preceding columns,
+    nearest first; activities outside the person's role last."""
+    person = people.view(session, actor, person_id).person
+    if person.band is None:
+        raise RuleViolation(detail="This person has no band, so the responsibility matrix does "
+                                   "not apply to them.", rule="BAND-REQUIRED")
+    band = Band(person.band)
+    ranked = band_rules.order_activities(band, [band_rules.Activity(a.name, a.responsibility)
+                                                for a in body.activities])
+    return TimeAllocation(
+        person_id=person_id, band=band,
+        rule="Prioritise those activities delivering the most benefit to others",
+        activities=[RankedActivity(rank=r.rank, name=r.activity.name,
+                                   responsibility=r.activity.responsibility, column=r.column,
+                                   distance=r.distance) for r in ranked])

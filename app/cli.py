@@ -1,0 +1,197 @@
+"""The `gps` command: serve, migrate, seed demo data, import people, export the contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.db import migrate
+from app.db.engine import make_engine, make_session_factory
+from app.domain.errors import DomainError
+from app.settings import Settings
+
+cli = typer.Typer(help="GPS — Grow Perform Succeed.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+demo_cli = typer.Typer(help="Demo data (never in production).", no_args_is_help=True)
+people_cli = typer.Typer(help="People.", no_args_is_help=True)
+openapi_cli = typer.Typer(help="The OpenAPI contract.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(demo_cli, name="demo")
+cli.add_typer(people_cli, name="people")
+cli.add_typer(openapi_cli, name="openapi")
+
+out = Console()
+err = Console(stderr=True)
+CONTRACT = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
+
+
+def fail(message: str) -> NoReturn:
+    err.print(f"[bold red]gps: error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=1)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        fail(f"configuration: {where}: {first['msg'].removeprefix('Value error, ')}")
+
+
+def _upgrade(settings: Settings) -> None:
+    migrate.upgrade(settings.sqlalchemy_url)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations."""
+    settings = _settings()
+    _upgrade(settings)
+    out.print(f"Database schema is at {migrate.head_revision()}.")
+
+
+@db_cli.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. base")]) -> None:
+    """Revert migrations down to REVISION."""
+    settings = _settings()
+    migrate.downgrade(settings.sqlalchemy_url, revision)
+    out.print(f"Database schema downgraded to {revision}.")
+
+
+@cli.command()
+def serve(host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+          workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1) -> None:
+    """Apply pending migrations once, create the bootstrap admin if asked, then serve."""
+    import uvicorn
+
+    from app import log_config
+    from app.services import bootstrap
+
+    settings = _settings()
+    log_config.configure(settings.log_level)
+    _upgrade(settings)
+    engine = make_engine(settings)
+    with make_session_factory(engine)() as session:
+        created = bootstrap.ensure_bootstrap_admin(session, settings)
+        session.commit()
+    engine.dispose()
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gps-metrics-")
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    out.print(f"GPS {settings.env.value} on {settings.sqlalchemy_url.split('://')[0]}; "
+              f"Swagger UI: http://{shown}:{port}/docs  ReDoc: http://{shown}:{port}/redoc")
+    if created is not None:
+        out.print(f"Created the bootstrap admin {created.email} (password from "
+                  "GPS_BOOTSTRAP_ADMIN_PASSWORD).")
+    out.print("Sign in with Authorize → OAuth2 password flow (e-mail address and password).")
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+                log_config=None, access_log=False, proxy_headers=True, server_header=False)
+
+
+@demo_cli.command("seed")
+def demo_seed() -> None:
+    """Create a believable demo department and print its logins."""
+    from app.services import demo
+
+    settings = _settings()
+    _upgrade(settings)
+    engine = make_engine(settings)
+    with make_session_factory(engine)() as session:
+        summary = demo.seed(session, settings)
+        session.commit()
+    out.print("Demo data was already there." if summary.already_seeded
+              else f"Created a demo department of {summary.created} people in 4 teams.")
+    table = Table(title="Demo logins")
+    for column in ("who", "e-mail", "password"):
+        table.add_column(column)
+    for row in summary.logins:
+        table.add_row(*row)
+    out.print(table)
+
+
+@people_cli.command("import")
+def people_import(file: Annotated[Path, typer.Argument(help="CSV file (UTF-8)")],
+                  dry_run: Annotated[bool, typer.Option(help="Check only")] = False) -> None:
+    """Import people from CSV: every row or none."""
+    from app.services import people_import as importer
+    from app.services.demo import SYSTEM_ACTOR
+
+    settings = _settings()
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {file}: {exc}")
+    _upgrade(settings)
+    rows = max(0, len([line for line in text.splitlines() if line.strip()]) - 1)
+    engine = make_engine(settings)
+    with make_session_factory(engine)() as session, Progress(
+            TextColumn("importing"), BarColumn(), MofNCompleteColumn(), console=err) as bar:
+        task = bar.add_task("rows", total=rows)
+        try:
+            created = importer.import_people(session, SYSTEM_ACTOR, csv_text=text,
+                                             dry_run=dry_run,
+                                             on_row=lambda: bar.advance(task))
+        except DomainError as exc:
+            bar.stop()
+            for problem in exc.problems:
+                err.print(f"row {problem.row}: {problem.field}: {problem.message}",
+                          highlight=False)
+            fail(exc.detail)
+        session.commit()
+    out.print(f"Checked {len(created)} people; nothing stored (dry run)." if dry_run
+              else f"Imported {len(created)} people.")
+
+
+@openapi_cli.command("export")
+def openapi_export(
+    output: Annotated[Path, typer.Option(help="Where to write the contract")] = CONTRACT,
+    check: Annotated[bool, typer.Option(help="Fail if the file differs instead of writing")] = False,
+) -> None:
+    """Write the OpenAPI contract of /v1 (or check that the committed one is current)."""
+    from app.main import create_app
+
+    document = render_contract(create_app(Settings(database_url="sqlite://")).openapi())
+    if check:
+        if not output.exists() or output.read_text() != document:
+            fail(f"{output} is not the code's contract: run `gps openapi export`.")
+        out.print(f"{output} is current.")
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(document)
+    out.print(f"Wrote {output}.")
+
+
+def render_contract(schema: dict) -> str:  # type: ignore[type-arg]
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main() -> None:
+    """Run the CLI; errors are one clear line and a non-zero exit, never a traceback."""
+    try:
+        cli()
+    except DomainError as exc:
+        fail(exc.detail)
+    except SQLAlchemyError as exc:
+        fail(f"database: {str(exc.orig if hasattr(exc, 'orig') and exc.orig else exc).splitlines()[0]}")
+    except (OSError, ValueError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

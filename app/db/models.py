@@ -1,0 +1,159 @@
+"""The tables. Alembic migrations (migrations/) are the only way the schema is made."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlmodel import Field, SQLModel
+
+from app.db.types import UTCDateTime, utcnow
+
+# Stable constraint names, so migrations can name what they drop on both databases.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+def _created() -> datetime:
+    return utcnow()
+
+
+def _fk(target: str, *, index: bool = True, nullable: bool = True, ondelete: str | None = None):
+    return Column(Integer, ForeignKey(target, ondelete=ondelete), index=index, nullable=nullable)
+
+
+class Person(SQLModel, table=True):
+    __tablename__ = "person"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    # Stored lower-cased: addresses are unique regardless of case.
+    email: str = Field(sa_column=Column(String(320), nullable=False, unique=True))
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    band: str | None = Field(default=None, sa_column=Column(String(3), nullable=True, index=True))
+    line_manager_id: int | None = Field(default=None, sa_column=_fk("person.id"))
+    buddy_id: int | None = Field(default=None, sa_column=_fk("person.id"))
+    employee_number: str | None = Field(
+        default=None, sa_column=Column(String(64), nullable=True, unique=True))
+    jira_account_id: str | None = Field(
+        default=None, sa_column=Column(String(128), nullable=True, unique=True))
+    # Stored lower-cased: GitHub logins are case-insensitive.
+    github_login: str | None = Field(
+        default=None, sa_column=Column(String(64), nullable=True, unique=True))
+    active: bool = Field(default=True, index=True)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    password_hash: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
+    version: int = Field(default=1, nullable=False)
+    created_at: datetime = Field(default_factory=_created,
+                                 sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(default_factory=_created,
+                                 sa_column=Column(UTCDateTime, nullable=False))
+
+
+class LineManagementPeriod(SQLModel, table=True):
+    """Who line managed whom, and when: the history the exclusion rule needs."""
+
+    __tablename__ = "line_management_period"
+    __table_args__ = (Index("ix_lmp_manager_person", "manager_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(sa_column=_fk("person.id", nullable=False))
+    manager_id: int = Field(sa_column=_fk("person.id", nullable=False, index=False))
+    started_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    override_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    recorded_by_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "team"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
+    delivery_manager_id: int | None = Field(default=None, sa_column=_fk("person.id"))
+    product_owner_id: int | None = Field(default=None, sa_column=_fk("person.id"))
+    sprint_length_days: int = Field(default=14, nullable=False)
+    sprint_anchor_date: date | None = Field(default=None)
+    version: int = Field(default=1, nullable=False)
+    created_at: datetime = Field(default_factory=_created,
+                                 sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(default_factory=_created,
+                                 sa_column=Column(UTCDateTime, nullable=False))
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_member"
+
+    team_id: int = Field(sa_column=Column(Integer, ForeignKey("team.id", ondelete="CASCADE"),
+                                          primary_key=True))
+    person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id"), primary_key=True,
+                                            index=True))
+
+
+class TeamBoard(SQLModel, table=True):
+    """A Jira board that belongs to a team (each board to one team)."""
+
+    __tablename__ = "team_board"
+
+    board_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    team_id: int = Field(sa_column=Column(Integer, ForeignKey("team.id", ondelete="CASCADE"),
+                                          nullable=False, index=True))
+
+
+class Absence(SQLModel, table=True):
+    __tablename__ = "absence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(sa_column=_fk("person.id", nullable=False))
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    start_date: date = Field(nullable=False, index=True)
+    end_date: date = Field(nullable=False)
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    recorded_by_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
+    created_at: datetime = Field(default_factory=_created,
+                                 sa_column=Column(UTCDateTime, nullable=False))
+
+
+class ServiceAccount(SQLModel, table=True):
+    __tablename__ = "service_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    client_id: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    secret_hash: str = Field(sa_column=Column(String(255), nullable=False))
+    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_by_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
+    created_at: datetime = Field(default_factory=_created,
+                                 sa_column=Column(UTCDateTime, nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class RevokedToken(SQLModel, table=True):
+    """Access tokens revoked before they expire (kept until they would have expired)."""
+
+    __tablename__ = "revoked_token"
+
+    jti: str = Field(sa_column=Column(String(64), primary_key=True))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only record of sensitive actions: never updated or deleted by the application."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=_created, sa_column=Column(UTCDateTime, nullable=False))
+    actor: str = Field(sa_column=Column(String(100), nullable=False))
+    action: str = Field(sa_column=Column(String(100), nullable=False))
+    target_type: str = Field(sa_column=Column(String(50), nullable=False))
+    target_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    outcome: str = Field(sa_column=Column(String(20), nullable=False))
+    request_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

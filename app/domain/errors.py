@@ -1,0 +1,89 @@
+"""The one hierarchy of errors GPS raises; the API maps each class to an HTTP status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class FieldProblem:
+    """One thing wrong with one field (or one row of an import)."""
+
+    field: str
+    message: str
+    row: int | None = None
+
+
+@dataclass
+class DomainError(Exception):
+    """Base class: a rule of GPS refused the request."""
+
+    detail: str
+    title: str = "Request refused"
+    code: str = "refused"
+    problems: list[FieldProblem] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+@dataclass
+class NotFound(DomainError):
+    title: str = "Not found"
+    code: str = "not-found"
+
+
+@dataclass
+class Forbidden(DomainError):
+    title: str = "Forbidden"
+    code: str = "forbidden"
+
+
+@dataclass
+class Unauthenticated(DomainError):
+    title: str = "Authentication required"
+    code: str = "unauthenticated"
+
+
+@dataclass
+class Conflict(DomainError):
+    title: str = "Conflict"
+    code: str = "conflict"
+
+
+@dataclass
+class RuleViolation(DomainError):
+    """Well-formed input that breaks one of the organisation's rules (HTTP 422)."""
+
+    title: str = "Rule violated"
+    code: str = "rule-violated"
+    rule: str | None = None
+
+
+@dataclass
+class InvalidInput(DomainError):
+    title: str = "Invalid input"
+    code: str = "invalid-input"
+
+
+@dataclass
+class PreconditionRequired(DomainError):
+    title: str = "Precondition required"
+    code: str = "precondition-required"
+
+
+@dataclass
+class PreconditionFailed(DomainError):
+    title: str = "Precondition failed"
+    code: str = "precondition-failed"
+
+
+@dataclass
+class OAuthError(DomainError):
+    """A token request refused in the terms of RFC 6749 section 5.2."""
+
+    title: str = "Token request refused"
+    code: str = "oauth"
+    error: str = "invalid_request"  # invalid_request, invalid_client, invalid_grant, ...

@@ -1,0 +1,52 @@
+"""Function-level permissions: the scopes a token may carry, and which roles grant which.
+
+This is the only place where roles map to scopes.
+"""
+
+from __future__ import annotations
+
+from app.domain.vocabulary import Role
+
+
+class Scope:
+    people_read = "people:read"
+    people_write = "people:write"
+    teams_write = "teams:write"
+    absences = "absences"
+    service_accounts = "service-accounts:manage"
+    hr_feed_read = "hr.feed:read"
+
+
+DESCRIPTIONS: dict[str, str] = {
+    Scope.people_read: "Read the directory: people, bands, teams",
+    Scope.people_write: "Create and change people and import them (admin)",
+    Scope.teams_write: "Create and change teams (admin)",
+    Scope.absences: "Record and read absences (subject to who the record is about)",
+    Scope.service_accounts: "Create, list and revoke service accounts (admin)",
+    Scope.hr_feed_read: "Read the HR objective-completions feed",
+}
+
+# What every signed-in person may do; records are then limited by relationships.
+PERSON_BASE: frozenset[str] = frozenset({Scope.people_read, Scope.absences})
+
+ROLE_SCOPES: dict[Role, frozenset[str]] = {
+    Role.admin: frozenset({Scope.people_write, Scope.teams_write, Scope.service_accounts,
+                           Scope.hr_feed_read}),
+    Role.case_manager: frozenset(),
+    Role.head_of_department: frozenset(),
+    Role.team_lead: frozenset(),
+}
+
+# Scopes an admin may give a service account (client credentials).
+SERVICE_ACCOUNT_GRANTABLE: frozenset[str] = frozenset({Scope.hr_feed_read, Scope.people_read})
+
+
+def scopes_for_roles(roles: frozenset[Role] | set[Role]) -> frozenset[str]:
+    granted = set(PERSON_BASE)
+    for role in roles:
+        granted |= ROLE_SCOPES[role]
+    return frozenset(granted)
+
+
+def parse_scope_string(text: str | None) -> frozenset[str]:
+    return frozenset(part for part in (text or "").split() if part)

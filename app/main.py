@@ -1,0 +1,81 @@
+"""The application factory: `gps serve`, or `uvicorn --factory app.main:create_app`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
+
+from app.api import problems
+from app.api.middleware import EdgeMiddleware
+from app.api.routes import auth, docs, ops, org, people
+from app.db.engine import make_engine, make_session_factory
+from app.settings import Settings, get_settings
+
+API_PREFIX = "/v1"
+VERSION = "1.0.0"
+
+DESCRIPTION = """\
+**GPS — Grow Perform Succeed** turns the department's growth policy into software: people and
+bands, objectives and evidence, light targets that trigger *support* (never punishment) when
+missed and recognition when met, and formal cases from which the person's line manager is
+structurally excluded.
+
+**Signing in.** Press *Authorize*, choose the password flow and give your e-mail address and
+password (service accounts use client credentials). Tokens are short-lived bearer JWTs.
+
+**Conventions.** Errors are `application/problem+json` (RFC 9457). Lists are paged with
+`limit` and an opaque `cursor`, answering `{"items", "next_cursor"}`. Single records carry an
+`ETag`; changes need `If-Match` (428 without, 412 when stale). Unknown fields in a body are
+refused (422). Times are RFC 3339 in UTC.
+"""
+
+TAGS = [
+    {"name": "identity", "description": "Sign in and out; who am I"},
+    {"name": "people", "description": "The directory, personal details and line management"},
+    {"name": "bands", "description": "The responsibility matrix (reference data)"},
+    {"name": "teams", "description": "Teams, their leads, Jira boards and sprint cadence"},
+    {"name": "absences", "description": "Periods away, which excuse target evaluation"},
+    {"name": "service accounts", "description": "Machine clients such as the HR system"},
+    {"name": "operations", "description": "Liveness and readiness"},
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="GPS — Grow Perform Succeed", version=VERSION, description=DESCRIPTION,
+                  openapi_url=docs.OPENAPI_URL, docs_url=None, redoc_url=None,
+                  openapi_tags=TAGS, separate_input_output_schemas=False)
+    app.state.settings = settings
+    app.state.engine = make_engine(settings)
+    app.state.session_factory = make_session_factory(app.state.engine)
+
+    for router in (auth.router, people.router, org.router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(ops.router)
+    app.include_router(docs.router)
+    app.mount("/static", StaticFiles(directory=docs.STATIC_DIR), name="static")
+    problems.install(app)
+    app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """Build the contract once: the routes' own document plus what every route shares."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                         routes=app.routes, tags=app.openapi_tags)
+    schema.setdefault("components", {}).setdefault("schemas", {}).update(
+        problems.component_schemas())
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            if path.startswith(API_PREFIX) or path == "/readyz":
+                # Any route that reaches the database may find it unavailable.
+                operation["responses"].setdefault("503", problems.problem_responses(503)[503])
+    app.openapi_schema = schema
+    return schema
+

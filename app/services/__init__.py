@@ -1,0 +1,1 @@
+"""Use cases: load, check policy, apply domain rules. Services never commit; the request does."""

@@ -1,0 +1,248 @@
+"""People: the directory, personal details, line management and its history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import String, cast, func, or_
+from sqlmodel import Session, select
+
+from app.db.models import LineManagementPeriod, Person, TeamMember
+from app.db.types import utcnow
+from app.domain import line_management as lm
+from app.domain.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
+from app.domain.policy import Actor, Relation, require_scope, sees_personal_details
+from app.domain.scopes import Scope
+from app.domain.vocabulary import Band, PersonKind, Role
+from app.services import audit, passwords
+from app.services.pagination import Page, keyset_page
+from app.services.relationships import everyone_below, managers_above, relations_to
+
+UNIQUE_FIELDS = ("email", "employee_number", "jira_account_id", "github_login")
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A person as one actor may see them."""
+
+    person: Person
+    team_ids: list[int]
+    full: bool  # personal details visible (self, management chain, admin)
+
+
+def with_role(role: Role):  # type: ignore[no-untyped-def]
+    """A filter for people holding a role (roles are a small JSON list on the person)."""
+    return cast(Person.roles, String).like(f'%"{role.value}"%')
+
+
+def get_or_404(session: Session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(detail=f"No person with id {person_id}.")
+    return person
+
+
+def _team_ids(session: Session, person_ids: list[int]) -> dict[int, list[int]]:
+    by_person: dict[int, list[int]] = {pid: [] for pid in person_ids}
+    if person_ids:
+        rows = session.exec(select(TeamMember.person_id, TeamMember.team_id)
+                            .where(TeamMember.person_id.in_(person_ids))  # type: ignore[attr-defined]
+                            .order_by(TeamMember.team_id))
+        for person_id, team_id in rows:
+            by_person[person_id].append(team_id)
+    return by_person
+
+
+def _views(session: Session, actor: Actor, people: list[Person]) -> list[PersonView]:
+    teams = _team_ids(session, [p.id for p in people if p.id is not None])
+    # Personal details are shown to admins, to the person, and to their management chain.
+    # For lists this is decided from the line tree below the actor, read once.
+    below = _below_actor(session, actor)
+    views = []
+    for p in people:
+        relations = set()
+        if p.id == actor.person_id:
+            relations.add(Relation.self)
+        if p.id in below:
+            relations.add(Relation.chain)
+        views.append(PersonView(p, teams[p.id], sees_personal_details(actor, frozenset(relations))))
+    return views
+
+
+def _below_actor(session: Session, actor: Actor) -> set[int]:
+    if actor.person_id is None or actor.has_role(Role.admin):
+        return set()
+    return everyone_below(session, actor.person_id)
+
+
+def view(session: Session, actor: Actor, person_id: int) -> PersonView:
+    """Return one person as the actor may see them."""
+    require_scope(actor, Scope.people_read)
+    person = get_or_404(session, person_id)
+    relations = relations_to(session, actor, person)
+    return PersonView(person, _team_ids(session, [person_id])[person_id],
+                      sees_personal_details(actor, relations))
+
+
+def list_people(session: Session, actor: Actor, *, team_id: int | None,
+                line_manager_id: int | None, band: Band | None, active: bool | None,
+                cursor: str | None, limit: int) -> Page[PersonView]:
+    """Return one page of the directory, filtered."""
+    require_scope(actor, Scope.people_read)
+    stmt = select(Person)
+    if team_id is not None:
+        stmt = stmt.where(Person.id.in_(  # type: ignore[union-attr]
+            select(TeamMember.person_id).where(TeamMember.team_id == team_id)))
+    if line_manager_id is not None:
+        stmt = stmt.where(Person.line_manager_id == line_manager_id)
+    if band is not None:
+        stmt = stmt.where(Person.band == band.value)
+    if active is not None:
+        stmt = stmt.where(Person.active == active)
+    page = keyset_page(session, stmt, Person.id, cursor=cursor, limit=limit)
+    return Page(items=_views(session, actor, page.items), next_cursor=page.next_cursor)
+
+
+def direct_reports(session: Session, actor: Actor, person_id: int) -> list[PersonView]:
+    """Return a person's current direct reports."""
+    require_scope(actor, Scope.people_read)
+    get_or_404(session, person_id)
+    reports = list(session.exec(select(Person).where(Person.line_manager_id == person_id)
+                                .order_by(Person.id)))  # type: ignore[arg-type]
+    return _views(session, actor, reports)
+
+
+def _facts(person: Person) -> lm.PersonFacts:
+    return lm.PersonFacts(id=person.id, kind=PersonKind(person.kind),
+                          band=Band(person.band) if person.band else None, active=person.active)
+
+
+def _check_unique(session: Session, values: dict[str, Any], *, exclude_id: int | None) -> None:
+    clauses = [getattr(Person, f) == values[f] for f in UNIQUE_FIELDS if values.get(f)]
+    if not clauses:
+        return
+    stmt = select(Person).where(or_(*clauses))
+    if exclude_id is not None:
+        stmt = stmt.where(Person.id != exclude_id)
+    clash = session.exec(stmt).first()
+    if clash is not None:
+        taken = next(f for f in UNIQUE_FIELDS
+                     if values.get(f) and getattr(clash, f) == values[f])
+        raise Conflict(detail=f"Another person already has this {taken.replace('_', ' ')}.",
+                       extra={"field": taken})
+
+
+def _assign_line_manager(session: Session, actor: Actor, person: Person, manager_id: int | None,
+                         override_reason: str | None) -> None:
+    """Apply the line-management rules and keep the history the exclusion rule relies on."""
+    now = utcnow()
+    used_override = False
+    if manager_id is not None:
+        manager = session.get(Person, manager_id)
+        if manager is None:
+            raise RuleViolation(detail=f"line_manager_id: no person with id {manager_id}.",
+                                rule="LM-EXISTS", extra={"field": "line_manager_id"})
+        chain = managers_above(session, manager_id)
+        broken = lm.line_manager_violations(_facts(person), _facts(manager), chain)
+        used_override = lm.enforce(broken, override_reason=override_reason,
+                                   may_override=actor.has_role(Role.admin),
+                                   field="line_manager_id")
+    if person.id is not None and person.line_manager_id == manager_id:
+        return
+    if person.id is not None:
+        for period in session.exec(select(LineManagementPeriod).where(
+                LineManagementPeriod.person_id == person.id,
+                LineManagementPeriod.ended_at.is_(None))):  # type: ignore[union-attr]
+            period.ended_at = now
+            session.add(period)
+    person.line_manager_id = manager_id
+    if manager_id is not None:
+        session.flush()  # the person needs an id before the history can name them
+        session.add(LineManagementPeriod(
+            person_id=person.id, manager_id=manager_id, started_at=now,
+            override_reason=override_reason if used_override else None,
+            recorded_by_id=actor.person_id))
+        if used_override:
+            audit.record(session, actor=actor, action="person.line_manager.override",
+                         target_type="person", target_id=person.id,
+                         detail={"manager_id": manager_id, "reason": override_reason})
+
+
+def _assign_buddy(session: Session, actor: Actor, person: Person, buddy_id: int | None,
+                  override_reason: str | None) -> None:
+    if buddy_id is not None:
+        buddy = session.get(Person, buddy_id)
+        if buddy is None:
+            raise RuleViolation(detail=f"buddy_id: no person with id {buddy_id}.",
+                                rule="BUDDY-EXISTS", extra={"field": "buddy_id"})
+        lm.enforce(lm.buddy_violations(_facts(person), _facts(buddy)),
+                   override_reason=override_reason, may_override=actor.has_role(Role.admin),
+                   field="buddy_id")
+    person.buddy_id = buddy_id
+
+
+def create_person(session: Session, actor: Actor, *, values: dict[str, Any],
+                  override_reason: str | None = None) -> Person:
+    """Create a person (admin)."""
+    require_scope(actor, Scope.people_write)
+    _check_unique(session, values, exclude_id=None)
+    password = values.pop("password", None)
+    manager_id = values.pop("line_manager_id", None)
+    buddy_id = values.pop("buddy_id", None)
+    person = Person(**values)
+    if password is not None:
+        person.password_hash = passwords.hash_secret(password)
+    session.add(person)
+    session.flush()
+    _assign_line_manager(session, actor, person, manager_id, override_reason)
+    _assign_buddy(session, actor, person, buddy_id, override_reason)
+    session.add(person)
+    session.flush()
+    audit.record(session, actor=actor, action="person.create", target_type="person",
+                 target_id=person.id)
+    return person
+
+
+def update_person(session: Session, actor: Actor, person_id: int, *, changes: dict[str, Any],
+                  expected_version: int | None, override_reason: str | None = None) -> Person:
+    """Change a person (admin), refusing a stale version."""
+    require_scope(actor, Scope.people_write)
+    person = get_or_404(session, person_id)
+    if expected_version is not None and person.version != expected_version:
+        raise PreconditionFailed(detail="This person was changed since you read them; fetch "
+                                        "them again and resend with the new ETag.")
+    _check_unique(session, changes, exclude_id=person.id)
+    if "password" in changes:
+        password = changes.pop("password")
+        person.password_hash = passwords.hash_secret(password) if password else None
+    manager_changed = "line_manager_id" in changes
+    manager_id = changes.pop("line_manager_id", person.line_manager_id)
+    buddy_id = changes.pop("buddy_id", person.buddy_id)
+    for name, value in changes.items():
+        setattr(person, name, value)
+    if person.kind != PersonKind.apprentice and buddy_id is not None and "kind" in changes \
+            and "buddy_id" not in changes:
+        buddy_id = None  # only apprentices have buddies
+    # Re-check the rules whenever the line manager, band or kind changes.
+    if manager_changed or {"band", "kind"} & changes.keys():
+        _assign_line_manager(session, actor, person, manager_id, override_reason)
+    _assign_buddy(session, actor, person, buddy_id, override_reason)
+    if "active" in changes and not person.active:
+        _refuse_deactivating_a_manager(session, person)
+    person.version += 1
+    person.updated_at = utcnow()
+    session.add(person)
+    session.flush()
+    audit.record(session, actor=actor, action="person.update", target_type="person",
+                 target_id=person.id, detail={"fields": sorted(changes)})
+    return person
+
+
+def _refuse_deactivating_a_manager(session: Session, person: Person) -> None:
+    reports = session.exec(select(func.count()).select_from(Person).where(
+        Person.line_manager_id == person.id, Person.active.is_(True))).one()  # type: ignore[attr-defined]
+    if reports:
+        raise RuleViolation(
+            detail=f"This person still line manages {reports} active people; give them a new "
+                   "line manager before deactivating this person.", rule="LM-ACTIVE")

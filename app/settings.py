@@ -1,0 +1,78 @@
+"""The one settings object: every knob GPS has, read from `GPS_*` variables and `.env`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Used only when GPS_ENV=development and no secret is configured. Production refuses it.
+DEVELOPMENT_JWT_SECRET = "development-only-secret-change-me-in-production!"
+MIN_SECRET_BYTES = 32
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GPS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Environment = Environment.development
+    database_url: str = Field(default="sqlite:///./var/gps.db")
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
+    jwt_issuer: str = "gps"
+    jwt_audience: str = "gps-api"
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    bootstrap_admin_email: str | None = None
+    bootstrap_admin_password: SecretStr | None = None
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    default_page_size: int = Field(default=50, ge=1)
+    max_page_size: int = Field(default=200, ge=1)
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_weak_secrets_in_production(self) -> Settings:
+        if self.env is Environment.production:
+            secret = self.jwt_secret.get_secret_value()
+            if secret == DEVELOPMENT_JWT_SECRET or len(secret.encode()) < MIN_SECRET_BYTES:
+                raise ValueError(
+                    f"GPS_JWT_SECRET must be set to a random value of at least {MIN_SECRET_BYTES} "
+                    "bytes when GPS_ENV=production (for example: "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
+        if self.default_page_size > self.max_page_size:
+            raise ValueError("GPS_DEFAULT_PAGE_SIZE cannot exceed GPS_MAX_PAGE_SIZE")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """Return the database URL with the psycopg 3 driver named for PostgreSQL."""
+        url = self.database_url
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        url = self.sqlalchemy_url
+        if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+            return None
+        return Path(url[len("sqlite:///") :])
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
