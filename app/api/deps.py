@@ -10,10 +10,10 @@ from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword
 from fastapi.security import OAuth2, SecurityScopes
 from sqlmodel import Session
 
-from app.domain.errors import Unauthenticated
+from app.domain.errors import DomainError, Unauthenticated
 from app.domain.policy import Actor, require_scope
 from app.domain.scopes import DESCRIPTIONS
-from app.services import auth
+from app.services import audit, auth
 from app.settings import Settings
 
 TOKEN_URL = "/v1/auth/token"
@@ -46,6 +46,11 @@ def get_session(request: Request) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+    except DomainError as exc:
+        session.rollback()
+        if exc.audit is not None:
+            audit.record_refusal(session, exc.audit)
+        raise
     except BaseException:
         session.rollback()
         raise

@@ -15,6 +15,16 @@ class FieldProblem:
     row: int | None = None
 
 
+@dataclass(frozen=True)
+class AuditNote:
+    """A refusal that must stay in the audit log although the request's work is undone."""
+
+    actor: str
+    action: str
+    target_type: str
+    target_id: str | None = None
+
+
 @dataclass
 class DomainError(Exception):
     """Base class: a rule of GPS refused the request."""
@@ -24,6 +34,7 @@ class DomainError(Exception):
     code: str = "refused"
     problems: list[FieldProblem] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    audit: AuditNote | None = None
 
     def __str__(self) -> str:
         return self.detail

@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.db.models import AuditEntry
+from app.domain.errors import AuditNote
 from app.domain.policy import Actor
 from app.services.context import current_request_id
 
@@ -22,3 +23,11 @@ def record(session: Session, *, actor: Actor | str, action: str, target_type: st
     )
     session.add(entry)
     return entry
+
+
+def record_refusal(session: Session, note: AuditNote) -> None:
+    """Write a refusal in its own transaction, after the refused request's work is undone."""
+    session.rollback()
+    record(session, actor=note.actor, action=note.action, target_type=note.target_type,
+           target_id=note.target_id, outcome="refused")
+    session.commit()

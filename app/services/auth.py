@@ -9,11 +9,11 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from app.db.models import Person, RevokedToken, ServiceAccount
-from app.domain.errors import OAuthError, Unauthenticated
+from app.domain.errors import AuditNote, OAuthError, Unauthenticated
 from app.domain.policy import Actor
 from app.domain.scopes import scopes_for_roles
 from app.domain.vocabulary import Role
-from app.services import audit, passwords, tokens
+from app.services import passwords, tokens
 from app.settings import Settings
 
 
@@ -43,11 +43,11 @@ def password_grant(session: Session, settings: Settings, *, email: str, password
     person = session.exec(select(Person).where(Person.email == email.strip().lower())).first()
     if not passwords.verify_secret(person.password_hash if person else None, password) \
             or person is None or not person.active:
-        audit.record(session, actor=f"login:{email.strip().lower()[:80]}", action="auth.password",
-                     target_type="person", target_id=person.id if person else None,
-                     outcome="refused")
         raise OAuthError(detail="The e-mail address or password is wrong, or the account is "
-                                "not active.", error="invalid_grant")
+                                "not active.", error="invalid_grant",
+                         audit=AuditNote(actor=f"login:{email.strip().lower()[:80]}",
+                                         action="auth.password", target_type="person",
+                                         target_id=str(person.id) if person else None))
     scopes = _narrow(person_scopes(person), requested)
     return Grant(tokens.issue(settings, subject=f"person:{person.id}", scopes=scopes), scopes)
 

@@ -1,0 +1,141 @@
+"""Test harness: a real database per test run (SQLite or PostgreSQL), migrated by Alembic.
+
+Choose the database with `--db=sqlite` (default) or `--db=postgresql`. Each run (and each
+xdist worker) makes its own database and drops it afterwards; tables are emptied after every
+test. In CI (`CI=true`), a PostgreSQL that cannot be reached fails the run instead of
+skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.db import migrate
+from app.db.models import metadata
+from app.main import create_app
+from app.settings import Environment, Settings
+
+DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", default=os.environ.get("GPS_TEST_DB", "sqlite"),
+                     choices=["sqlite", "postgresql"], help="database to run the tests on")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--db") == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: run with --db=postgresql")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def db_kind(pytestconfig: pytest.Config) -> str:
+    return str(pytestconfig.getoption("--db"))
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    return os.environ.get("GPS_TEST_POSTGRES_ADMIN_URL", DEFAULT_PG_ADMIN_URL)
+
+
+@pytest.fixture(scope="session")
+def database_url(db_kind: str, tmp_path_factory: pytest.TempPathFactory,
+                 pg_admin_url: str) -> Iterator[str]:
+    if db_kind == "sqlite":
+        path: Path = tmp_path_factory.mktemp("db") / f"gps-{_worker()}.db"
+        yield f"sqlite:///{path}"
+        return
+    name = f"gps_test_{_worker()}_{secrets.token_hex(4)}"
+    try:
+        admin = psycopg.connect(pg_admin_url, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        message = f"PostgreSQL is not reachable at {pg_admin_url}: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = pg_admin_url.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(env=Environment.test, database_url=database_url,
+                    jwt_secret=secrets.token_urlsafe(48), bootstrap_admin_email=None,
+                    bootstrap_admin_password=None, max_body_bytes=64 * 1024)
+
+
+@pytest.fixture(scope="session")
+def migrated(settings: Settings) -> None:
+    migrate.upgrade(settings.sqlalchemy_url)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, migrated: None) -> Iterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(app: FastAPI) -> Engine:
+    return app.state.engine
+
+
+def _empty_tables(engine: Engine) -> None:
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    engine = request.getfixturevalue("engine") if "app" in request.fixturenames else None
+    yield
+    if engine is not None:
+        _empty_tables(engine)
+
+
+@pytest.fixture
+def db(app: FastAPI) -> Iterator[Session]:
+    """A session on the test database for arranging data and checking outcomes."""
+    with app.state.session_factory() as session:
+        yield session
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+from tests.factories import *  # noqa: E402,F401,F403  (fixtures shared by every test module)

@@ -1,0 +1,77 @@
+"""Factories for arranging test data, and tokens for acting as someone."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+
+from app.db.models import Person, Team, TeamMember
+from app.services import auth, passwords, tokens
+from app.settings import Settings
+
+_seq = itertools.count(1)
+PASSWORD = "correct horse battery staple"
+_PASSWORD_HASH = passwords.hash_secret(PASSWORD)
+
+
+def new_person(db: Session, *, kind: str = "employee", band: str | None = "7",
+               line_manager: Person | None = None, roles: list[str] | None = None,
+               active: bool = True, name: str | None = None, email: str | None = None,
+               login: bool = False, **extra: Any) -> Person:
+    n = next(_seq)
+    person = Person(name=name or f"Person {n}", email=email or f"person{n}@example.org",
+                    kind=kind, band=band, line_manager_id=line_manager.id if line_manager else None,
+                    roles=roles or [], active=active,
+                    password_hash=_PASSWORD_HASH if login else None, **extra)
+    db.add(person)
+    db.commit()
+    return person
+
+
+def new_team(db: Session, *, members: list[Person], lead: Person | None = None,
+             name: str | None = None) -> Team:
+    team = Team(name=name or f"Team {next(_seq)}", delivery_manager_id=lead.id if lead else None)
+    db.add(team)
+    db.commit()
+    for member in members:
+        db.add(TeamMember(team_id=team.id, person_id=member.id))
+    db.commit()
+    return team
+
+
+def bearer(settings: Settings, person: Person) -> dict[str, str]:
+    issued = tokens.issue(settings, subject=f"person:{person.id}",
+                          scopes=auth.person_scopes(person))
+    return {"Authorization": f"Bearer {issued.token}"}
+
+
+@pytest.fixture
+def person(db: Session) -> Callable[..., Person]:
+    return lambda **kw: new_person(db, **kw)
+
+
+@pytest.fixture
+def as_(settings: Settings) -> Callable[[Person], dict[str, str]]:
+    """Headers that act as a person: `client.get(url, headers=as_(alice))`."""
+    return lambda who: bearer(settings, who)
+
+
+@pytest.fixture
+def org(db: Session) -> dict[str, Person]:
+    """A small department: head (8c) > principal (8b) > senior (8a) > two developers."""
+    admin = new_person(db, band=None, roles=["admin"], name="Admin")
+    head = new_person(db, band="8c", roles=["head_of_department"], name="Head")
+    principal = new_person(db, band="8b", line_manager=head, name="Principal")
+    senior = new_person(db, band="8a", line_manager=principal, name="Senior")
+    other_senior = new_person(db, band="8a", line_manager=principal, name="Other senior")
+    dev = new_person(db, band="7", line_manager=senior, name="Dev",
+                     employee_number="000042", jira_account_id="5b10ac8d82e05b22cc7d4ef5",
+                     github_login="dev-one")
+    peer = new_person(db, band="6", line_manager=senior, name="Peer")
+    other_dev = new_person(db, band="7", line_manager=other_senior, name="Other dev")
+    return dict(admin=admin, head=head, principal=principal, senior=senior,
+                other_senior=other_senior, dev=dev, peer=peer, other_dev=other_dev)
