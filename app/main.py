@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.session_factory = make_session_factory(app.state.engine)
+    app.state.read_session_factory = make_session_factory(app.state.engine, read_only=True)
 
     for router in (auth.router, people.router, org.router):
         app.include_router(router, prefix=API_PREFIX)

@@ -126,9 +126,11 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
-def db(app: FastAPI) -> Iterator[Session]:
-    """A session on the test database for arranging data and checking outcomes."""
-    with app.state.session_factory() as session:
+def db(engine: Engine) -> Iterator[Session]:
+    """A session for arranging data and checking outcomes. It autocommits each statement, so
+    it never holds a lock or a stale snapshot while the app works."""
+    with Session(bind=engine.execution_options(isolation_level="AUTOCOMMIT"),
+                 expire_on_commit=False) as session:
         yield session
 
 

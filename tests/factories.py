@@ -23,7 +23,7 @@ def new_person(db: Session, *, kind: str = "employee", band: str | None = "7",
                active: bool = True, name: str | None = None, email: str | None = None,
                login: bool = False, **extra: Any) -> Person:
     n = next(_seq)
-    person = Person(name=name or f"Person {n}", email=email or f"person{n}@example.org",
+    person = Person(name=name or f"Person {n}", email=(email or f"person{n}@example.org").lower(),
                     kind=kind, band=band, line_manager_id=line_manager.id if line_manager else None,
                     roles=roles or [], active=active,
                     password_hash=_PASSWORD_HASH if login else None, **extra)
@@ -75,3 +75,29 @@ def org(db: Session) -> dict[str, Person]:
     other_dev = new_person(db, band="7", line_manager=other_senior, name="Other dev")
     return dict(admin=admin, head=head, principal=principal, senior=senior,
                 other_senior=other_senior, dev=dev, peer=peer, other_dev=other_dev)
+
+
+class StatementCounter:
+    """Counts the SQL statements an engine runs while active."""
+
+    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+        self.engine = engine
+        self.count = 0
+
+    def _on_execute(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.count += 1
+
+    def __enter__(self) -> StatementCounter:
+        from sqlalchemy import event
+        event.listen(self.engine, "before_cursor_execute", self._on_execute)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from sqlalchemy import event
+        event.remove(self.engine, "before_cursor_execute", self._on_execute)
+
+
+@pytest.fixture
+def statements(engine):  # type: ignore[no-untyped-def]
+    """`with statements() as counted: ...; counted.count`"""
+    return lambda: StatementCounter(engine)

@@ -42,7 +42,9 @@ def get_session(request: Request) -> Iterator[Session]:
     Scoped to the route function, so the commit happens before the answer is sent: a write
     that fails to commit can never be answered with success.
     """
-    session: Session = request.app.state.session_factory()
+    read_only = request.method in ("GET", "HEAD", "OPTIONS")
+    factory = request.app.state.read_session_factory if read_only else request.app.state.session_factory
+    session: Session = factory()
     try:
         yield session
         session.commit()

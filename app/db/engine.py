@@ -45,9 +45,17 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return
+        connection.exec_driver_sql(f"BEGIN {options.get(_SQLITE_BEGIN, 'IMMEDIATE')}")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+_SQLITE_BEGIN = "gps_sqlite_begin"
+
+
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions for a unit of work; read-only ones never take SQLite's write lock."""
+    bind = engine.execution_options(**{_SQLITE_BEGIN: "DEFERRED"}) if read_only else engine
     # Objects stay readable after commit so responses can be built from them.
-    return sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
+    return sessionmaker(bind=bind, class_=Session, expire_on_commit=False)
