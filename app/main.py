@@ -77,6 +77,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             if path.startswith(API_PREFIX) or path == "/readyz":
                 # Any route that reaches the database may find it unavailable.
                 operation["responses"].setdefault("503", problems.problem_responses(503)[503])
+            if "requestBody" in operation:
+                # A body that is not decodable JSON (or form) never reaches validation.
+                operation["responses"].setdefault("400", problems.problem_responses(400)[400])
     app.openapi_schema = schema
     return schema
 

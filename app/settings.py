@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Used only when GPS_ENV=development and no secret is configured. Production refuses it.
 DEVELOPMENT_JWT_SECRET = "development-only-secret-change-me-in-production!"
 MIN_SECRET_BYTES = 32
+MIN_PASSWORD_LENGTH = 12
 
 
 class Environment(StrEnum):
@@ -35,8 +36,6 @@ class Settings(BaseSettings):
     bootstrap_admin_email: str | None = None
     bootstrap_admin_password: SecretStr | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    default_page_size: int = Field(default=50, ge=1)
-    max_page_size: int = Field(default=200, ge=1)
     log_level: str = "INFO"
 
     @model_validator(mode="after")
@@ -49,8 +48,10 @@ class Settings(BaseSettings):
                     "bytes when GPS_ENV=production (for example: "
                     "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
                 )
-        if self.default_page_size > self.max_page_size:
-            raise ValueError("GPS_DEFAULT_PAGE_SIZE cannot exceed GPS_MAX_PAGE_SIZE")
+        if self.bootstrap_admin_password is not None and \
+                len(self.bootstrap_admin_password.get_secret_value()) < MIN_PASSWORD_LENGTH:
+            raise ValueError(f"GPS_BOOTSTRAP_ADMIN_PASSWORD must be at least "
+                             f"{MIN_PASSWORD_LENGTH} characters")
         return self
 
     @property

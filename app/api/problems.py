@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.domain import errors
 from app.services.context import current_request_id
@@ -159,6 +160,19 @@ def _validation_error(request: Request, exc: RequestValidationError) -> JSONResp
                    errors=items)
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route offers at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match is not Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    for method in list(methods):
+        if method == "HEAD" and "GET" not in methods:
+            methods.discard(method)
+    return ", ".join(sorted(methods - {"HEAD"}))
+
+
 def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     details = {
         404: "There is nothing at this URL. The API lives under /v1; see /docs.",
@@ -167,8 +181,14 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     }
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in (
         HTTPStatus(exc.status_code).phrase,) else details.get(exc.status_code, str(exc.detail))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+        detail = f"{request.method} is not allowed on this URL; use {headers['Allow']}."
+    if exc.status_code == 400:
+        detail = "The request body could not be read as JSON (is it UTF-8 JSON?)."
     return problem(request, exc.status_code, code=HTTPStatus(exc.status_code).phrase.lower()
-                   .replace(" ", "-"), detail=detail, headers=getattr(exc, "headers", None))
+                   .replace(" ", "-"), detail=detail, headers=headers or None)
 
 
 def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:

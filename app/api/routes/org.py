@@ -10,11 +10,10 @@ from fastapi import APIRouter, Header, Query, Request, Response, Security, statu
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import Cursor, CurrentActor, Limit, SessionDep, current_actor
 from app.api.problems import problem_responses
-from app.api.schemas.common import Page
+from app.api.schemas.common import Page, PathId
 from app.api.schemas.org import (AbsenceCreate, AbsenceRead, BandRead, ServiceAccountCreate,
                                  ServiceAccountCreated, ServiceAccountRead, TeamCreate, TeamRead,
                                  TeamUpdate)
-from app.api.schemas.common import RecordId as PathId
 from app.domain import bands as band_rules
 from app.domain.policy import Actor
 from app.domain.scopes import Scope
@@ -67,7 +66,7 @@ def list_teams(session: SessionDep, actor: Reader, limit: Limit = 50,
     return Page(items=[TeamRead.of(v) for v in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/teams/{team_id}", operation_id="get_team", response_model=TeamRead,
+@router.get("/teams/{team_id:int}", operation_id="get_team", response_model=TeamRead,
             tags=["teams"], responses=problem_responses(401, 403, 404, 422))
 def get_team(team_id: PathId, response: Response, session: SessionDep,
              actor: Reader) -> TeamRead:
@@ -77,7 +76,7 @@ def get_team(team_id: PathId, response: Response, session: SessionDep,
     return TeamRead.of(found)
 
 
-@router.patch("/teams/{team_id}", operation_id="update_team", response_model=TeamRead,
+@router.patch("/teams/{team_id:int}", operation_id="update_team", response_model=TeamRead,
               tags=["teams"], responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 428))
 def update_team(team_id: PathId, body: TeamUpdate, response: Response, session: SessionDep,
                 actor: TeamAdmin, if_match: IfMatch = None) -> TeamRead:
@@ -116,7 +115,7 @@ def list_absences(person_id: RecordId, session: SessionDep, actor: AbsenceUser,
                 next_cursor=page.next_cursor)
 
 
-@router.delete("/absences/{absence_id}", operation_id="delete_absence",
+@router.delete("/absences/{absence_id:int}", operation_id="delete_absence",
                status_code=status.HTTP_204_NO_CONTENT, tags=["absences"],
                responses=problem_responses(401, 403, 404, 422))
 def delete_absence(absence_id: PathId, session: SessionDep, actor: AbsenceUser) -> Response:
@@ -148,7 +147,7 @@ def list_service_accounts(session: SessionDep, actor: AccountAdmin, limit: Limit
                 next_cursor=page.next_cursor)
 
 
-@router.delete("/service-accounts/{account_id}", operation_id="revoke_service_account",
+@router.delete("/service-accounts/{account_id:int}", operation_id="revoke_service_account",
                status_code=status.HTTP_204_NO_CONTENT, tags=["service accounts"],
                responses=problem_responses(401, 403, 404, 422))
 def revoke_service_account(account_id: PathId, session: SessionDep,

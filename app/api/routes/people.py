@@ -9,8 +9,8 @@ from fastapi import APIRouter, Header, Query, Request, Response, Security, statu
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import Cursor, CurrentActor, Limit, SessionDep, current_actor
 from app.api.problems import problem, problem_responses
-from app.api.schemas.common import Page
-from app.api.schemas.people import (ImportReport, PersonCreate, PersonId, PersonRead,
+from app.api.schemas.common import Page, PathId
+from app.api.schemas.people import (ImportReport, PersonCreate, PersonRead,
                                     PersonUpdate, RankedActivity, TimeAllocation,
                                     TimeAllocationRequest)
 from app.domain import bands as band_rules
@@ -45,8 +45,8 @@ def create_person(body: PersonCreate, request: Request, response: Response,
 @router.get("", operation_id="list_people", response_model=Page[PersonRead],
             responses=problem_responses(401, 403, 422))
 def list_people(session: SessionDep, actor: Reader, limit: Limit = 50, cursor: Cursor = None,
-                team_id: Annotated[PersonId | None, Query()] = None,
-                line_manager_id: Annotated[PersonId | None, Query()] = None,
+                team_id: Annotated[PathId | None, Query()] = None,
+                line_manager_id: Annotated[PathId | None, Query()] = None,
                 band: Band | None = None, active: bool | None = None) -> Page[PersonRead]:
     """List the directory, filtered by team, line manager, band or active."""
     page = people.list_people(session, actor, team_id=team_id, line_manager_id=line_manager_id,
@@ -90,9 +90,9 @@ async def import_people(request: Request, response: Response, session: SessionDe
                         people=[PersonRead.of(PersonView(p, [], True)) for p in created])
 
 
-@router.get("/{person_id}", operation_id="get_person", response_model=PersonRead,
+@router.get("/{person_id:int}", operation_id="get_person", response_model=PersonRead,
             responses=problem_responses(401, 403, 404, 422))
-def get_person(person_id: PersonId, response: Response, session: SessionDep,
+def get_person(person_id: PathId, response: Response, session: SessionDep,
                actor: Reader) -> PersonRead:
     """Read a person: the directory entry for everyone, personal fields for the person,
     their management chain and admins."""
@@ -101,9 +101,9 @@ def get_person(person_id: PersonId, response: Response, session: SessionDep,
     return PersonRead.of(found)
 
 
-@router.patch("/{person_id}", operation_id="update_person", response_model=PersonRead,
+@router.patch("/{person_id:int}", operation_id="update_person", response_model=PersonRead,
               responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 428))
-def update_person(person_id: PersonId, body: PersonUpdate, response: Response,
+def update_person(person_id: PathId, body: PersonUpdate, response: Response,
                   session: SessionDep, actor: Admin, if_match: IfMatch = None) -> PersonRead:
     """Change a person (admin; JSON merge patch; needs `If-Match`). Deactivating a person
     stops their tokens at once."""
@@ -115,16 +115,16 @@ def update_person(person_id: PersonId, body: PersonUpdate, response: Response,
     return PersonRead.of(people.view(session, actor, person_id))
 
 
-@router.get("/{person_id}/reports", operation_id="list_reports", response_model=list[PersonRead],
+@router.get("/{person_id:int}/reports", operation_id="list_reports", response_model=list[PersonRead],
             responses=problem_responses(401, 403, 404, 422))
-def list_reports(person_id: PersonId, session: SessionDep, actor: Reader) -> list[PersonRead]:
+def list_reports(person_id: PathId, session: SessionDep, actor: Reader) -> list[PersonRead]:
     """List a person's current direct reports."""
     return [PersonRead.of(v) for v in people.direct_reports(session, actor, person_id)]
 
 
-@router.post("/{person_id}/time-allocation", operation_id="order_activities",
+@router.post("/{person_id:int}/time-allocation", operation_id="order_activities",
              response_model=TimeAllocation, responses=problem_responses(401, 403, 404, 413, 422))
-def order_activities(person_id: PersonId, body: TimeAllocationRequest, session: SessionDep,
+def order_activities(person_id: PathId, body: TimeAllocationRequest, session: SessionDep,
                      actor: Reader) -> TimeAllocation:
     """Order candidate activities by the time-allocation rule: "prioritise those activities
     delivering the most benefit to others" — own column first, then preceding columns,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
-from app.api.schemas.common import Input, Output
+from app.api.schemas.common import Input, IsoDate, Output
 from app.api.schemas.common import RecordId as PersonId
 from app.domain import bands as band_rules
 from app.domain.scopes import SERVICE_ACCOUNT_GRANTABLE
@@ -15,7 +15,7 @@ from app.domain.vocabulary import AbsenceKind, Band
 from app.services.fields import Name, Note
 from app.services.teams import TeamView
 
-BoardId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+BoardId = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
 GrantableScope = Annotated[str, Field(json_schema_extra={"enum": sorted(SERVICE_ACCOUNT_GRANTABLE)})]
 
 
@@ -48,8 +48,8 @@ class TeamCreate(Input):
     product_owner_id: PersonId | None = None
     member_ids: list[PersonId] = Field(default_factory=list, max_length=500)
     jira_board_ids: list[BoardId] = Field(default_factory=list, max_length=50)
-    sprint_length_days: int = Field(default=14, ge=1, le=56)
-    sprint_anchor_date: date | None = Field(
+    sprint_length_days: StrictInt = Field(default=14, ge=1, le=56)
+    sprint_anchor_date: IsoDate | None = Field(
         default=None, description="The first day of any one sprint, for when Jira does not say")
 
 
@@ -59,8 +59,8 @@ class TeamUpdate(Input):
     product_owner_id: PersonId | None = None
     member_ids: list[PersonId] | None = Field(default=None, max_length=500)
     jira_board_ids: list[BoardId] | None = Field(default=None, max_length=50)
-    sprint_length_days: int | None = Field(default=None, ge=1, le=56)
-    sprint_anchor_date: date | None = None
+    sprint_length_days: StrictInt | None = Field(default=None, ge=1, le=56)
+    sprint_anchor_date: IsoDate | None = None
 
     @model_validator(mode="after")
     def _required_fields_not_null(self) -> TeamUpdate:
@@ -98,8 +98,8 @@ class TeamRead(Output):
 class AbsenceCreate(Input):
     person_id: PersonId
     kind: AbsenceKind
-    start_date: date
-    end_date: date
+    start_date: IsoDate
+    end_date: IsoDate
     note: Note | None = None
 
 

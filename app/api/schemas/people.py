@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from app.api.schemas.common import Input, Output, RecordId
+from app.api.schemas.common import Flag, Input, Output, RecordId
 from app.domain.vocabulary import Band, PersonKind, Role
 from app.services.fields import (Email, EmployeeNumber, GithubLogin, JiraAccountId, Name,
                                  Password, Reason)
@@ -59,7 +59,7 @@ class PersonUpdate(Input):
     employee_number: EmployeeNumber | None = None
     jira_account_id: JiraAccountId | None = None
     github_login: GithubLogin | None = None
-    active: bool | None = None
+    active: Flag | None = None
     password: Password | None = None
     override_reason: Reason | None = None
 

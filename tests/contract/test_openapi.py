@@ -1,0 +1,99 @@
+"""The contract is the product: the committed document matches the code, and says enough."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import CONTRACT, cli, render_contract
+from app.main import create_app
+from app.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def document() -> dict:
+    return create_app(Settings(database_url="sqlite://")).openapi()
+
+
+def test_committed_contract_matches_the_code(document):
+    committed = Path(CONTRACT).read_text()
+    assert committed == render_contract(document), (
+        "openapi/openapi.json is stale: run `gps openapi export` and commit the result")
+
+
+def test_drift_is_detected(tmp_path, document):
+    drifted = json.loads(render_contract(document))
+    drifted["paths"]["/v1/people"]["get"]["summary"] = "Something else"
+    path = tmp_path / "openapi.json"
+    path.write_text(render_contract(drifted))
+    result = CliRunner().invoke(cli, ["openapi", "export", "--check", "--output", str(path)])
+    assert result.exit_code == 1
+    assert "not the code's contract" in result.output
+    path.write_text(render_contract(document))
+    assert CliRunner().invoke(cli, ["openapi", "export", "--check", "--output",
+                                    str(path)]).exit_code == 0
+
+
+def _operations(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def test_operation_ids_are_unique_and_named(document):
+    ids = [op["operationId"] for _, _, op in _operations(document)]
+    assert len(ids) == len(set(ids))
+    assert all(i.replace("_", "").isalpha() and i.islower() for i in ids)
+
+
+def test_every_secured_route_documents_401_and_503(document):
+    for path, method, operation in _operations(document):
+        if not path.startswith("/v1/") or operation["operationId"] == "issue_token":
+            continue
+        assert "401" in operation["responses"], (method, path)
+        assert "503" in operation["responses"], (method, path)
+        assert operation.get("security"), (method, path)
+
+
+def test_routes_with_input_document_422_and_bodies_document_413(document):
+    for path, method, operation in _operations(document):
+        if operation.get("parameters") or operation.get("requestBody"):
+            assert "422" in operation["responses"], (method, path)
+        if operation.get("requestBody"):
+            assert "413" in operation["responses"], (method, path)
+
+
+def test_changes_document_the_conditional_statuses(document):
+    for path, method, operation in _operations(document):
+        if method == "patch":
+            assert {"412", "428"} <= set(operation["responses"]), path
+
+
+def test_errors_are_documented_as_problem_json(document):
+    for path, method, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            if status.startswith(("4", "5")):
+                assert list(response["content"]) == ["application/problem+json"], (
+                    method, path, status)
+
+
+def test_docs_are_served_without_the_internet(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower() and "https://" not in page.text
+    bundle = client.get("/static/swagger-ui/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and len(bundle.content) > 1_000_000
+    redoc = client.get("/redoc")
+    assert "/static/redoc/redoc.standalone.js" in redoc.text and "https://" not in redoc.text
+    assert client.get("/static/redoc/redoc.standalone.js").status_code == 200
+    assert client.get("/v1/openapi.json").json()["openapi"].startswith("3.1")
+
+
+def test_swagger_ui_bundle_is_version_5(client):
+    # Swagger UI 4 cannot render OpenAPI 3.1.
+    head = client.get("/static/swagger-ui/swagger-ui-bundle.js").text
+    assert 'version:"5.' in head or "5.35" in head
