@@ -9,12 +9,12 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
 from app.api import problems
+from app.api.deps import API_PREFIX
 from app.api.middleware import EdgeMiddleware
 from app.api.routes import auth, docs, ops, org, people
 from app.db.engine import make_engine, make_session_factory
 from app.settings import Settings, get_settings
 
-API_PREFIX = "/v1"
 VERSION = "1.0.0"
 
 DESCRIPTION = """\
@@ -53,8 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(app.state.engine)
     app.state.read_session_factory = make_session_factory(app.state.engine, read_only=True)
 
+    # Each router carries the /v1 prefix itself, so route templates (metrics) are complete.
     for router in (auth.router, people.router, org.router):
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router)
     app.include_router(ops.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=docs.STATIC_DIR), name="static")

@@ -56,12 +56,7 @@ class Settings(BaseSettings):
 
     @property
     def sqlalchemy_url(self) -> str:
-        """Return the database URL with the psycopg 3 driver named for PostgreSQL."""
-        url = self.database_url
-        for prefix in ("postgres://", "postgresql://"):
-            if url.startswith(prefix):
-                return "postgresql+psycopg://" + url[len(prefix) :]
-        return url
+        return sqlalchemy_url(self.database_url)
 
     @property
     def is_sqlite(self) -> bool:
@@ -72,6 +67,14 @@ class Settings(BaseSettings):
         if not url.startswith("sqlite:///") or url.endswith(":memory:"):
             return None
         return Path(url[len("sqlite:///") :])
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Return a database URL with the psycopg 3 driver named for PostgreSQL."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
 
 
 @lru_cache

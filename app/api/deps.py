@@ -16,7 +16,8 @@ from app.domain.scopes import DESCRIPTIONS
 from app.services import audit, auth
 from app.settings import Settings
 
-TOKEN_URL = "/v1/auth/token"
+API_PREFIX = "/v1"
+TOKEN_URL = f"{API_PREFIX}/auth/token"
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 

@@ -52,7 +52,7 @@ def seed(session: Session, settings: Settings) -> DemoSummary:
         raise RuleViolation(detail="Demo data is never created when GPS_ENV=production.",
                             rule="DEMO-NOT-IN-PRODUCTION")
     summary = DemoSummary()
-    if session.exec(select(Person.id).where(Person.email == f"admin@{DOMAIN}")).first():
+    if session.exec(select(Person.id).where(Person.email == f"head@{DOMAIN}")).first():
         summary.already_seeded = True
         summary.logins = _logins(session)
         return summary

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Form, Request, Response
 
-from app.api.deps import CurrentActor, SessionDep, SettingsDep, bearer_token
+from app.api.deps import API_PREFIX, CurrentActor, SessionDep, SettingsDep, bearer_token
 from app.api.problems import PROBLEM_JSON, problem_responses
 from app.api.schemas.auth import MeRead, Relationships, RevokeResult, TokenResponse
 from app.api.schemas.people import PersonRead
@@ -18,7 +18,7 @@ from app.domain.scopes import parse_scope_string
 from app.services import auth, me
 from app.services.people import PersonView
 
-router = APIRouter(tags=["identity"])
+router = APIRouter(prefix=API_PREFIX, tags=["identity"])
 
 _OAUTH_ERRORS = {
     400: {"description": "Refused (RFC 6749 section 5.2 `error`: invalid_request, "

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, Security, status
 
 from app.api.conditional import expected_version, set_etag
-from app.api.deps import Cursor, CurrentActor, Limit, SessionDep, current_actor
+from app.api.deps import API_PREFIX, Cursor, CurrentActor, Limit, SessionDep, current_actor
 from app.api.problems import problem_responses
 from app.api.schemas.common import Page, PathId
 from app.api.schemas.org import (AbsenceCreate, AbsenceRead, BandRead, ServiceAccountCreate,
@@ -20,7 +20,7 @@ from app.domain.scopes import Scope
 from app.domain.vocabulary import Band
 from app.services import absences, service_accounts, teams
 
-router = APIRouter()
+router = APIRouter(prefix=API_PREFIX)
 
 Reader = Annotated[Actor, Security(current_actor, scopes=[Scope.people_read])]
 TeamAdmin = Annotated[Actor, Security(current_actor, scopes=[Scope.teams_write])]

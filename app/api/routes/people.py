@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, Security, status
 
 from app.api.conditional import expected_version, set_etag
-from app.api.deps import Cursor, CurrentActor, Limit, SessionDep, current_actor
+from app.api.deps import API_PREFIX, Cursor, CurrentActor, Limit, SessionDep, current_actor
 from app.api.problems import problem, problem_responses
 from app.api.schemas.common import Page, PathId
 from app.api.schemas.people import (ImportReport, PersonCreate, PersonRead,
@@ -21,7 +21,7 @@ from app.domain.vocabulary import Band
 from app.services import people, people_import
 from app.services.people import PersonView
 
-router = APIRouter(prefix="/people", tags=["people"])
+router = APIRouter(prefix=f"{API_PREFIX}/people", tags=["people"])
 
 Admin = Annotated[Actor, Security(current_actor, scopes=[Scope.people_write])]
 Reader = Annotated[Actor, Security(current_actor, scopes=[Scope.people_read])]
