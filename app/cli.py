@@ -17,7 +17,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import migrate
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import ensure_sqlite_directory, make_engine, make_session_factory
 from app.domain.errors import DomainError
 from app.settings import Settings
 
@@ -37,8 +37,13 @@ err = Console(stderr=True)
 CONTRACT = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
 
 
-def fail(message: str) -> NoReturn:
+def _say_error(message: str) -> None:
     err.print(f"[bold red]gps: error:[/] {message}", highlight=False, soft_wrap=True)
+
+
+def fail(message: str) -> NoReturn:
+    """End a command with one line on stderr and exit status 1."""
+    _say_error(message)
     raise typer.Exit(code=1)
 
 
@@ -52,6 +57,7 @@ def _settings() -> Settings:
 
 
 def _upgrade(settings: Settings) -> None:
+    ensure_sqlite_directory(settings)
     migrate.upgrade(settings.sqlalchemy_url)
 
 
@@ -182,15 +188,17 @@ def render_contract(schema: dict) -> str:  # type: ignore[type-arg]
 def main() -> None:
     """Run the CLI; errors are one clear line and a non-zero exit, never a traceback."""
     try:
-        cli()
+        cli()  # click exits the process itself when a command ends
     except DomainError as exc:
-        fail(exc.detail)
+        _say_error(exc.detail)
     except SQLAlchemyError as exc:
-        fail(f"database: {str(exc.orig if hasattr(exc, 'orig') and exc.orig else exc).splitlines()[0]}")
+        cause = getattr(exc, "orig", None) or exc
+        _say_error(f"database: {str(cause).strip().splitlines()[0]}")
     except (OSError, ValueError) as exc:
-        fail(str(exc))
+        _say_error(str(exc))
     except KeyboardInterrupt:
         sys.exit(130)
+    sys.exit(1)  # reached only through one of the errors above
 
 
 if __name__ == "__main__":

@@ -12,12 +12,17 @@ from sqlmodel import Session, create_engine
 from app.settings import Settings
 
 
+def ensure_sqlite_directory(settings: Settings) -> None:
+    """Create the folder of a SQLite database file (./var on a fresh checkout)."""
+    path = settings.sqlite_path()
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
 def make_engine(settings: Settings) -> Engine:
     url = settings.sqlalchemy_url
     if settings.is_sqlite:
-        path = settings.sqlite_path()
-        if path is not None:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        ensure_sqlite_directory(settings)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine

@@ -140,6 +140,19 @@ def test_cli_errors_are_one_line_without_a_traceback(tmp_path):
                    env={"GPS_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     assert "cannot read" in missing.stderr
+    unreachable = _gps("db", "upgrade",
+                       env={"GPS_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    assert unreachable.returncode == 1 and "Traceback" not in unreachable.stderr
+    assert unreachable.stderr.startswith("gps: error: database:")
+    assert len(unreachable.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_cli_creates_the_sqlite_folder_on_a_fresh_checkout(tmp_path):
+    url = f"sqlite:///{tmp_path}/fresh/var/gps.db"
+    done = _gps("db", "upgrade", env={"GPS_DATABASE_URL": url})
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "fresh" / "var" / "gps.db").exists()
 
 
 @pytest.mark.slow
