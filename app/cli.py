@@ -99,7 +99,8 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on")] = "127
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gps-metrics-")
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     out.print(f"GPS {settings.env.value} on {settings.sqlalchemy_url.split('://')[0]}; "
-              f"Swagger UI: http://{shown}:{port}/docs  ReDoc: http://{shown}:{port}/redoc")
+              f"Swagger UI: http://{shown}:{port}/docs  ReDoc: http://{shown}:{port}/redoc",
+              soft_wrap=True)
     if created is not None:
         out.print(f"Created the bootstrap admin {created.email} (password from "
                   "GPS_BOOTSTRAP_ADMIN_PASSWORD).")

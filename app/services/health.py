@@ -26,9 +26,14 @@ def check(engine: Engine) -> Readiness:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-            revision = migrate.current_revision(connection)
     except SQLAlchemyError:
         return Readiness(False, False, "The database cannot be reached.")
+    try:
+        with engine.connect() as connection:
+            revision = connection.execute(
+                text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError:
+        revision = None  # no migrations applied yet
     head = migrate.head_revision()
     if revision != head:
         return Readiness(True, False, f"The schema is at {revision or 'nothing'}, not {head}: "
