@@ -11,7 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from app.api import problems
 from app.api.deps import API_PREFIX
 from app.api.middleware import EdgeMiddleware
-from app.api.routes import auth, docs, ops, org, people
+from app.api.routes import (auth, coaching, cpd, docs, evidence, objectives, one_to_ones, ops,
+                            org, people)
 from app.db.engine import make_engine, make_session_factory
 from app.settings import Settings, get_settings
 
@@ -38,6 +39,12 @@ TAGS = [
     {"name": "bands", "description": "The responsibility matrix (reference data)"},
     {"name": "teams", "description": "Teams, their leads, Jira boards and sprint cadence"},
     {"name": "absences", "description": "Periods away, which excuse target evaluation"},
+    {"name": "objectives", "description": "Quarterly objectives, their lifecycle and check-ins"},
+    {"name": "evidence", "description": "Weekly accomplishments, training, qualifications, "
+                                        "feedback and delivery evidence"},
+    {"name": "one-to-ones", "description": "Weekly one-to-ones; notes for the two participants"},
+    {"name": "coaching", "description": "Coaching programmes, enrolments and sessions"},
+    {"name": "cpd", "description": "A person's continuing-professional-development record"},
     {"name": "service accounts", "description": "Machine clients such as the HR system"},
     {"name": "operations", "description": "Liveness and readiness"},
 ]
@@ -54,7 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_session_factory = make_session_factory(app.state.engine, read_only=True)
 
     # Each router carries the /v1 prefix itself, so route templates (metrics) are complete.
-    for router in (auth.router, people.router, org.router):
+    for router in (auth.router, people.router, org.router, objectives.router, evidence.router,
+                   one_to_ones.router, coaching.router, cpd.router):
         app.include_router(router)
     app.include_router(ops.router)
     app.include_router(docs.router)

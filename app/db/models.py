@@ -157,3 +157,8 @@ class AuditEntry(SQLModel, table=True):
     outcome: str = Field(sa_column=Column(String(20), nullable=False))
     request_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# The growth cycle's tables live in their own module; importing it here registers them.
+from app.db.growth import (CheckIn, CoachingEnrolment, CoachingProgramme,  # noqa: E402,F401
+                           CoachingSession, Evidence, HrEvent, Objective, OneToOne)

@@ -54,32 +54,55 @@ class Actor:
 class Record(StrEnum):
     """Kinds of record about a person that the relationship rules govern."""
 
-    personal_details = "personal_details"  # email, HR number, integration ids, roles
+    personal_details = "personal_details"  # email is public; HR number, integration ids, roles
     absence = "absence"
     reports = "reports"  # the list of someone's direct reports
+    objective = "objective"  # objectives and their check-ins
+    evidence = "evidence"
+    one_to_one = "one_to_one"  # that a one-to-one happened (date, held or cancelled)
+    coaching = "coaching"  # enrolments and sessions, with the coachee as subject
+    cpd = "cpd"  # the person's own continuing-professional-development record
 
 
 class Action(StrEnum):
     read = "read"
-    write = "write"
+    write = "write"  # create and change (own objectives and evidence; absences; ...)
+    agree = "agree"  # agree or reopen an objective: the line manager's call
+    complete = "complete"  # complete an objective: the owner's call
 
 
 _MANAGEMENT = frozenset({Relation.self, Relation.line_manager, Relation.chain})
+_GROWTH_READERS = _MANAGEMENT | {Relation.coach, Relation.buddy}
+_SELF = frozenset({Relation.self})
+_SELF_OR_MANAGER = frozenset({Relation.self, Relation.line_manager})
 
-# Which relationships may read / write each kind of record; admins are listed separately so
-# that the table shows plainly where the admin role reaches and where it does not.
-_READ: dict[Record, frozenset[Relation]] = {
-    Record.personal_details: _MANAGEMENT,
-    Record.absence: _MANAGEMENT,
-    Record.reports: frozenset(Relation),  # the line tree is part of the directory
+# Which relationships may do what to each kind of record (SPEC section 4). Anything not
+# listed is refused.
+_RULES: dict[tuple[Record, Action], frozenset[Relation]] = {
+    (Record.personal_details, Action.read): _MANAGEMENT,
+    (Record.absence, Action.read): _MANAGEMENT,
+    (Record.absence, Action.write): _SELF_OR_MANAGER,
+    (Record.reports, Action.read): frozenset(Relation),  # the line tree is directory data
+    (Record.objective, Action.read): _GROWTH_READERS,
+    (Record.objective, Action.write): _SELF_OR_MANAGER,
+    (Record.objective, Action.agree): frozenset({Relation.line_manager}),
+    (Record.objective, Action.complete): _SELF,
+    (Record.evidence, Action.read): _GROWTH_READERS,
+    (Record.evidence, Action.write): _SELF,
+    (Record.one_to_one, Action.read): _MANAGEMENT,
+    (Record.one_to_one, Action.write): _SELF_OR_MANAGER,
+    (Record.coaching, Action.read): _MANAGEMENT | {Relation.coach},
+    (Record.coaching, Action.write): frozenset({Relation.self, Relation.coach}),
+    (Record.cpd, Action.read): _MANAGEMENT,
 }
-_WRITE: dict[Record, frozenset[Relation]] = {
-    Record.personal_details: frozenset(),
-    Record.absence: frozenset({Relation.self, Relation.line_manager}),
-    Record.reports: frozenset(),
-}
-_ADMIN_READS = frozenset({Record.personal_details, Record.absence, Record.reports})
-_ADMIN_WRITES = frozenset({Record.personal_details, Record.absence})
+
+# Where the admin role reaches without a relationship. Admins run the organisation; they do
+# not read people's objectives, evidence, one-to-ones or coaching.
+_ADMIN: frozenset[tuple[Record, Action]] = frozenset({
+    (Record.personal_details, Action.read), (Record.personal_details, Action.write),
+    (Record.absence, Action.read), (Record.absence, Action.write),
+    (Record.reports, Action.read),
+})
 
 
 def require_scope(actor: Actor, scope: str) -> None:
@@ -90,10 +113,9 @@ def require_scope(actor: Actor, scope: str) -> None:
 
 
 def may(actor: Actor, record: Record, action: Action, relations: frozenset[Relation]) -> bool:
-    is_admin = actor.has_role(Role.admin)
-    if action is Action.read:
-        return bool(relations & _READ[record]) or (is_admin and record in _ADMIN_READS)
-    return bool(relations & _WRITE[record]) or (is_admin and record in _ADMIN_WRITES)
+    if relations & _RULES.get((record, action), frozenset()):
+        return True
+    return actor.has_role(Role.admin) and (record, action) in _ADMIN
 
 
 def authorize(actor: Actor, record: Record, action: Action, relations: frozenset[Relation],
@@ -102,8 +124,24 @@ def authorize(actor: Actor, record: Record, action: Action, relations: frozenset
     see it but not do this to it."""
     if not may(actor, record, Action.read, relations):
         raise NotFound(detail=f"No {what} with that id.")
-    if action is Action.write and not may(actor, record, Action.write, relations):
-        raise Forbidden(detail=f"You may see this {what} but not change it.")
+    if action is not Action.read and not may(actor, record, action, relations):
+        raise Forbidden(detail=_REFUSALS.get((record, action),
+                                             f"You may see this {what} but not change it."))
+
+
+_REFUSALS = {
+    (Record.objective, Action.agree): "Only the owner's line manager agrees or reopens an "
+                                      "objective.",
+    (Record.objective, Action.complete): "Only the owner completes their objective.",
+    (Record.evidence, Action.write): "Evidence is written by the person it is about.",
+    (Record.objective, Action.write): "Objectives are written by their owner or the owner's "
+                                      "line manager.",
+}
+
+
+def one_to_one_participant(actor: Actor, *, person_id: int, manager_id: int) -> bool:
+    """One-to-one notes are for the two participants only: not the chain, not admins."""
+    return actor.person_id is not None and actor.person_id in (person_id, manager_id)
 
 
 def sees_personal_details(actor: Actor, relations: frozenset[Relation]) -> bool:

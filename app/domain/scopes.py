@@ -15,6 +15,8 @@ class Scope:
     absences = "absences"
     service_accounts = "service-accounts:manage"
     hr_feed_read = "hr.feed:read"
+    growth = "growth"
+    coaching_manage = "coaching:manage"
 
 
 DESCRIPTIONS: dict[str, str] = {
@@ -24,14 +26,17 @@ DESCRIPTIONS: dict[str, str] = {
     Scope.absences: "Record and read absences (subject to who the record is about)",
     Scope.service_accounts: "Create, list and revoke service accounts (admin)",
     Scope.hr_feed_read: "Read the HR objective-completions feed",
+    Scope.growth: "Objectives, check-ins, evidence, one-to-ones, coaching and CPD records "
+                  "(subject to who the record is about)",
+    Scope.coaching_manage: "Create coaching programmes and enrol coachees (admin)",
 }
 
 # What every signed-in person may do; records are then limited by relationships.
-PERSON_BASE: frozenset[str] = frozenset({Scope.people_read, Scope.absences})
+PERSON_BASE: frozenset[str] = frozenset({Scope.people_read, Scope.absences, Scope.growth})
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.admin: frozenset({Scope.people_write, Scope.teams_write, Scope.service_accounts,
-                           Scope.hr_feed_read}),
+                           Scope.hr_feed_read, Scope.coaching_manage}),
     Role.case_manager: frozenset(),
     Role.head_of_department: frozenset(),
     Role.team_lead: frozenset(),

@@ -32,3 +32,47 @@ class AbsenceKind(StrEnum):
     sickness = "sickness"
     parental = "parental"
     other = "other"
+
+
+class ObjectiveStatus(StrEnum):
+    draft = "draft"
+    agreed = "agreed"
+    completed = "completed"
+    dropped = "dropped"
+
+
+class EvidenceKind(StrEnum):
+    accomplishment = "accomplishment"
+    training = "training"
+    qualification = "qualification"
+    user_feedback = "user_feedback"
+    retro_action = "retro_action"
+    ticket_done = "ticket_done"
+    production_change = "production_change"
+    other = "other"
+
+
+# Evidence of these kinds arrives only from integrations (Jira, GitHub).
+INTEGRATION_KINDS = frozenset({EvidenceKind.ticket_done, EvidenceKind.production_change})
+
+
+class EvidenceSource(StrEnum):
+    manual = "manual"
+    jira = "jira"
+    github = "github"
+
+
+class OneToOneStatus(StrEnum):
+    held = "held"
+    cancelled = "cancelled"
+
+
+class SessionStatus(StrEnum):
+    scheduled = "scheduled"
+    held = "held"
+    cancelled = "cancelled"
+
+
+class HrEventType(StrEnum):
+    objective_completed = "objective.completed"
+    objective_reopened = "objective.reopened"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 from sqlmodel import Session
 
-from app.db.models import Person, Team, TeamMember
+from app.db.models import CoachingEnrolment, Person, Team, TeamMember
 from app.domain.policy import Actor, Relation
 
 # Walks up the line tree from one person; depth-limited so a corrupt tree cannot loop forever.
@@ -54,7 +54,18 @@ def relations_to(session: Session, actor: Actor, subject: Person) -> frozenset[R
         relations.add(Relation.buddy)
     if subject.id is not None and _leads_a_team_of(session, actor.person_id, subject.id):
         relations.add(Relation.team_lead)
+    if subject.id is not None and _coaches(session, actor.person_id, subject.id):
+        relations.add(Relation.coach)
     return frozenset(relations)
+
+
+def _coaches(session: Session, coach_id: int, coachee_id: int) -> bool:
+    stmt = (select(CoachingEnrolment.id)
+            .where(CoachingEnrolment.coach_id == coach_id,
+                   CoachingEnrolment.coachee_id == coachee_id,
+                   CoachingEnrolment.active.is_(True))  # type: ignore[attr-defined]
+            .limit(1))
+    return session.execute(stmt).first() is not None
 
 
 def _leads_a_team_of(session: Session, lead_id: int, person_id: int) -> bool:

@@ -1,0 +1,9 @@
+"""Routes: coaching."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.api.deps import API_PREFIX
+
+router = APIRouter(prefix=f"{API_PREFIX}/coaching", tags=["coaching"])

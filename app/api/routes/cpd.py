@@ -1,0 +1,9 @@
+"""Routes: cpd."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.api.deps import API_PREFIX
+
+router = APIRouter(prefix=f"{API_PREFIX}/people", tags=["cpd"])

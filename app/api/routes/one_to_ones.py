@@ -1,0 +1,9 @@
+"""Routes: one-to-ones."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.api.deps import API_PREFIX
+
+router = APIRouter(prefix=f"{API_PREFIX}/one-to-ones", tags=["one-to-ones"])
