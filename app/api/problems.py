@@ -105,6 +105,9 @@ def problem(request: Request | None, status: int, *, code: str, detail: str,
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
+_RESERVED = frozenset({"type", "title", "status", "detail", "instance", "request_id", "code",
+                       "headers", "request"})
+
 _STATUS: dict[type[errors.DomainError], int] = {
     errors.NotFound: 404,
     errors.Forbidden: 403,
@@ -131,7 +134,8 @@ def _domain_error(request: Request, exc: errors.DomainError) -> JSONResponse:
     headers = None
     if isinstance(exc, errors.Unauthenticated):
         headers = {"WWW-Authenticate": 'Bearer realm="gps", error="invalid_token"'}
-    extra = dict(exc.extra)
+    # Extension members never overwrite the standard ones.
+    extra = {k: v for k, v in exc.extra.items() if k not in _RESERVED}
     if isinstance(exc, errors.RuleViolation) and exc.rule:
         extra["rule"] = exc.rule
     if exc.problems:

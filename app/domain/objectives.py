@@ -34,7 +34,9 @@ _TO: dict[ObjectiveAction, ObjectiveStatus | None] = {
 
 
 def allowed_actions(status: ObjectiveStatus) -> list[ObjectiveAction]:
-    return [action for action, sources in _FROM.items() if status in sources]
+    """The lifecycle actions possible from a status (editing the wording is not one)."""
+    return [action for action, sources in _FROM.items()
+            if status in sources and action is not ObjectiveAction.edit]
 
 
 def transition(status: ObjectiveStatus, action: ObjectiveAction) -> ObjectiveStatus:
@@ -45,7 +47,7 @@ def transition(status: ObjectiveStatus, action: ObjectiveAction) -> ObjectiveSta
                   + (f"From {status.value} you can: {', '.join(allowed)}." if allowed
                      else f"Nothing more can be done to a {status.value} objective."))
         raise Conflict(detail=detail, code="illegal-transition",
-                       extra={"status": status.value, "allowed_actions": allowed})
+                       extra={"state": status.value, "allowed_actions": allowed})
     return _TO[action] or status
 
 

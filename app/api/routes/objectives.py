@@ -1,9 +1,135 @@
-"""Routes: objectives."""
+"""Routes: objectives, their lifecycle actions and check-ins."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from app.api.deps import API_PREFIX
+from fastapi import APIRouter, Header, Query, Request, Response, Security, status
+
+from app.api.conditional import expected_version, set_etag
+from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
+from app.api.problems import problem_responses
+from app.api.schemas.common import Page, PathId
+from app.api.schemas.objectives import (CheckInCreate, CheckInRead, CompleteRequest,
+                                        ObjectiveCreate, ObjectiveRead, ObjectiveUpdate,
+                                        QuarterText, ReasonRequest)
+from app.domain.policy import Actor
+from app.domain.scopes import Scope
+from app.domain.vocabulary import ObjectiveStatus
+from app.services import objectives
 
 router = APIRouter(prefix=f"{API_PREFIX}/objectives", tags=["objectives"])
+
+Grower = Annotated[Actor, Security(current_actor, scopes=[Scope.growth])]
+IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag from your last read")]
+ACTION_ERRORS = problem_responses(401, 403, 404, 409, 413, 422)
+
+
+def _answer(response: Response, found: objectives.ObjectiveView) -> ObjectiveRead:
+    set_etag(response, "objective", found.objective.id, found.objective.version)  # type: ignore[arg-type]
+    return ObjectiveRead.of(found)
+
+
+@router.post("", operation_id="create_objective", status_code=status.HTTP_201_CREATED,
+             response_model=ObjectiveRead, responses=problem_responses(401, 403, 404, 413, 422))
+def create_objective(body: ObjectiveCreate, request: Request, response: Response,
+                     session: SessionDep, actor: Grower) -> ObjectiveRead:
+    """Draft an objective for a quarter (the owner or their line manager). `warnings` says,
+    softly, when the owner has more or fewer than three 20%-time objectives that quarter."""
+    found = objectives.create_objective(session, actor, person_id=body.person_id,
+                                        values=body.values())
+    response.headers["Location"] = str(request.url_for("get_objective",
+                                                       objective_id=found.objective.id))
+    return _answer(response, found)
+
+
+@router.get("", operation_id="list_objectives", response_model=Page[ObjectiveRead],
+            responses=problem_responses(401, 403, 404, 422))
+def list_objectives(session: SessionDep, actor: Grower, limit: Limit = 50,
+                    cursor: Cursor = None,
+                    person_id: Annotated[PathId | None, Query(description="Yours by default")] = None,
+                    quarter: Annotated[QuarterText | None, Query()] = None,
+                    status: ObjectiveStatus | None = None,
+                    twenty_percent_time: bool | None = None) -> Page[ObjectiveRead]:
+    """List a person's objectives, filtered by quarter, status and 20% time."""
+    page = objectives.list_objectives(session, actor, person_id=person_id, quarter=quarter,
+                                      status=status, twenty_percent_time=twenty_percent_time,
+                                      cursor=cursor, limit=limit)
+    return Page(items=[ObjectiveRead.of(v) for v in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/{objective_id:int}", operation_id="get_objective", response_model=ObjectiveRead,
+            responses=problem_responses(401, 403, 404, 422))
+def get_objective(objective_id: PathId, response: Response, session: SessionDep,
+                  actor: Grower) -> ObjectiveRead:
+    """Read an objective (owner, line manager, chain, coach, buddy)."""
+    return _answer(response, objectives.view(session, actor, objective_id))
+
+
+@router.patch("/{objective_id:int}", operation_id="update_objective",
+              response_model=ObjectiveRead,
+              responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 428))
+def update_objective(objective_id: PathId, body: ObjectiveUpdate, response: Response,
+                     session: SessionDep, actor: Grower,
+                     if_match: IfMatch = None) -> ObjectiveRead:
+    """Change a draft or agreed objective's wording (JSON merge patch; needs `If-Match`)."""
+    version = expected_version(if_match, "objective", objective_id)
+    return _answer(response, objectives.update_objective(
+        session, actor, objective_id, changes=body.changes(), expected_version=version))
+
+
+@router.post("/{objective_id:int}/agree", operation_id="agree_objective",
+             response_model=ObjectiveRead, responses=ACTION_ERRORS)
+def agree_objective(objective_id: PathId, response: Response, session: SessionDep,
+                    actor: Grower) -> ObjectiveRead:
+    """Agree a draft objective (the owner's line manager): draft → agreed."""
+    return _answer(response, objectives.agree(session, actor, objective_id))
+
+
+@router.post("/{objective_id:int}/complete", operation_id="complete_objective",
+             response_model=ObjectiveRead, responses=ACTION_ERRORS)
+def complete_objective(objective_id: PathId, body: CompleteRequest, response: Response,
+                       session: SessionDep, actor: Grower) -> ObjectiveRead:
+    """Complete an agreed objective (the owner), with a note or linked evidence: agreed →
+    completed. Publishes `objective.completed` on the HR feed."""
+    return _answer(response, objectives.complete(session, actor, objective_id, note=body.note,
+                                                 evidence_ids=body.evidence_ids))
+
+
+@router.post("/{objective_id:int}/drop", operation_id="drop_objective",
+             response_model=ObjectiveRead, responses=ACTION_ERRORS)
+def drop_objective(objective_id: PathId, body: ReasonRequest, response: Response,
+                   session: SessionDep, actor: Grower) -> ObjectiveRead:
+    """Drop a draft or agreed objective, with a reason (owner or line manager)."""
+    return _answer(response, objectives.drop(session, actor, objective_id, reason=body.reason))
+
+
+@router.post("/{objective_id:int}/reopen", operation_id="reopen_objective",
+             response_model=ObjectiveRead, responses=ACTION_ERRORS)
+def reopen_objective(objective_id: PathId, body: ReasonRequest, response: Response,
+                     session: SessionDep, actor: Grower) -> ObjectiveRead:
+    """Reopen a completed objective (the owner's line manager): completed → agreed.
+    Publishes `objective.reopened` on the HR feed."""
+    return _answer(response, objectives.reopen(session, actor, objective_id,
+                                               reason=body.reason))
+
+
+@router.post("/{objective_id:int}/check-ins", operation_id="create_check_in",
+             status_code=status.HTTP_201_CREATED, response_model=CheckInRead,
+             responses=problem_responses(401, 403, 404, 409, 413, 422))
+def create_check_in(objective_id: PathId, body: CheckInCreate, session: SessionDep,
+                    actor: Grower) -> CheckInRead:
+    """Record a dated progress note on an objective (owner or line manager)."""
+    check_in = objectives.add_check_in(session, actor, objective_id, on=body.on,
+                                       note=body.note, progress=body.progress)
+    return CheckInRead.model_validate(check_in)
+
+
+@router.get("/{objective_id:int}/check-ins", operation_id="list_check_ins",
+            response_model=Page[CheckInRead], responses=problem_responses(401, 403, 404, 422))
+def list_check_ins(objective_id: PathId, session: SessionDep, actor: Grower, limit: Limit = 50,
+                   cursor: Cursor = None) -> Page[CheckInRead]:
+    """List an objective's check-ins, oldest first."""
+    page = objectives.list_check_ins(session, actor, objective_id, cursor=cursor, limit=limit)
+    return Page(items=[CheckInRead.model_validate(c) for c in page.items],
+                next_cursor=page.next_cursor)
