@@ -92,7 +92,8 @@ class OneToOne(SQLModel, table=True):
     """A weekly meeting of a person and their line manager; notes are for the two of them."""
 
     __tablename__ = "one_to_one"
-    __table_args__ = (Index("ix_one_to_one_person_on", "person_id", "on"),)
+    # One record per person per day, whoever writes it and however many replicas race.
+    __table_args__ = (UniqueConstraint("person_id", "on", name="uq_one_to_one_person_on"),)
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(sa_column=_fk("person.id", nullable=False, index=False))

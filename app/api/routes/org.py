@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, Security, status
@@ -10,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, Security, statu
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, Cursor, CurrentActor, Limit, SessionDep, current_actor
 from app.api.problems import problem_responses
-from app.api.schemas.common import Page, PathId
+from app.api.schemas.common import IsoDate, Page, PathId
 from app.api.schemas.org import (AbsenceCreate, AbsenceRead, BandRead, ServiceAccountCreate,
                                  ServiceAccountCreated, ServiceAccountRead, TeamCreate, TeamRead,
                                  TeamUpdate)
@@ -104,8 +103,8 @@ def record_absence(body: AbsenceCreate, session: SessionDep, actor: AbsenceUser)
 @router.get("/absences", operation_id="list_absences", response_model=Page[AbsenceRead],
             tags=["absences"], responses=problem_responses(401, 403, 404, 422))
 def list_absences(person_id: RecordId, session: SessionDep, actor: AbsenceUser,
-                  start: Annotated[date | None, Query(alias="from")] = None,
-                  end: Annotated[date | None, Query(alias="to")] = None,
+                  start: Annotated[IsoDate | None, Query(alias="from")] = None,
+                  end: Annotated[IsoDate | None, Query(alias="to")] = None,
                   limit: Limit = 50, cursor: Cursor = None) -> Page[AbsenceRead]:
     """List a person's absences (the person, their management chain, admins), optionally
     those overlapping `from`..`to`."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Generic, TypeVar
 
-from datetime import date
+import re
+from datetime import date, datetime
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
 T = TypeVar("T")
 
@@ -27,17 +28,32 @@ class Page(BaseModel, Generic[T]):
                                                 "the last page")
 
 
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def _date_as_text(value: object) -> object:
-    # JSON has no dates: a date is ISO 8601 text, never a number (which would be read as a
-    # Unix time and quietly become 1970).
-    if isinstance(value, str | date):
+    # JSON has no dates: a date is YYYY-MM-DD text and nothing else. Pydantic would otherwise
+    # read a number, or text such as "0", as a Unix time and quietly make it 1970, and take
+    # midnight timestamps as dates.
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.fullmatch(value)):
         return value
     raise ValueError("a date is text in the form YYYY-MM-DD")
 
 
 # Body fields: a string is not a number, a number is not a date or a boolean.
 RecordId = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _datetime_as_text(value: object) -> object:
+    if isinstance(value, datetime) or (isinstance(value, str) and _RFC3339.fullmatch(value)):
+        return value
+    raise ValueError("a time is RFC 3339 text with an offset, e.g. 2026-11-26T09:30:00Z")
+
+
+# Body fields and query parameters alike.
 IsoDate = Annotated[date, BeforeValidator(_date_as_text)]
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_datetime_as_text)]
 Flag = StrictBool
 # Path and query values arrive as text and are converted.
 PathId = Annotated[int, Field(ge=1, le=2**31 - 1)]

@@ -1,0 +1,221 @@
+"""Evidence: dated records about a person, written by hand or arriving from Jira and GitHub."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.db.models import Evidence, Objective, Person
+from app.db.types import utcnow
+from app.domain.errors import (Conflict, FieldProblem, InvalidInput, NotFound,
+                               PreconditionFailed, RuleViolation)
+from app.domain.policy import (Action, Actor, Record, Relation, authorize, may,
+                               require_scope)
+from app.domain.scopes import Scope
+from app.domain.vocabulary import INTEGRATION_KINDS, EvidenceKind, EvidenceSource
+from app.services import people
+from app.services.pagination import Page, keyset_page
+from app.services.relationships import relations_to
+
+MAX_TRAINING_HOURS = Decimal(24)  # per record: one day's training at most
+_HUNDREDTHS = Decimal("0.01")
+_INTEGRATION_OF = {EvidenceKind.ticket_done: "Jira", EvidenceKind.production_change: "GitHub"}
+_SOURCE_NAMES = {EvidenceSource.jira.value: "Jira", EvidenceSource.github.value: "GitHub"}
+# What PATCH may change on manual evidence; the person, source and integration fields stay.
+EDITABLE = frozenset({"kind", "occurred_on", "title", "description", "hours", "topic",
+                      "objective_id"})
+
+
+@dataclass(frozen=True)
+class _Broken:
+    field: str
+    message: str
+    rule: str
+
+
+def _check(session: Session, *, person_id: int, kind: EvidenceKind, source: EvidenceSource,
+           hours: Decimal | None, topic: str | None, objective_id: int | None) -> None:
+    """Refuse evidence that breaks the rules of its kind, naming every field at fault."""
+    broken: list[_Broken] = []
+    if kind in INTEGRATION_KINDS and source is EvidenceSource.manual:
+        broken.append(_Broken(
+            "kind", f"`{kind.value}` evidence arrives only from the {_INTEGRATION_OF[kind]} "
+                    "integration (Jira and GitHub send delivery evidence by themselves); it "
+                    "cannot be recorded by hand.", "EVIDENCE-FROM-INTEGRATION"))
+    if kind is EvidenceKind.training:
+        if hours is None:
+            broken.append(_Broken("hours", "Training needs the hours it took (more than 0, at "
+                                           "most 24).", "EVIDENCE-TRAINING-HOURS"))
+        elif not Decimal(0) < hours <= MAX_TRAINING_HOURS or hours != hours.quantize(_HUNDREDTHS):
+            broken.append(_Broken("hours", "Training hours are more than 0 and at most 24 per "
+                                           "record, to two decimal places.",
+                                  "EVIDENCE-TRAINING-HOURS"))
+        if not topic:
+            broken.append(_Broken("topic", "Training needs a topic.", "EVIDENCE-TRAINING-TOPIC"))
+    elif hours is not None:
+        broken.append(_Broken("hours", f"Only training evidence has hours; leave `hours` out "
+                                       f"for `{kind.value}`.", "EVIDENCE-HOURS-TRAINING-ONLY"))
+    if objective_id is not None:
+        objective = session.get(Objective, objective_id)
+        if objective is None or objective.person_id != person_id:
+            # The same answer whether the objective is someone else's or does not exist.
+            broken.append(_Broken("objective_id", f"No objective {objective_id} of this person; "
+                                                  "evidence links only to the person's own "
+                                                  "objectives.", "EVIDENCE-OBJECTIVE-OWNER"))
+    if broken:
+        raise RuleViolation(detail=" ".join(f"{b.field}: {b.message}" for b in broken),
+                            rule=broken[0].rule, extra={"field": broken[0].field},
+                            problems=[FieldProblem(b.field, b.message) for b in broken])
+
+
+def add_evidence(session: Session, *, person_id: int, kind: EvidenceKind,
+                 source: EvidenceSource, occurred_on: date, title: str, description: str = "",
+                 hours: Decimal | None = None, topic: str | None = None,
+                 objective_id: int | None = None, external_id: str | None = None,
+                 details: dict[str, Any] | None = None,
+                 created_by_id: int | None = None) -> Evidence:
+    """Record evidence in the caller's transaction, applying the rules of its kind.
+
+    Checks no access: callers (the API through `record_evidence`, the Jira and GitHub
+    integrations) decide who may record it.
+    """
+    _check(session, person_id=person_id, kind=kind, source=source, hours=hours, topic=topic,
+           objective_id=objective_id)
+    evidence = Evidence(person_id=person_id, kind=kind.value, source=source.value,
+                        occurred_on=occurred_on, title=title, description=description,
+                        hours=hours, topic=topic, objective_id=objective_id,
+                        external_id=external_id, details=details or {},
+                        created_by_id=created_by_id)
+    session.add(evidence)
+    session.flush()
+    return evidence
+
+
+def record_evidence(session: Session, actor: Actor, *, person_id: int | None,
+                    kind: EvidenceKind, occurred_on: date, title: str, description: str,
+                    hours: Decimal | None, topic: str | None,
+                    objective_id: int | None) -> Evidence:
+    """Record evidence by hand: only the person it is about writes it."""
+    require_scope(actor, Scope.growth)
+    subject_id = person_id if person_id is not None else actor.person_id
+    if subject_id is None:
+        raise InvalidInput(detail="person_id: say whose evidence this is.",
+                           problems=[FieldProblem("person_id", "Required for this caller.")])
+    subject = people.get_or_404(session, subject_id)
+    authorize(actor, Record.evidence, Action.write, relations_to(session, actor, subject),
+              what="person")
+    return add_evidence(session, person_id=subject_id, kind=kind, source=EvidenceSource.manual,
+                        occurred_on=occurred_on, title=title, description=description,
+                        hours=hours, topic=topic, objective_id=objective_id,
+                        created_by_id=actor.person_id)
+
+
+def _load(session: Session, actor: Actor,
+          evidence_id: int) -> tuple[Evidence, frozenset[Relation]]:
+    """The evidence and how the actor stands to its person, if the actor may read it."""
+    require_scope(actor, Scope.growth)
+    evidence = session.get(Evidence, evidence_id)
+    relations: frozenset[Relation] = frozenset()
+    if evidence is not None:
+        relations = relations_to(session, actor, people.get_or_404(session, evidence.person_id))
+    if evidence is None or not may(actor, Record.evidence, Action.read, relations):
+        # The same answer whether it does not exist or the actor may not know it does.
+        raise NotFound(detail=f"No evidence with id {evidence_id}.")
+    return evidence, relations
+
+
+def get_visible(session: Session, actor: Actor, evidence_id: int) -> Evidence:
+    """Return one piece of evidence the actor may read, or raise NotFound."""
+    return _load(session, actor, evidence_id)[0]
+
+
+def _writable(session: Session, actor: Actor, evidence_id: int) -> Evidence:
+    """The evidence, if the actor may change it: 404 unseen, 403 not theirs, 409 integration."""
+    evidence, relations = _load(session, actor, evidence_id)
+    authorize(actor, Record.evidence, Action.write, relations, what="evidence")
+    if evidence.source != EvidenceSource.manual:
+        source = _SOURCE_NAMES.get(evidence.source, evidence.source)
+        raise Conflict(detail=f"This evidence came from {source}; it is immutable through the "
+                              f"API and changes only when {source} says so (a ticket moved out "
+                              "of Done, for example, retracts it).",
+                       code="integration-evidence", extra={"source": evidence.source})
+    return evidence
+
+
+def update_evidence(session: Session, actor: Actor, evidence_id: int, *,
+                    changes: dict[str, Any], expected_version: int | None) -> Evidence:
+    """Change manual evidence (its person only), refusing a stale version."""
+    evidence = _writable(session, actor, evidence_id)
+    if expected_version is not None and evidence.version != expected_version:
+        raise PreconditionFailed(detail="This evidence was changed since you read it; fetch it "
+                                        "again and resend with the new ETag.")
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise InvalidInput(detail=f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    merged = {name: getattr(evidence, name) for name in EDITABLE} | changes
+    _check(session, person_id=evidence.person_id, kind=EvidenceKind(merged["kind"]),
+           source=EvidenceSource(evidence.source), hours=merged["hours"], topic=merged["topic"],
+           objective_id=merged["objective_id"])
+    for name, value in changes.items():
+        setattr(evidence, name, value.value if isinstance(value, EvidenceKind) else value)
+    evidence.version += 1
+    evidence.updated_at = utcnow()
+    session.add(evidence)
+    session.flush()
+    return evidence
+
+
+def delete_evidence(session: Session, actor: Actor, evidence_id: int) -> None:
+    """Delete manual evidence recorded in error (its person only)."""
+    session.delete(_writable(session, actor, evidence_id))
+    session.flush()
+
+
+def list_evidence(session: Session, actor: Actor, *, person_id: int | None,
+                  kind: EvidenceKind | None, source: EvidenceSource | None, start: date | None,
+                  end: date | None, objective_id: int | None, include_retracted: bool,
+                  cursor: str | None, limit: int) -> Page[Evidence]:
+    """List one person's evidence (the caller's by default), filtered."""
+    require_scope(actor, Scope.growth)
+    subject = _subject(session, actor, person_id)
+    authorize(actor, Record.evidence, Action.read, relations_to(session, actor, subject),
+              what="person")
+    if start is not None and end is not None and end < start:
+        raise InvalidInput(detail="to: the range ends before it starts.",
+                           problems=[FieldProblem("to", "Must be on or after `from`.")])
+    stmt = select(Evidence).where(Evidence.person_id == subject.id)
+    if kind is not None:
+        stmt = stmt.where(Evidence.kind == kind.value)
+    if source is not None:
+        stmt = stmt.where(Evidence.source == source.value)
+    if start is not None:
+        stmt = stmt.where(Evidence.occurred_on >= start)
+    if end is not None:
+        stmt = stmt.where(Evidence.occurred_on <= end)
+    if objective_id is not None:
+        stmt = stmt.where(Evidence.objective_id == objective_id)
+    if not include_retracted:
+        stmt = stmt.where(col(Evidence.retracted_at).is_(None))
+    return keyset_page(session, stmt, Evidence.id, cursor=cursor, limit=limit)
+
+
+def evidence_for(session: Session, *, person_id: int, start: date, end: date) -> list[Evidence]:
+    """Return a person's evidence from `start` to `end` inclusive, retracted evidence left out,
+    oldest first. Checks no access (the caller has)."""
+    stmt = (select(Evidence)
+            .where(Evidence.person_id == person_id, Evidence.occurred_on >= start,
+                   Evidence.occurred_on <= end, col(Evidence.retracted_at).is_(None))
+            .order_by(col(Evidence.occurred_on), col(Evidence.id)))
+    return list(session.exec(stmt))
+
+
+def _subject(session: Session, actor: Actor, person_id: int | None) -> Person:
+    subject_id = person_id if person_id is not None else actor.person_id
+    if subject_id is None:
+        raise InvalidInput(detail="person_id: say whose evidence to list.",
+                           problems=[FieldProblem("person_id", "Required for this caller.")])
+    return people.get_or_404(session, subject_id)
