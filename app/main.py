@@ -11,8 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from app.api import problems
 from app.api.deps import API_PREFIX
 from app.api.middleware import EdgeMiddleware
-from app.api.routes import (auth, coaching, cpd, docs, evidence, objectives, one_to_ones, ops,
-                            org, people)
+from app.api.routes import (auth, coaching, cpd, docs, evidence, hr, integrations, objectives,
+                            one_to_ones, ops, org, people)
 from app.db.engine import make_engine, make_session_factory
 from app.settings import Settings, get_settings
 
@@ -45,6 +45,8 @@ TAGS = [
     {"name": "one-to-ones", "description": "Weekly one-to-ones; notes for the two participants"},
     {"name": "coaching", "description": "Coaching programmes, enrolments and sessions"},
     {"name": "cpd", "description": "A person's continuing-professional-development record"},
+    {"name": "integrations", "description": "Jira and GitHub webhooks; stored deliveries"},
+    {"name": "hr", "description": "The HR system's objective-completions feed"},
     {"name": "service accounts", "description": "Machine clients such as the HR system"},
     {"name": "operations", "description": "Liveness and readiness"},
 ]
@@ -62,7 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Each router carries the /v1 prefix itself, so route templates (metrics) are complete.
     for router in (auth.router, people.router, org.router, objectives.router, evidence.router,
-                   one_to_ones.router, coaching.router, cpd.router):
+                   one_to_ones.router, coaching.router, cpd.router, integrations.router,
+                   hr.router):
         app.include_router(router)
     app.include_router(ops.router)
     app.include_router(docs.router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +20,13 @@ class Environment(StrEnum):
     development = "development"
     test = "test"
     production = "production"
+
+
+DeploySignal = Literal["push", "deployment_status"]
+
+
+def _comma_list(text: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in text.split(",") if part.strip())
 
 
 class Settings(BaseSettings):
@@ -37,6 +45,22 @@ class Settings(BaseSettings):
     bootstrap_admin_password: SecretStr | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "INFO"
+
+    # Integrations (README: "Integrations")
+    jira_webhook_secret: SecretStr | None = None
+    jira_sprint_field: str = "customfield_10020"
+    github_webhook_secret: SecretStr | None = None
+    github_production_branches: str = "main"
+    github_deploy_signal: DeploySignal = Field(default="push")
+    github_production_environments: str = "production"
+
+    @property
+    def production_branches(self) -> frozenset[str]:
+        return _comma_list(self.github_production_branches)
+
+    @property
+    def production_environments(self) -> frozenset[str]:
+        return _comma_list(self.github_production_environments)
 
     @model_validator(mode="after")
     def _refuse_weak_secrets_in_production(self) -> Settings:

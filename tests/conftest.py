@@ -27,6 +27,8 @@ from app.main import create_app
 from app.settings import Environment, Settings
 
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+JIRA_SECRET = "jira-webhook-secret-for-tests"
+GITHUB_SECRET = "github-webhook-secret-for-tests"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -86,7 +88,8 @@ def database_url(db_kind: str, tmp_path_factory: pytest.TempPathFactory,
 def settings(database_url: str) -> Settings:
     return Settings(env=Environment.test, database_url=database_url,
                     jwt_secret=secrets.token_urlsafe(48), bootstrap_admin_email=None,
-                    bootstrap_admin_password=None, max_body_bytes=64 * 1024)
+                    bootstrap_admin_password=None, max_body_bytes=64 * 1024,
+                    jira_webhook_secret=JIRA_SECRET, github_webhook_secret=GITHUB_SECRET)
 
 
 @pytest.fixture(scope="session")

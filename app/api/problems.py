@@ -117,6 +117,8 @@ _STATUS: dict[type[errors.DomainError], int] = {
     errors.InvalidInput: 422,
     errors.PreconditionRequired: 428,
     errors.PreconditionFailed: 412,
+    errors.Unavailable: 503,
+    errors.BadRequest: 400,
 }
 
 
@@ -132,6 +134,8 @@ def _domain_error(request: Request, exc: errors.DomainError) -> JSONResponse:
     status = next(s for cls, s in _STATUS.items() if isinstance(exc, cls)) \
         if any(isinstance(exc, cls) for cls in _STATUS) else 400
     headers = None
+    if isinstance(exc, errors.Unavailable):
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if isinstance(exc, errors.Unauthenticated):
         headers = {"WWW-Authenticate": 'Bearer realm="gps", error="invalid_token"'}
     # Extension members never overwrite the standard ones.

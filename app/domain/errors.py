@@ -98,3 +98,19 @@ class OAuthError(DomainError):
     title: str = "Token request refused"
     code: str = "oauth"
     error: str = "invalid_request"  # invalid_request, invalid_client, invalid_grant, ...
+
+
+@dataclass
+class Unavailable(DomainError):
+    """Something GPS depends on failed for now; the caller should retry (HTTP 503)."""
+
+    title: str = "Temporarily unavailable"
+    code: str = "unavailable"
+
+
+@dataclass
+class BadRequest(DomainError):
+    """A request GPS cannot read at all, such as a body that is not JSON (HTTP 400)."""
+
+    title: str = "Bad request"
+    code: str = "bad-request"

@@ -17,6 +17,7 @@ class Scope:
     hr_feed_read = "hr.feed:read"
     growth = "growth"
     coaching_manage = "coaching:manage"
+    integrations = "integrations:manage"
 
 
 DESCRIPTIONS: dict[str, str] = {
@@ -29,6 +30,7 @@ DESCRIPTIONS: dict[str, str] = {
     Scope.growth: "Objectives, check-ins, evidence, one-to-ones, coaching and CPD records "
                   "(subject to who the record is about)",
     Scope.coaching_manage: "Create coaching programmes and enrol coachees (admin)",
+    Scope.integrations: "See and replay webhook deliveries from Jira and GitHub (admin)",
 }
 
 # What every signed-in person may do; records are then limited by relationships.
@@ -36,7 +38,7 @@ PERSON_BASE: frozenset[str] = frozenset({Scope.people_read, Scope.absences, Scop
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.admin: frozenset({Scope.people_write, Scope.teams_write, Scope.service_accounts,
-                           Scope.hr_feed_read, Scope.coaching_manage}),
+                           Scope.hr_feed_read, Scope.coaching_manage, Scope.integrations}),
     Role.case_manager: frozenset(),
     Role.head_of_department: frozenset(),
     Role.team_lead: frozenset(),

@@ -19,7 +19,7 @@ from app.domain.policy import Action, Actor, Record, authorize, require_scope
 from app.domain.quarters import Quarter
 from app.domain.scopes import Scope
 from app.domain.vocabulary import HrEventType, ObjectiveStatus
-from app.services import people
+from app.services import hr_feed, people
 from app.services.pagination import Page, keyset_page
 from app.services.relationships import relations_to
 
@@ -217,6 +217,7 @@ def reopen(session: Session, actor: Actor, objective_id: int, *, reason: str) ->
 
 def _publish(session: Session, objective: Objective, owner: Person, kind: HrEventType) -> None:
     """Write the HR feed event in the same transaction as the change it reports."""
+    hr_feed.serialise_writers(session)
     session.add(HrEvent(
         event_type=kind.value, occurred_at=utcnow(), objective_id=objective.id,  # type: ignore[arg-type]
         person_id=owner.id, employee_number=owner.employee_number,  # type: ignore[arg-type]

@@ -15,8 +15,9 @@ from app.domain.errors import Conflict, NotFound, PreconditionFailed, RuleViolat
 from app.domain.policy import Actor, Relation, require_scope, sees_personal_details
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Band, PersonKind, Role
-from app.services import audit, passwords
+from app.services import audit, passwords, replay
 from app.services.pagination import Page, keyset_page
+from app.settings import Settings
 from app.services.relationships import everyone_below, managers_above, relations_to
 
 UNIQUE_FIELDS = ("email", "employee_number", "jira_account_id", "github_login")
@@ -183,8 +184,10 @@ def _assign_buddy(session: Session, actor: Actor, person: Person, buddy_id: int 
 
 
 def create_person(session: Session, actor: Actor, *, values: dict[str, Any],
-                  override_reason: str | None = None) -> Person:
-    """Create a person (admin)."""
+                  override_reason: str | None = None,
+                  replay_with: Settings | None = None) -> Person:
+    """Create a person (admin). With `replay_with`, webhook deliveries that were waiting for
+    someone with this person's Jira account, GitHub login or e-mail are applied now."""
     require_scope(actor, Scope.people_write)
     _check_unique(session, values, exclude_id=None)
     password = values.pop("password", None)
@@ -201,12 +204,16 @@ def create_person(session: Session, actor: Actor, *, values: dict[str, Any],
     session.flush()
     audit.record(session, actor=actor, action="person.create", target_type="person",
                  target_id=person.id)
+    if replay_with is not None:
+        replay.replay_for_person(session, replay_with, person)
     return person
 
 
 def update_person(session: Session, actor: Actor, person_id: int, *, changes: dict[str, Any],
-                  expected_version: int | None, override_reason: str | None = None) -> Person:
-    """Change a person (admin), refusing a stale version."""
+                  expected_version: int | None, override_reason: str | None = None,
+                  replay_with: Settings | None = None) -> Person:
+    """Change a person (admin), refusing a stale version. With `replay_with`, a new Jira
+    account, GitHub login or e-mail applies the deliveries that were waiting for it."""
     require_scope(actor, Scope.people_write)
     person = get_or_404(session, person_id)
     if expected_version is not None and person.version != expected_version:
@@ -236,6 +243,8 @@ def update_person(session: Session, actor: Actor, person_id: int, *, changes: di
     session.flush()
     audit.record(session, actor=actor, action="person.update", target_type="person",
                  target_id=person.id, detail={"fields": sorted(changes)})
+    if replay_with is not None and {"jira_account_id", "github_login", "email"} & changes.keys():
+        replay.replay_for_person(session, replay_with, person)
     return person
 
 

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, Security, status
 
 from app.api.conditional import expected_version, set_etag
-from app.api.deps import API_PREFIX, Cursor, CurrentActor, Limit, SessionDep, current_actor
+from app.api.deps import (API_PREFIX, Cursor, CurrentActor, Limit, SessionDep, SettingsDep,
+                          current_actor)
 from app.api.problems import problem, problem_responses
 from app.api.schemas.common import Page, PathId
 from app.api.schemas.people import (ImportReport, PersonCreate, PersonRead,
@@ -32,11 +33,11 @@ IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag fro
              response_model=PersonRead,
              responses=problem_responses(401, 403, 409, 413, 422))
 def create_person(body: PersonCreate, request: Request, response: Response,
-                  session: SessionDep, actor: Admin) -> PersonRead:
+                  session: SessionDep, settings: SettingsDep, actor: Admin) -> PersonRead:
     """Create a person (admin). Line-management rules apply; an admin may override a matrix
     rule by giving `override_reason`, which is recorded."""
     person = people.create_person(session, actor, values=body.values(),
-                                  override_reason=body.override_reason)
+                                  override_reason=body.override_reason, replay_with=settings)
     response.headers["Location"] = str(request.url_for("get_person", person_id=person.id))
     set_etag(response, "person", person.id, person.version)  # type: ignore[arg-type]
     return PersonRead.of(PersonView(person, [], True))
@@ -65,7 +66,8 @@ def list_people(session: SessionDep, actor: Reader, limit: Limit = 50, cursor: C
                    "Ada Lovelace,ada@example.org,employee,8a,,,000123\n"}}}},
 )
 async def import_people(request: Request, response: Response, session: SessionDep,
-                        actor: Admin, dry_run: bool = False) -> ImportReport:
+                        settings: SettingsDep, actor: Admin,
+                        dry_run: bool = False) -> ImportReport:
     """Import people from CSV (`Content-Type: text/csv`): every row or none.
 
     Columns: `name`, `email`, `kind` (required), `band`, `line_manager_email`, `buddy_email`,
@@ -83,7 +85,8 @@ async def import_people(request: Request, response: Response, session: SessionDe
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput(detail="The CSV is not UTF-8 text.") from None
-    created = people_import.import_people(session, actor, csv_text=text, dry_run=dry_run)
+    created = people_import.import_people(session, actor, csv_text=text, dry_run=dry_run,
+                                          replay_with=settings)
     if dry_run:
         response.status_code = status.HTTP_200_OK
     return ImportReport(created=0 if dry_run else len(created), dry_run=dry_run,
@@ -104,13 +107,14 @@ def get_person(person_id: PathId, response: Response, session: SessionDep,
 @router.patch("/{person_id:int}", operation_id="update_person", response_model=PersonRead,
               responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 428))
 def update_person(person_id: PathId, body: PersonUpdate, response: Response,
-                  session: SessionDep, actor: Admin, if_match: IfMatch = None) -> PersonRead:
+                  session: SessionDep, settings: SettingsDep, actor: Admin,
+                  if_match: IfMatch = None) -> PersonRead:
     """Change a person (admin; JSON merge patch; needs `If-Match`). Deactivating a person
     stops their tokens at once."""
     version = expected_version(if_match, "person", person_id)
     person = people.update_person(session, actor, person_id, changes=body.changes(),
                                   expected_version=version,
-                                  override_reason=body.override_reason)
+                                  override_reason=body.override_reason, replay_with=settings)
     set_etag(response, "person", person_id, person.version)
     return PersonRead.of(people.view(session, actor, person_id))
 

@@ -1,0 +1,105 @@
+"""Routes: the Jira and GitHub webhook receivers, and the admin's view of deliveries."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Request, Security
+
+from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, SettingsDep, current_actor
+from app.api.problems import problem_responses
+from app.api.schemas.common import Page
+from app.api.schemas.integrations import DeliveryRead, DeliveryReceipt, ReplayResult
+from app.domain.errors import Unauthenticated
+from app.domain.policy import Actor
+from app.domain.scopes import Scope
+from app.services import github, jira, replay, webhooks
+
+router = APIRouter(prefix=f"{API_PREFIX}/integrations", tags=["integrations"])
+
+Admin = Annotated[Actor, Security(current_actor, scopes=[Scope.integrations])]
+HeaderText = Annotated[str | None, Header(max_length=500)]
+WEBHOOK_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"type": "object", "additionalProperties": True}}}}}
+WEBHOOK_ERRORS = {**problem_responses(400, 401, 413, 422), 503: problem_responses(503)[503]}
+
+
+def _secret(value) -> str | None:  # type: ignore[no-untyped-def]
+    return value.get_secret_value() if value is not None else None
+
+
+@router.post("/jira/webhook", operation_id="receive_jira_webhook",
+             response_model=DeliveryReceipt, responses=WEBHOOK_ERRORS, openapi_extra=WEBHOOK_BODY)
+async def receive_jira_webhook(
+    request: Request, settings: SettingsDep,
+    x_hub_signature: HeaderText = None, x_atlassian_webhook_identifier: HeaderText = None,
+) -> DeliveryReceipt:
+    """Receive a Jira Cloud webhook delivery (signed with `X-Hub-Signature: sha256=…`).
+
+    A repeat of a delivery (same `X-Atlassian-Webhook-Identifier`) answers 200 and changes
+    nothing. Issues moved into the Done status category become `ticket_done` evidence for
+    the assignee; moved out of Done (or deleted), that evidence is retracted.
+    """
+    body = await request.body()
+    webhooks.verify(_secret(settings.jira_webhook_secret), body, x_hub_signature,
+                    source="jira", header_name="X-Hub-Signature")
+    payload = webhooks.parse_json(body)
+    delivery_id = x_atlassian_webhook_identifier or "sha256:" + hashlib.sha256(body).hexdigest()
+    receipt = webhooks.receive(request.app.state.session_factory, source=jira.SOURCE,
+                               delivery_id=delivery_id, event_type=jira.jira.event_type(payload),
+                               body=body, payload=payload, apply=jira.applier(settings))
+    return DeliveryReceipt.model_validate(receipt, from_attributes=True)
+
+
+@router.post("/github/webhook", operation_id="receive_github_webhook",
+             response_model=DeliveryReceipt, responses=WEBHOOK_ERRORS, openapi_extra=WEBHOOK_BODY)
+async def receive_github_webhook(
+    request: Request, settings: SettingsDep,
+    x_hub_signature_256: HeaderText = None, x_hub_signature: HeaderText = None,
+    x_github_event: HeaderText = None, x_github_delivery: HeaderText = None,
+) -> DeliveryReceipt:
+    """Receive a GitHub webhook delivery (signed with `X-Hub-Signature-256`; the SHA-1
+    `X-Hub-Signature` alone is refused).
+
+    `ping` answers 200. Pushes to a production branch count each commit once per author as
+    `production_change` evidence (or, with `GPS_GITHUB_DEPLOY_SIGNAL=deployment_status`, once
+    a successful production deployment names the push's head commit).
+    """
+    body = await request.body()
+    if x_hub_signature_256 is None and x_hub_signature is not None:
+        raise Unauthenticated(detail="Only X-Hub-Signature-256 is accepted; SHA-1 signatures "
+                                     "are refused. Nothing was stored.")
+    webhooks.verify(_secret(settings.github_webhook_secret), body, x_hub_signature_256,
+                    source="github", header_name="X-Hub-Signature-256")
+    payload = webhooks.parse_json(body)
+    delivery_id = x_github_delivery or "sha256:" + hashlib.sha256(body).hexdigest()
+    receipt = webhooks.receive(request.app.state.session_factory, source=github.SOURCE,
+                               delivery_id=delivery_id,
+                               event_type=(x_github_event or "unknown")[:100],
+                               body=body, payload=payload, apply=github.applier(settings))
+    return DeliveryReceipt.model_validate(receipt, from_attributes=True)
+
+
+@router.get("/deliveries", operation_id="list_deliveries", response_model=Page[DeliveryRead],
+            responses=problem_responses(401, 403, 422))
+def list_deliveries(session: SessionDep, actor: Admin, limit: Limit = 50, cursor: Cursor = None,
+                    source: Literal["jira", "github"] | None = None,
+                    status: Literal["received", "applied", "ignored", "unmatched",
+                                    "awaiting_deploy", "failed"] | None = None,
+                    ) -> Page[DeliveryRead]:
+    """List stored webhook deliveries (admin), oldest first, by source and status."""
+    page = webhooks.list_deliveries(session, actor, source=source, status=status,
+                                    cursor=cursor, limit=limit)
+    return Page(items=[DeliveryRead.model_validate(d) for d in page.items],
+                next_cursor=page.next_cursor)
+
+
+@router.post("/deliveries/replay", operation_id="replay_deliveries",
+             response_model=ReplayResult, responses=problem_responses(401, 403, 422))
+def replay_deliveries(session: SessionDep, settings: SettingsDep, actor: Admin,
+                      source: Literal["jira", "github"] | None = None) -> ReplayResult:
+    """Apply unmatched and failed deliveries again (admin), e.g. after fixing people's Jira
+    account ids or GitHub logins. What was applied before is not applied twice."""
+    replayed, applied = replay.replay_waiting(session, actor, settings, source=source)
+    return ReplayResult(replayed=replayed, applied=applied)

@@ -1,0 +1,150 @@
+"""What a Jira Cloud webhook delivery means for GPS: pure functions over the parsed JSON.
+
+Unknown or missing fields never raise: a delivery GPS cannot use is simply ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from enum import StrEnum
+from typing import Any
+
+_JIRA_TIME = re.compile(
+    r"^(?P<base>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?P<frac>\.\d+)?(?P<tz>Z|[+-]\d{2}:?\d{2})?$")
+
+
+def parse_time(value: Any) -> datetime | None:
+    """Parse Jira's timestamps: `2025-10-09T11:40:00.117+0100` (no colon in the offset),
+    RFC 3339 variants, or epoch milliseconds. Returns an aware datetime, or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(value / 1000, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    match = _JIRA_TIME.match(value.strip())
+    if match is None:
+        return None
+    try:
+        base = datetime.fromisoformat(match["base"])
+    except ValueError:
+        return None
+    if match["frac"]:
+        base = base.replace(microsecond=int((match["frac"][1:] + "000000")[:6]))
+    tz = match["tz"]
+    if tz is None or tz == "Z":
+        return base.replace(tzinfo=UTC)
+    sign = 1 if tz[0] == "+" else -1
+    digits = tz[1:].replace(":", "")
+    offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return base.replace(tzinfo=timezone(sign * offset))
+
+
+@dataclass(frozen=True)
+class SprintInfo:
+    id: int
+    name: str
+    state: str
+    board_id: int | None
+    start: datetime | None
+    end: datetime | None
+    complete: datetime | None
+
+
+def _sprint(raw: Any) -> SprintInfo | None:
+    if not isinstance(raw, dict):
+        return None
+    sprint_id = raw.get("id")
+    if not isinstance(sprint_id, int) or isinstance(sprint_id, bool):
+        return None
+    board = raw.get("boardId", raw.get("originBoardId"))
+    return SprintInfo(
+        id=sprint_id, name=str(raw.get("name") or f"Sprint {sprint_id}")[:200],
+        state=str(raw.get("state") or "unknown").lower()[:20],
+        board_id=board if isinstance(board, int) and not isinstance(board, bool) else None,
+        start=parse_time(raw.get("startDate")), end=parse_time(raw.get("endDate")),
+        complete=parse_time(raw.get("completeDate")))
+
+
+def sprints(fields: dict[str, Any], sprint_field: str) -> list[SprintInfo]:
+    raw = fields.get(sprint_field)
+    if not isinstance(raw, list):
+        return []
+    return [s for s in (_sprint(item) for item in raw) if s is not None]
+
+
+def counting_sprint(all_sprints: list[SprintInfo]) -> SprintInfo | None:
+    """The sprint a ticket counts in: the active one, else the latest."""
+    active = [s for s in all_sprints if s.state == "active"]
+    if active:
+        return active[-1]
+    if not all_sprints:
+        return None
+    epoch = datetime.min.replace(tzinfo=UTC)
+    return max(all_sprints, key=lambda s: (s.start or epoch, s.id))
+
+
+class TicketChange(StrEnum):
+    done = "done"  # moved into the Done status category
+    undone = "undone"  # moved from Done to another category
+    deleted = "deleted"
+    none = "none"  # nothing GPS counts
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    change: TicketChange
+    issue_key: str | None
+    summary: str
+    project: str | None
+    assignee_account_id: str | None
+    at: datetime | None
+    sprint: SprintInfo | None
+    sprints: list[SprintInfo]
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def interpret(payload: Any, *, sprint_field: str) -> TicketEvent:
+    """Read what a delivery says about a ticket."""
+    body = _dict(payload)
+    event = body.get("webhookEvent")
+    issue = _dict(body.get("issue"))
+    fields = _dict(issue.get("fields"))
+    key = issue.get("key") if isinstance(issue.get("key"), str) else None
+    assignee = _dict(fields.get("assignee")).get("accountId")
+    found = sprints(fields, sprint_field)
+    base = dict(issue_key=key, summary=str(fields.get("summary") or "")[:300],
+                project=_dict(fields.get("project")).get("key") or None,
+                assignee_account_id=assignee if isinstance(assignee, str) else None,
+                at=parse_time(body.get("timestamp")) or parse_time(fields.get("updated")),
+                sprint=counting_sprint(found), sprints=found)
+    if event == "jira:issue_deleted" and key:
+        return TicketEvent(change=TicketChange.deleted, **base)
+    if event != "jira:issue_updated" or not key:
+        return TicketEvent(change=TicketChange.none, **base)
+    items = _dict(body.get("changelog")).get("items")
+    status_changed = isinstance(items, list) and any(
+        isinstance(i, dict) and (i.get("fieldId") == "status" or i.get("field") == "status")
+        for i in items)
+    if not status_changed:
+        return TicketEvent(change=TicketChange.none, **base)
+    category = _dict(_dict(fields.get("status")).get("statusCategory")).get("key")
+    change = TicketChange.done if category == "done" else TicketChange.undone
+    return TicketEvent(change=change, **base)
+
+
+def event_type(payload: Any) -> str:
+    event = _dict(payload).get("webhookEvent")
+    return event[:100] if isinstance(event, str) and event else "unknown"
+
+
+def local_day(moment: datetime | None, fallback: date) -> date:
+    return moment.date() if moment is not None else fallback

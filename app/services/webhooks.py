@@ -1,0 +1,176 @@
+"""Webhook deliveries: verify, store raw, then apply — each delivery exactly once.
+
+A delivery is stored in its own transaction before it is applied, so nothing accepted is lost
+even if applying fails. The (source, delivery id) unique constraint makes a retry or a
+concurrent duplicate a no-op; applying takes the stored row under a lock and applies only a
+delivery not yet applied, so two processes receiving the same delivery apply it once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import String, cast, or_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, select
+
+from app.db.integrations import WebhookDelivery
+from app.db.types import utcnow
+from app.domain.errors import BadRequest, Unauthenticated, Unavailable
+from app.domain.policy import Actor, require_scope
+from app.domain.scopes import Scope
+from app.domain.signatures import sha256_signature_matches
+from app.services.pagination import Page, keyset_page
+
+log = logging.getLogger("gps.webhooks")
+
+FINAL = frozenset({"applied", "ignored", "unmatched", "awaiting_deploy"})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What applying a delivery did."""
+
+    status: str  # applied | ignored | unmatched | awaiting_deploy
+    detail: str
+    subjects: list[str] | None = None
+    ref_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    delivery_id: str
+    duplicate: bool
+    status: str
+    detail: str
+
+
+Applier = Callable[[Session, WebhookDelivery, Any], Outcome]
+
+
+def verify(secret: str | None, body: bytes, header: str | None, *, source: str,
+           header_name: str) -> None:
+    """Refuse a delivery whose signature is missing or wrong, before reading it."""
+    if not secret:
+        log.warning("%s delivery refused: no webhook secret is configured", source)
+    if not sha256_signature_matches(secret, body, header):
+        raise Unauthenticated(detail=f"The {header_name} signature is missing or does not "
+                                     "match this delivery; nothing was stored.")
+
+
+def parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest(detail="The delivery body is not JSON; nothing was stored.") from None
+
+
+def receive(factory: sessionmaker[Session], *, source: str, delivery_id: str, event_type: str,
+            body: bytes, payload: Any, apply: Applier) -> Receipt:
+    """Store a delivery (once), then apply it (once)."""
+    _store(factory, source=source, delivery_id=delivery_id, event_type=event_type, body=body)
+    return _apply_stored(factory, source=source, delivery_id=delivery_id, payload=payload,
+                         apply=apply)
+
+
+def _store(factory: sessionmaker[Session], *, source: str, delivery_id: str, event_type: str,
+           body: bytes) -> None:
+    values = dict(source=source, delivery_id=delivery_id, event_type=event_type,
+                  body=body.decode("utf-8", errors="replace"), status="received",
+                  received_at=utcnow(), subjects=[], attempts=0)
+    with factory() as session:
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(insert(WebhookDelivery).values(**values)
+                        .on_conflict_do_nothing(index_elements=["source", "delivery_id"]))
+        session.commit()
+
+
+def _locked(session: Session, source: str, delivery_id: str) -> WebhookDelivery:
+    stmt = select(WebhookDelivery).where(WebhookDelivery.source == source,
+                                         WebhookDelivery.delivery_id == delivery_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.exec(stmt).one()
+
+
+def _apply_stored(factory: sessionmaker[Session], *, source: str, delivery_id: str,
+                  payload: Any, apply: Applier) -> Receipt:
+    with factory() as session:
+        delivery = _locked(session, source, delivery_id)
+        if delivery.status in FINAL:
+            return Receipt(delivery_id, True, delivery.status,
+                           "Already received; nothing was changed.")
+        try:
+            outcome = _run(session, delivery, payload, apply)
+        except Exception:
+            log.exception("applying %s delivery %s failed", source, delivery_id)
+            session.commit()  # keeps the delivery, marked failed, for the sender's retry
+            raise Unavailable(detail="The delivery was stored but could not be applied just "
+                                     "now; it will be applied when the sender retries.") from None
+        session.commit()
+        return Receipt(delivery_id, False, outcome.status, outcome.detail)
+
+
+def _run(session: Session, delivery: WebhookDelivery, payload: Any, apply: Applier) -> Outcome:
+    """Apply one delivery inside a savepoint: it applies wholly or not at all."""
+    delivery.attempts += 1
+    savepoint = session.begin_nested()
+    try:
+        outcome = apply(session, delivery, payload)
+        savepoint.commit()
+    except Exception:
+        savepoint.rollback()
+        delivery.status, delivery.detail = "failed", "Applying failed; it is applied again " \
+                                                      "when the sender retries or on replay."
+        session.add(delivery)
+        raise
+    delivery.status, delivery.detail = outcome.status, outcome.detail
+    if outcome.subjects is not None:
+        delivery.subjects = outcome.subjects
+    if outcome.ref_key is not None:
+        delivery.ref_key = outcome.ref_key
+    delivery.applied_at = utcnow() if outcome.status == "applied" else delivery.applied_at
+    session.add(delivery)
+    return outcome
+
+
+def replay(session: Session, *, deliveries: list[WebhookDelivery],
+           appliers: dict[str, Applier]) -> int:
+    """Apply stored deliveries again (for people who have since become known), oldest first.
+
+    Appliers are idempotent, so what was applied before is not applied twice.
+    """
+    applied = 0
+    for delivery in sorted(deliveries, key=lambda d: d.id or 0):
+        payload = json.loads(delivery.body)
+        outcome = _run(session, delivery, payload, appliers[delivery.source])
+        applied += outcome.status == "applied"
+    return applied
+
+
+def waiting_for(session: Session, subjects: list[str]) -> list[WebhookDelivery]:
+    """Unmatched (or failed) deliveries that name any of these subjects."""
+    if not subjects:
+        return []
+    text = cast(WebhookDelivery.subjects, String)
+    return list(session.exec(select(WebhookDelivery).where(
+        WebhookDelivery.status.in_(("unmatched", "failed")),  # type: ignore[attr-defined]
+        or_(*[text.like(f'%"{subject}"%') for subject in subjects]))))
+
+
+def list_deliveries(session: Session, actor: Actor, *, source: str | None, status: str | None,
+                    cursor: str | None, limit: int) -> Page[WebhookDelivery]:
+    require_scope(actor, Scope.integrations)
+    stmt = select(WebhookDelivery)
+    if source is not None:
+        stmt = stmt.where(WebhookDelivery.source == source)
+    if status is not None:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    return keyset_page(session, stmt, WebhookDelivery.id, cursor=cursor, limit=limit)

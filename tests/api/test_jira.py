@@ -1,0 +1,256 @@
+"""The Jira Cloud webhook: signatures, deduplication, Done and back, sprints, unknown people."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import select
+
+from app.db.growth import Evidence
+from app.db.integrations import Sprint, WebhookDelivery
+from app.domain.signatures import sign
+from tests.conftest import JIRA_SECRET
+
+URL = "/v1/integrations/jira/webhook"
+ACCOUNT = "5b10ac8d82e05b22cc7d4ef5"  # the `org` fixture's dev
+SPRINTS = [
+    {"id": 36, "name": "Appointments Sprint 11", "state": "closed", "boardId": 42,
+     "startDate": "2025-09-22T08:00:00.000Z", "endDate": "2025-10-06T08:00:00.000Z",
+     "completeDate": "2025-10-06T09:12:00.000Z"},
+    {"id": 37, "name": "Appointments Sprint 12", "state": "active", "boardId": 42,
+     "startDate": "2025-10-06T08:00:00.000Z", "endDate": "2025-10-20T08:00:00.000Z"},
+]
+
+
+def issue_updated(*, key="APPT-101", category="done", status_name="Done", assignee=ACCOUNT,
+                  items=None, sprints=SPRINTS, event="jira:issue_updated"):
+    """A trimmed but faithful Jira Cloud issue_updated delivery (no e-mail addresses)."""
+    return {
+        "timestamp": 1760006400117,
+        "webhookEvent": event,
+        "issue_event_type_name": "issue_generic",
+        "user": {"accountId": "557058:f58131cb", "displayName": "Automation for Jira",
+                 "active": True},
+        "issue": {
+            "id": "10042", "key": key,
+            "self": f"https://example.atlassian.net/rest/api/2/issue/{key}",
+            "fields": {
+                "summary": "Show the next free appointment first",
+                "project": {"id": "10001", "key": key.split("-")[0], "name": "Appointments"},
+                "assignee": None if assignee is None else {
+                    "accountId": assignee, "displayName": "Dev", "active": True,
+                    "timeZone": "Europe/London"},
+                "status": {"name": status_name, "id": "10002",
+                           "statusCategory": {"id": 3 if category == "done" else 4,
+                                              "key": category, "name": category.title()}},
+                "customfield_10020": sprints,
+                "updated": "2025-10-09T11:40:00.117+0100",
+            },
+        },
+        "changelog": {"id": "10200", "items": items if items is not None else [
+            {"field": "status", "fieldtype": "jira", "fieldId": "status", "from": "3",
+             "fromString": "In Review", "to": "10002", "toString": status_name}]},
+    }
+
+
+def post(client, payload, *, delivery="d-1", secret=JIRA_SECRET, retry=None, raw=None):
+    body = raw if raw is not None else json.dumps(payload).encode()
+    headers = {"Content-Type": "application/json", "X-Atlassian-Webhook-Identifier": delivery}
+    if secret is not None:
+        headers["X-Hub-Signature"] = sign(secret, body)
+    if retry is not None:
+        headers["X-Atlassian-Webhook-Retry"] = str(retry)
+    return client.post(URL, content=body, headers=headers)
+
+
+def tickets(db, *, current=True):
+    stmt = select(Evidence).where(Evidence.kind == "ticket_done")
+    if current:
+        stmt = stmt.where(Evidence.retracted_at.is_(None))
+    return db.exec(stmt.order_by(Evidence.id)).all()
+
+
+def test_a_ticket_moved_to_done_is_evidence_in_its_active_sprint(client, org, db):
+    answer = post(client, issue_updated())
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "applied" and answer.json()["duplicate"] is False
+    [evidence] = tickets(db)
+    assert (evidence.person_id, evidence.source, evidence.external_id) == (
+        org["dev"].id, "jira", "APPT-101")
+    assert evidence.title == "APPT-101 Show the next free appointment first"
+    assert evidence.details["sprint"] == {"id": 37, "name": "Appointments Sprint 12",
+                                          "state": "active", "board_id": 42}
+    assert str(evidence.occurred_on) == "2025-10-09"
+    assert {s.id for s in db.exec(select(Sprint)).all()} == {36, 37}
+
+
+def test_sprints_seen_belong_to_the_team_that_owns_the_board(client, org, db, as_):
+    team = client.post("/v1/teams", headers=as_(org["admin"]),
+                       json={"name": "Appointments", "jira_board_ids": [42]}).json()
+    post(client, issue_updated())
+    assert {s.team_id for s in db.exec(select(Sprint)).all()} == {team["id"]}
+
+
+def test_without_an_active_sprint_the_latest_counts(client, org, db):
+    closed = [dict(s, state="closed") for s in SPRINTS]
+    post(client, issue_updated(sprints=closed))
+    assert tickets(db)[0].details["sprint"]["id"] == 37
+
+
+def test_bad_or_missing_signatures_are_401_and_store_nothing(client, org, db):
+    payload = issue_updated()
+    assert post(client, payload, secret="wrong").status_code == 401
+    missing = post(client, payload, secret=None)
+    assert missing.status_code == 401
+    assert missing.headers["content-type"] == "application/problem+json"
+    body = json.dumps(payload).encode()
+    tampered = client.post(URL, content=body + b" ", headers={
+        "X-Hub-Signature": sign(JIRA_SECRET, body), "X-Atlassian-Webhook-Identifier": "t"})
+    assert tampered.status_code == 401
+    assert db.exec(select(WebhookDelivery)).all() == [] and tickets(db) == []
+
+
+def test_a_retried_delivery_answers_2xx_and_changes_nothing(client, org, db):
+    first = post(client, issue_updated(), delivery="abc")
+    again = post(client, issue_updated(), delivery="abc", retry=1)
+    assert again.status_code == 200
+    assert again.json()["duplicate"] is True
+    assert len(tickets(db)) == 1 and len(db.exec(select(WebhookDelivery)).all()) == 1
+    assert first.json()["delivery_id"] == "abc"
+
+
+def test_a_second_delivery_about_the_same_done_ticket_counts_once(client, org, db):
+    post(client, issue_updated(), delivery="one")
+    post(client, issue_updated(), delivery="two")
+    assert len(tickets(db)) == 1
+
+
+def test_a_move_out_of_done_retracts_and_back_in_restores(client, org, db):
+    post(client, issue_updated(), delivery="1")
+    reopened = post(client, issue_updated(category="indeterminate", status_name="In Progress"),
+                    delivery="2")
+    assert reopened.json()["status"] == "applied"
+    assert tickets(db) == [] and len(tickets(db, current=False)) == 1
+    post(client, issue_updated(), delivery="3")
+    assert len(tickets(db)) == 1 and len(tickets(db, current=False)) == 1
+
+
+def test_a_deleted_issue_retracts_its_evidence(client, org, db):
+    post(client, issue_updated(), delivery="1")
+    deleted = issue_updated(event="jira:issue_deleted", items=[])
+    assert post(client, deleted, delivery="2").json()["status"] == "applied"
+    assert tickets(db) == []
+
+
+@pytest.mark.parametrize("payload", [
+    issue_updated(items=[{"field": "summary", "fieldtype": "jira", "fieldId": "summary",
+                          "fromString": "a", "toString": "b"}]),
+    {"timestamp": 1760006400117, "webhookEvent": "sprint_started", "sprint": {"id": 38}},
+    {"webhookEvent": "comment_created", "comment": {"body": "hello"}},
+    {},
+    {"webhookEvent": "jira:issue_updated", "issue": "not an object", "changelog": None},
+    {"webhookEvent": "jira:issue_updated", "issue": {"key": 5, "fields": []}},
+])
+def test_other_events_and_odd_shapes_are_stored_and_count_nothing(client, org, db, payload):
+    answer = post(client, payload)
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "ignored"
+    assert tickets(db) == []
+    assert len(db.exec(select(WebhookDelivery)).all()) == 1
+
+
+def test_a_body_that_is_not_json_is_400(client, db):
+    answer = post(client, None, raw=b"<xml>not json</xml>")
+    assert answer.status_code == 400
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert db.exec(select(WebhookDelivery)).all() == []
+
+
+def test_an_unknown_person_is_kept_unmatched_and_applied_when_mapped(client, org, as_, db):
+    stranger = "712020:0e7c3a4b-new-starter"
+    answer = post(client, issue_updated(assignee=stranger, key="APPT-7"))
+    assert answer.json()["status"] == "unmatched"
+    assert tickets(db) == []
+    admin = as_(org["admin"])
+    listed = client.get("/v1/integrations/deliveries?source=jira&status=unmatched",
+                        headers=admin).json()["items"]
+    assert [d["subjects"] for d in listed] == [[f"jira:{stranger}"]]
+    url = f"/v1/people/{org['peer'].id}"
+    etag = client.get(url, headers=admin).headers["etag"]
+    mapped = client.patch(url, headers={**admin, "If-Match": etag},
+                          json={"jira_account_id": stranger})
+    assert mapped.status_code == 200
+    [evidence] = tickets(db)
+    assert (evidence.person_id, evidence.external_id) == (org["peer"].id, "APPT-7")
+    assert client.get("/v1/integrations/deliveries?status=unmatched",
+                      headers=admin).json()["items"] == []
+    # Replaying again applies nothing twice.
+    replayed = client.post("/v1/integrations/deliveries/replay", headers=admin)
+    assert replayed.json() == {"replayed": 0, "applied": 0}
+    assert len(tickets(db)) == 1
+
+
+def test_a_new_person_picks_up_deliveries_waiting_for_them(client, org, as_, db):
+    post(client, issue_updated(assignee="acct-newcomer", key="APPT-9"))
+    created = client.post("/v1/people", headers=as_(org["admin"]), json={
+        "name": "Newcomer", "email": "new@example.org", "kind": "employee", "band": "6",
+        "line_manager_id": org["senior"].id, "jira_account_id": "acct-newcomer"})
+    assert created.status_code == 201
+    assert [e.person_id for e in tickets(db)] == [created.json()["id"]]
+
+
+def test_deliveries_are_for_admins_only(client, org, as_):
+    assert client.get("/v1/integrations/deliveries", headers=as_(org["senior"])).status_code == 403
+    assert client.post("/v1/integrations/deliveries/replay",
+                       headers=as_(org["dev"])).status_code == 403
+
+
+@pytest.mark.postgres_only
+def test_concurrent_duplicate_deliveries_are_applied_once(client, org, db):
+    """Eight copies of one delivery arrive at once (Jira retrying while the first is still
+    being handled); each is answered 2xx and the ticket counts once."""
+    import threading
+
+    body = json.dumps(issue_updated()).encode()
+    headers = {"Content-Type": "application/json", "X-Atlassian-Webhook-Identifier": "same",
+               "X-Hub-Signature": sign(JIRA_SECRET, body)}
+    start = threading.Barrier(8)
+    answers = []
+
+    def send():
+        start.wait(5)
+        answers.append(client.post(URL, content=body, headers=headers))
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(a.status_code for a in answers) == [200] * 8
+    assert sum(not a.json()["duplicate"] for a in answers) == 1
+    assert len(tickets(db)) == 1
+    assert len(db.exec(select(WebhookDelivery)).all()) == 1
+
+
+@pytest.mark.postgres_only
+def test_concurrent_different_deliveries_about_one_ticket_count_it_once(client, org, db):
+    import threading
+
+    start = threading.Barrier(6)
+    answers = []
+
+    def send(n):
+        body = json.dumps(issue_updated()).encode()
+        start.wait(5)
+        answers.append(client.post(URL, content=body, headers={
+            "Content-Type": "application/json", "X-Atlassian-Webhook-Identifier": f"d{n}",
+            "X-Hub-Signature": sign(JIRA_SECRET, body)}))
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(a.status_code for a in answers) == [200] * 6
+    assert len(tickets(db)) == 1
