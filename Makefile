@@ -31,6 +31,7 @@ run: install
 	$(BIN)/gps serve --host $(HOST) --port $(PORT)
 
 lint: install
+	$(BIN)/ruff check app tests migrations
 	$(BIN)/lint-imports
 
 contract: install

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from app.domain.errors import Forbidden, NotFound
+from app.domain.scopes import Scope
 from app.domain.vocabulary import Role
 
 
@@ -147,3 +148,15 @@ def one_to_one_participant(actor: Actor, *, person_id: int, manager_id: int) -> 
 def sees_personal_details(actor: Actor, relations: frozenset[Relation]) -> bool:
     """Whether the actor sees a person's full record, or only the directory entry."""
     return may(actor, Record.personal_details, Action.read, relations)
+
+
+def sees_every_enrolment(actor: Actor) -> bool:
+    """Whoever enrols people (the `coaching:manage` scope) sees every coaching pairing and
+    its progress, but never a session's topics or notes."""
+    return Scope.coaching_manage in actor.scopes
+
+
+def coaching_participant(actor: Actor, relations: frozenset[Relation]) -> bool:
+    """Coaching session notes are for the coachee and their coach, not the management
+    chain."""
+    return may(actor, Record.coaching, Action.write, relations)

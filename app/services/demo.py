@@ -11,7 +11,8 @@ from app.domain.errors import RuleViolation
 from app.domain.policy import Actor
 from app.domain.scopes import ROLE_SCOPES, scopes_for_roles
 from app.domain.vocabulary import Band, PersonKind, Role
-from app.services import people, teams
+from app.db.growth import CoachingEnrolment
+from app.services import coaching, people, teams
 from app.settings import Environment, Settings
 
 DEMO_PASSWORD = "gps-demo-password"
@@ -99,6 +100,10 @@ def seed(session: Session, settings: Settings) -> DemoSummary:
             name=team_name, delivery_manager_id=dms[t % 2].id, product_owner_id=None,
             member_ids=[p.id for p in members], jira_board_ids=[100 + t],
             sprint_length_days=14, sprint_anchor_date=None))
+    programme = coaching.seed_first_programme(session)
+    for i, senior in enumerate(seniors[:4]):
+        session.add(CoachingEnrolment(programme_id=programme.id, coachee_id=senior.id,
+                                      coach_id=principals[(i // 2 + 1) % len(principals)].id))
     summary.logins = _logins(session)
     return summary
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, Security, status
 
 from app.api.conditional import expected_version, set_etag
-from app.api.deps import API_PREFIX, Cursor, CurrentActor, Limit, SessionDep, current_actor
+from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
 from app.api.problems import problem_responses
 from app.api.schemas.common import IsoDate, Page, PathId
 from app.api.schemas.org import (AbsenceCreate, AbsenceRead, BandRead, ServiceAccountCreate,

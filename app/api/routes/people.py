@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, Security, status
 
 from app.api.conditional import expected_version, set_etag
-from app.api.deps import (API_PREFIX, Cursor, CurrentActor, Limit, SessionDep, SettingsDep,
+from app.api.deps import (API_PREFIX, Cursor, Limit, SessionDep, SettingsDep,
                           current_actor)
 from app.api.problems import problem, problem_responses
 from app.api.schemas.common import Page, PathId
