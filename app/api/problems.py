@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -218,6 +218,11 @@ def _integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
 def _dbapi_error(request: Request, exc: DBAPIError) -> JSONResponse:
     if exc.connection_invalidated or isinstance(exc, OperationalError):
         return _database_unavailable(request, exc)
+    if isinstance(exc, DataError):
+        # Input the database cannot hold (e.g. a NUL character in a query string or form).
+        return problem(request, 422, code="unstorable-input", title="Invalid input",
+                       detail="Some of the input cannot be stored (for example it contains a "
+                              "NUL character or a number out of range). Nothing was changed.")
     return _unexpected(request, exc)
 
 

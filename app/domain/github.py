@@ -34,7 +34,11 @@ def _dict(value: Any) -> dict[str, Any]:
 
 
 def _text(value: Any, limit: int) -> str | None:
-    return value.strip()[:limit] if isinstance(value, str) and value.strip() else None
+    # NUL characters cannot be stored; they are dropped rather than failing the delivery.
+    if not isinstance(value, str):
+        return None
+    value = value.replace("\x00", "").strip()
+    return value[:limit] if value else None
 
 
 def push(payload: Any) -> PushInfo:

@@ -64,8 +64,8 @@ def _sprint(raw: Any) -> SprintInfo | None:
         return None
     board = raw.get("boardId", raw.get("originBoardId"))
     return SprintInfo(
-        id=sprint_id, name=str(raw.get("name") or f"Sprint {sprint_id}")[:200],
-        state=str(raw.get("state") or "unknown").lower()[:20],
+        id=sprint_id, name=_text(raw.get("name"), 200) or f"Sprint {sprint_id}",
+        state=(_text(raw.get("state"), 20) or "unknown").lower(),
         board_id=board if isinstance(board, int) and not isinstance(board, bool) else None,
         start=parse_time(raw.get("startDate")), end=parse_time(raw.get("endDate")),
         complete=parse_time(raw.get("completeDate")))
@@ -112,18 +112,25 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _text(value: Any, limit: int) -> str:
+    # NUL characters cannot be stored; they are dropped rather than failing the delivery.
+    return str(value or "").replace("\x00", "")[:limit]
+
+
 def interpret(payload: Any, *, sprint_field: str) -> TicketEvent:
     """Read what a delivery says about a ticket."""
     body = _dict(payload)
     event = body.get("webhookEvent")
     issue = _dict(body.get("issue"))
     fields = _dict(issue.get("fields"))
-    key = issue.get("key") if isinstance(issue.get("key"), str) else None
+    key = _text(issue.get("key"), 100) or None if isinstance(issue.get("key"), str) else None
     assignee = _dict(fields.get("assignee")).get("accountId")
     found = sprints(fields, sprint_field)
-    base = dict(issue_key=key, summary=str(fields.get("summary") or "")[:300],
-                project=_dict(fields.get("project")).get("key") or None,
-                assignee_account_id=assignee if isinstance(assignee, str) else None,
+    project = _dict(fields.get("project")).get("key")
+    base = dict(issue_key=key, summary=_text(fields.get("summary"), 300),
+                project=_text(project, 100) or None if isinstance(project, str) else None,
+                assignee_account_id=_text(assignee, 128) or None if isinstance(assignee, str)
+                else None,
                 at=parse_time(body.get("timestamp")) or parse_time(fields.get("updated")),
                 sprint=counting_sprint(found), sprints=found)
     if event == "jira:issue_deleted" and key:

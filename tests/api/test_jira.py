@@ -254,3 +254,11 @@ def test_concurrent_different_deliveries_about_one_ticket_count_it_once(client, 
         t.join(30)
     assert sorted(a.status_code for a in answers) == [200] * 6
     assert len(tickets(db)) == 1
+
+
+def test_text_with_nul_characters_is_cleaned_not_refused(client, org, db):
+    payload = issue_updated()
+    payload["issue"]["fields"]["summary"] = "Fix\u0000 the slots"
+    answer = post(client, payload)
+    assert answer.json()["status"] == "applied"
+    assert tickets(db)[0].title == "APPT-101 Fix the slots"

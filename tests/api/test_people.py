@@ -313,3 +313,23 @@ def test_answers_carry_request_id_and_no_store(client, org, as_):
 def test_timestamps_are_rfc3339_utc(client, org, as_):
     body = client.get(f"/v1/people/{org['dev'].id}", headers=as_(org["admin"])).json()
     assert body["created_at"].endswith("Z")
+
+
+def test_text_no_database_can_store_is_a_422_naming_the_field(client, org, as_, db):
+    answer = _new(client, as_(org["admin"]), name="Ada\u0000Lovelace")
+    assert answer.status_code == 422
+    assert "name" in answer.text and "NUL" in answer.text
+    lone = client.post("/v1/people", headers={**as_(org["admin"]),
+                                              "Content-Type": "application/json"},
+                       content=b'{"name": "\\ud892", "email": "x@example.org", "kind": "employee"}')
+    assert lone.status_code == 422
+    assert db.exec(select(Person).where(Person.email == "new@example.org")).first() is None
+
+
+def test_a_nul_character_in_a_form_or_query_is_a_4xx_not_a_500(client, org, as_):
+    login = client.post("/v1/auth/token", data={"grant_type": "password",
+                                                "username": "a\x00@example.org",
+                                                "password": "whatever-long"})
+    assert login.status_code in (400, 422)
+    listed = client.get("/v1/teams", headers=as_(org["dev"]), params={"cursor": "a\x00b"})
+    assert listed.status_code == 422

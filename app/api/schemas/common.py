@@ -7,15 +7,51 @@ from typing import Annotated, Generic, TypeVar
 import re
 from datetime import date, datetime
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, model_validator, ConfigDict, Field, StrictBool, StrictInt
 
 T = TypeVar("T")
 
 
+def unstorable_text(value: object) -> str | None:
+    """Say why a string cannot be stored (NUL characters, lone surrogates), or None."""
+    if not isinstance(value, str):
+        return None
+    if "\x00" in value:
+        return "contains a NUL character, which cannot be stored"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode text (a lone surrogate)"
+    return None
+
+
+def _check_texts(value: object, where: str) -> None:
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            _check_texts(getattr(value, name), f"{where}.{name}" if where else name)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _check_texts(item, where)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_texts(key, where)
+            _check_texts(item, where)
+    else:
+        problem = unstorable_text(value)
+        if problem:
+            raise ValueError(f"{where} {problem}")
+
+
 class Input(BaseModel):
-    """Request bodies: unknown or server-owned fields are refused (no mass assignment)."""
+    """Request bodies: unknown or server-owned fields are refused (no mass assignment), and
+    text that no database can store is refused with the field named."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="after")
+    def _storable_text(self) -> Input:
+        _check_texts(self, "")
+        return self
 
 
 class Output(BaseModel):
