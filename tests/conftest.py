@@ -109,8 +109,19 @@ def engine(app: FastAPI) -> Engine:
     return app.state.engine
 
 
-def _empty_tables(engine: Engine) -> None:
-    tables = [t.name for t in reversed(metadata.sorted_tables)]
+# Rows the migrations seed (the first policy version): kept, and put back as they were.
+REFERENCE_TABLES = ("policy_target", "policy_version")
+
+
+@pytest.fixture(scope="session")
+def reference_rows(engine: Engine) -> dict[str, list[dict]]:
+    with engine.connect() as connection:
+        return {name: [dict(row._mapping) for row in connection.execute(
+            metadata.tables[name].select())] for name in REFERENCE_TABLES}
+
+
+def _empty_tables(engine: Engine, reference: dict[str, list[dict]]) -> None:
+    tables = [t.name for t in reversed(metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text(
@@ -118,14 +129,21 @@ def _empty_tables(engine: Engine) -> None:
         else:
             for table in tables:
                 connection.execute(text(f'DELETE FROM "{table}"'))
+        for name in REFERENCE_TABLES:  # children first
+            table = metadata.tables[name]
+            ids = [row["id"] for row in reference[name]]
+            connection.execute(table.delete().where(table.c.id.not_in(ids)))
+            for row in reference[name]:
+                connection.execute(table.update().where(table.c.id == row["id"]).values(**row))
 
 
 @pytest.fixture(autouse=True)
 def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     engine = request.getfixturevalue("engine") if "app" in request.fixturenames else None
+    reference = request.getfixturevalue("reference_rows") if engine is not None else None
     yield
     if engine is not None:
-        _empty_tables(engine)
+        _empty_tables(engine, reference)
 
 
 @pytest.fixture

@@ -47,6 +47,8 @@ class Person(SQLModel, table=True):
     github_login: str | None = Field(
         default=None, sa_column=Column(String(64), nullable=True, unique=True))
     active: bool = Field(default=True, index=True)
+    # The person's choice: leave them out of public praise (the recognition digest).
+    praise_opt_out: bool = Field(default=False, nullable=False)
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     password_hash: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
     version: int = Field(default=1, nullable=False)
@@ -163,3 +165,6 @@ class AuditEntry(SQLModel, table=True):
 from app.db.growth import (CheckIn, CoachingEnrolment, CoachingProgramme,  # noqa: E402,F401
                            CoachingSession, Evidence, HrEvent, Objective, OneToOne)
 from app.db.integrations import Sprint, WebhookDelivery  # noqa: E402,F401
+from app.db.support import (CaseAssignment, CaseNote, Concern, Evaluation,  # noqa: E402,F401
+                            FormalCase, Intervention, PolicyTarget, PolicyVersion,
+                            TargetResult, Trigger)

@@ -10,7 +10,9 @@ it is forbidden: 404 comes before 403 so nobody learns that a record exists.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from app.domain.errors import Forbidden, NotFound
@@ -63,6 +65,8 @@ class Record(StrEnum):
     one_to_one = "one_to_one"  # that a one-to-one happened (date, held or cancelled)
     coaching = "coaching"  # enrolments and sessions, with the coachee as subject
     cpd = "cpd"  # the person's own continuing-professional-development record
+    target_result = "target_result"  # target results and the triggers they fire
+    intervention = "intervention"  # supportive interventions and recognitions
 
 
 class Action(StrEnum):
@@ -95,6 +99,12 @@ _RULES: dict[tuple[Record, Action], frozenset[Relation]] = {
     (Record.coaching, Action.read): _MANAGEMENT | {Relation.coach},
     (Record.coaching, Action.write): frozenset({Relation.self, Relation.coach}),
     (Record.cpd, Action.read): _MANAGEMENT,
+    (Record.target_result, Action.read): _GROWTH_READERS,
+    (Record.intervention, Action.read): _GROWTH_READERS,
+    # The line manager proposes support and records its progress...
+    (Record.intervention, Action.write): frozenset({Relation.line_manager}),
+    # ...and the person agrees to it or declines it: support is offered, never imposed.
+    (Record.intervention, Action.agree): _SELF,
 }
 
 # Where the admin role reaches without a relationship. Admins run the organisation; they do
@@ -160,3 +170,59 @@ def coaching_participant(actor: Actor, relations: frozenset[Relation]) -> bool:
     """Coaching session notes are for the coachee and their coach, not the management
     chain."""
     return may(actor, Record.coaching, Action.write, relations)
+
+
+# --- formal cases: the exclusion rule -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ManagementSpell:
+    """A period in which someone was the subject's line manager (history included)."""
+
+    manager_id: int
+    started_at: datetime
+    ended_at: datetime | None
+
+
+def excluded_from_case(actor_id: int | None, *, current_line_manager_id: int | None,
+                       spells: Sequence[ManagementSpell], case_opened_at: datetime,
+                       case_closed_at: datetime | None, now: datetime) -> bool:
+    """THE EXCLUSION RULE. A person who is the subject's line manager now, or was at any time
+    while the case has been open, can never see, list, count or touch the case, whatever
+    other role or scope they hold. To them it does not exist.
+
+    `app/services/case_access.py` turns this same rule into the SQL filter every case query
+    uses; a test checks that the two agree.
+    """
+    if actor_id is None:
+        return False
+    if actor_id == current_line_manager_id:
+        return True
+    case_end = case_closed_at or now
+    return any(spell.manager_id == actor_id and spell.started_at <= case_end
+               and (spell.ended_at is None or spell.ended_at >= case_opened_at)
+               for spell in spells)
+
+
+def may_manage_cases(actor: Actor) -> bool:
+    """The function-level half: case work needs the case manager's scope."""
+    return Scope.cases in actor.scopes
+
+
+class CaseAccess(StrEnum):
+    none = "none"  # the case does not exist for this actor (404)
+    subject = "subject"  # status and shared notes only
+    manager = "manager"  # an assigned case manager: everything
+
+
+def case_access(actor: Actor, *, excluded: bool, assigned: bool, is_subject: bool) -> CaseAccess:
+    """Who may see a formal case. Exclusion comes first and beats every role and scope;
+    then the subject; then case managers assigned to it. Nobody else (admins and the head of
+    department included) knows it exists."""
+    if excluded:
+        return CaseAccess.none
+    if is_subject:
+        return CaseAccess.subject
+    if assigned and may_manage_cases(actor):
+        return CaseAccess.manager
+    return CaseAccess.none

@@ -18,6 +18,12 @@ class Scope:
     growth = "growth"
     coaching_manage = "coaching:manage"
     integrations = "integrations:manage"
+    policy_write = "policy:write"
+    evaluations = "evaluations:run"
+    cases = "cases"
+    concerns = "concerns:raise"
+    interventions = "interventions"
+    digest = "digest:read"
 
 
 DESCRIPTIONS: dict[str, str] = {
@@ -31,16 +37,25 @@ DESCRIPTIONS: dict[str, str] = {
                   "(subject to who the record is about)",
     Scope.coaching_manage: "Create coaching programmes and enrol coachees (admin)",
     Scope.integrations: "See and replay webhook deliveries from Jira and GitHub (admin)",
+    Scope.policy_write: "Create and change policy versions and their targets (admin)",
+    Scope.evaluations: "Run and close target evaluations (admin)",
+    Scope.cases: "Open and work formal cases assigned to you (case managers)",
+    Scope.concerns: "Raise a concern about one of your reports (line managers)",
+    Scope.interventions: "Propose and follow supportive interventions and recognition "
+                         "(subject to who they are about)",
+    Scope.digest: "Read the recognition digest (head of department)",
 }
 
 # What every signed-in person may do; records are then limited by relationships.
-PERSON_BASE: frozenset[str] = frozenset({Scope.people_read, Scope.absences, Scope.growth})
+PERSON_BASE: frozenset[str] = frozenset({Scope.people_read, Scope.absences, Scope.growth,
+                                         Scope.concerns, Scope.interventions})
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.admin: frozenset({Scope.people_write, Scope.teams_write, Scope.service_accounts,
-                           Scope.hr_feed_read, Scope.coaching_manage, Scope.integrations}),
-    Role.case_manager: frozenset(),
-    Role.head_of_department: frozenset(),
+                           Scope.hr_feed_read, Scope.coaching_manage, Scope.integrations,
+                           Scope.policy_write, Scope.evaluations}),
+    Role.case_manager: frozenset({Scope.cases}),
+    Role.head_of_department: frozenset({Scope.digest}),
     Role.team_lead: frozenset(),
 }
 

@@ -76,3 +76,89 @@ class SessionStatus(StrEnum):
 class HrEventType(StrEnum):
     objective_completed = "objective.completed"
     objective_reopened = "objective.reopened"
+
+
+class Metric(StrEnum):
+    tickets_done = "tickets_done"
+    production_changes = "production_changes"
+    training_hours = "training_hours"
+    accomplishments_logged = "accomplishments_logged"
+    one_to_ones_held = "one_to_ones_held"
+    objectives_completed = "objectives_completed"  # 20%-time objectives completed
+    user_feedback_items = "user_feedback_items"
+    retro_actions_completed = "retro_actions_completed"
+
+
+class PeriodType(StrEnum):
+    week = "week"
+    sprint = "sprint"
+    quarter = "quarter"
+
+
+class Outcome(StrEnum):
+    met = "met"
+    missed = "missed"
+    excused = "excused"
+    not_applicable = "not_applicable"
+
+
+class TriggerDirection(StrEnum):
+    positive = "positive"
+    negative = "negative"
+
+
+class TriggerRule(StrEnum):
+    objective_completed = "objective_completed"
+    qualification_obtained = "qualification_obtained"
+    production_streak = "production_streak"
+    quarter_all_met = "quarter_all_met"
+    target_missed_streak = "target_missed_streak"
+
+
+class InterventionKind(StrEnum):
+    coaching = "coaching"
+    mentoring = "mentoring"
+    pairing = "pairing"
+    training_plan = "training_plan"
+    workload_review = "workload_review"
+    wellbeing_referral = "wellbeing_referral"
+    objective_reset = "objective_reset"
+    recognition = "recognition"
+
+
+SUPPORTIVE_KINDS = frozenset(InterventionKind) - {InterventionKind.recognition}
+
+
+class InterventionStatus(StrEnum):
+    proposed = "proposed"
+    agreed = "agreed"
+    in_progress = "in_progress"
+    completed = "completed"
+    declined = "declined"
+
+
+class CaseKind(StrEnum):
+    capability = "capability"
+    voluntary_band_change = "voluntary_band_change"
+    disciplinary = "disciplinary"
+
+
+GATED_CASE_KINDS = frozenset({CaseKind.capability, CaseKind.voluntary_band_change})
+
+
+class CaseStatus(StrEnum):
+    open = "open"
+    under_review = "under_review"
+    outcome_recorded = "outcome_recorded"
+    closed = "closed"
+
+
+class NoteVisibility(StrEnum):
+    shared = "shared"  # the subject reads it
+    internal = "internal"  # case managers only
+
+
+class ConcernStatus(StrEnum):
+    open = "open"
+    dismissed = "dismissed"
+    case_opened = "case_opened"

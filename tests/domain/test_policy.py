@@ -195,7 +195,8 @@ def test_actor_labels_people_and_service_accounts() -> None:
 
 def test_every_person_gets_the_base_scopes() -> None:
     assert scopes_for_roles(frozenset()) == PERSON_BASE
-    assert PERSON_BASE == {Scope.people_read, Scope.absences, Scope.growth}
+    assert PERSON_BASE == {Scope.people_read, Scope.absences, Scope.growth, Scope.concerns,
+                           Scope.interventions}
 
 
 @pytest.mark.parametrize("role", list(Role))
