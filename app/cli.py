@@ -163,6 +163,44 @@ def people_import(file: Annotated[Path, typer.Argument(help="CSV file (UTF-8)")]
               else f"Imported {len(created)} people.")
 
 
+@cli.command()
+def evaluate(
+    period_type: Annotated[str | None, typer.Option("--period-type",
+                                                    help="week, sprint or quarter")] = None,
+    period_key: Annotated[str | None, typer.Option(
+        "--period-key", help="2026-W48, 2026-Q4, jira-<id>, team<id>-<date>")] = None,
+    last: Annotated[str | None, typer.Option(
+        "--last", help="week or quarter: the one that ended most recently (for cron)")] = None,
+) -> None:
+    """Evaluate a period's targets (safe to run again, and from several hosts at once)."""
+    from datetime import date, timedelta
+
+    from app.domain import periods
+    from app.domain.vocabulary import PeriodType
+    from app.services import evaluations
+
+    settings = _settings()
+    if last is not None:
+        if last not in ("week", "quarter"):
+            fail("--last takes week or quarter")
+        finder = periods.week_containing if last == "week" else periods.quarter_containing
+        current = finder(date.today())
+        period_type, period_key = last, finder(current.start - timedelta(days=1)).key
+    if period_type is None or period_key is None:
+        fail("say which period: --period-type and --period-key, or --last week|quarter")
+    try:
+        kind = PeriodType(period_type)
+    except ValueError:
+        fail(f"--period-type must be week, sprint or quarter, not {period_type!r}")
+    engine = make_engine(settings)
+    with make_session_factory(engine)() as session:
+        view = evaluations.run(session, period_type=kind, period_key=period_key)
+        session.commit()
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in view.counts.items())
+    out.print(f"Evaluated {kind.value} {view.evaluation.period_key} "
+              f"(run {view.evaluation.runs}): {counts}.")
+
+
 @openapi_cli.command("export")
 def openapi_export(
     output: Annotated[Path, typer.Option(help="Where to write the contract")] = CONTRACT,

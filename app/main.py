@@ -11,8 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from app.api import problems
 from app.api.deps import API_PREFIX
 from app.api.middleware import EdgeMiddleware
-from app.api.routes import (auth, coaching, cpd, docs, evidence, hr, integrations, objectives,
-                            one_to_ones, ops, org, people)
+from app.api.routes import (auth, cases, coaching, cpd, docs, evidence, hr, integrations,
+                            interventions, objectives, one_to_ones, ops, org, people, targets)
 from app.db.engine import make_engine, make_session_factory
 from app.settings import Settings, get_settings
 
@@ -47,6 +47,17 @@ TAGS = [
     {"name": "cpd", "description": "A person's continuing-professional-development record"},
     {"name": "integrations", "description": "Jira and GitHub webhooks; stored deliveries"},
     {"name": "hr", "description": "The HR system's objective-completions feed"},
+    {"name": "policies", "description": "Policy versions and their light targets"},
+    {"name": "evaluations", "description": "Periods, evaluations, target results, triggers"},
+    {"name": "interventions", "description": "Support offered (and agreed or declined), and "
+                                             "recognition"},
+    {"name": "recognition", "description": "The head of department's recognition digest and "
+                                           "each person's praise preference"},
+    {"name": "concerns", "description": "A line manager raises a concern; case managers act "
+                                        "on it"},
+    {"name": "cases", "description": "Formal cases: fair by construction, and invisible to "
+                                     "the subject's line manager"},
+    {"name": "audit", "description": "The audit log of case work, for case managers"},
     {"name": "service accounts", "description": "Machine clients such as the HR system"},
     {"name": "operations", "description": "Liveness and readiness"},
 ]
@@ -65,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Each router carries the /v1 prefix itself, so route templates (metrics) are complete.
     for router in (auth.router, people.router, org.router, objectives.router, evidence.router,
                    one_to_ones.router, coaching.router, cpd.router, integrations.router,
-                   hr.router):
+                   hr.router, targets.router, interventions.router, cases.router):
         app.include_router(router)
     app.include_router(ops.router)
     app.include_router(docs.router)

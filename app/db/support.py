@@ -127,6 +127,8 @@ class Intervention(SQLModel, table=True):
     """Support (coaching, mentoring, ...) or recognition, for a person."""
 
     __tablename__ = "intervention"
+    # One intervention per trigger, however many evaluations race.
+    __table_args__ = (UniqueConstraint("trigger_id", name="uq_intervention_trigger_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(sa_column=_fk("person.id", nullable=False))

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.domain.quarters import Quarter
+from app.domain.quarters import MAX_YEAR, MIN_YEAR, Quarter
 from app.domain.vocabulary import PeriodType
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -35,6 +35,10 @@ def week(key: str) -> Period:
     match = _WEEK.match(key)
     if match is None:
         raise ValueError(f"{key!r} is not an ISO week: write it as YYYY-Www (e.g. 2026-W48)")
+    # ISO years straddle calendar years (1 January 2000 is in 1999-W52): a year's slack.
+    if not MIN_YEAR - 1 <= int(match[1]) <= MAX_YEAR + 1:
+        raise ValueError(f"{key!r} is not a week GPS can hold: the year must be between "
+                         f"{MIN_YEAR} and {MAX_YEAR}")
     try:
         start = date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
@@ -45,7 +49,7 @@ def week(key: str) -> Period:
 
 def week_containing(day: date) -> Period:
     year, number, _ = day.isocalendar()
-    return week(f"{year}-W{number:02d}")
+    return week(f"{year:04d}-W{number:02d}")
 
 
 def quarter(key: str) -> Period:
@@ -107,6 +111,14 @@ def cadence_sprints_between(team_id: int, anchor: date, length_days: int, start:
         found.append(current)
         current = cadence_sprint(team_id, anchor, length_days, current.end + timedelta(days=1))
     return found
+
+
+def check_range(start: date, end: date) -> None:
+    """Refuse a range outside the years GPS holds (ValueError saying so)."""
+    for day in (start, end):
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise ValueError(f"{day.isoformat()} is outside the years GPS holds "
+                             f"({MIN_YEAR} to {MAX_YEAR})")
 
 
 def working_days(period: Period) -> list[date]:

@@ -186,17 +186,19 @@ class ManagementSpell:
 
 def excluded_from_case(actor_id: int | None, *, current_line_manager_id: int | None,
                        spells: Sequence[ManagementSpell], case_opened_at: datetime,
-                       case_closed_at: datetime | None, now: datetime) -> bool:
+                       case_closed_at: datetime | None, now: datetime,
+                       concern_raiser_id: int | None = None) -> bool:
     """THE EXCLUSION RULE. A person who is the subject's line manager now, or was at any time
     while the case has been open, can never see, list, count or touch the case, whatever
-    other role or scope they hold. To them it does not exist.
+    other role or scope they hold. To them it does not exist. Nor can whoever raised the
+    concern the case came from follow it: they get a receipt, never the case.
 
     `app/services/case_access.py` turns this same rule into the SQL filter every case query
     uses; a test checks that the two agree.
     """
     if actor_id is None:
         return False
-    if actor_id == current_line_manager_id:
+    if actor_id in (current_line_manager_id, concern_raiser_id):
         return True
     case_end = case_closed_at or now
     return any(spell.manager_id == actor_id and spell.started_at <= case_end

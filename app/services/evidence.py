@@ -17,7 +17,7 @@ from app.domain.policy import (Action, Actor, Record, Relation, authorize, may,
                                require_scope)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import INTEGRATION_KINDS, EvidenceKind, EvidenceSource
-from app.services import people
+from app.services import people, triggers
 from app.services.pagination import Page, keyset_page
 from app.services.relationships import relations_to
 
@@ -108,10 +108,13 @@ def record_evidence(session: Session, actor: Actor, *, person_id: int | None,
     subject = people.get_or_404(session, subject_id)
     authorize(actor, Record.evidence, Action.write, relations_to(session, actor, subject),
               what="person")
-    return add_evidence(session, person_id=subject_id, kind=kind, source=EvidenceSource.manual,
-                        occurred_on=occurred_on, title=title, description=description,
-                        hours=hours, topic=topic, objective_id=objective_id,
-                        created_by_id=actor.person_id)
+    evidence = add_evidence(session, person_id=subject_id, kind=kind,
+                            source=EvidenceSource.manual, occurred_on=occurred_on, title=title,
+                            description=description, hours=hours, topic=topic,
+                            objective_id=objective_id, created_by_id=actor.person_id)
+    if kind is EvidenceKind.qualification:
+        triggers.on_qualification(session, evidence=evidence, person=subject)
+    return evidence
 
 
 def _load(session: Session, actor: Actor,

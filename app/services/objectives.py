@@ -19,7 +19,7 @@ from app.domain.policy import Action, Actor, Record, authorize, require_scope
 from app.domain.quarters import Quarter
 from app.domain.scopes import Scope
 from app.domain.vocabulary import HrEventType, ObjectiveStatus
-from app.services import hr_feed, people
+from app.services import hr_feed, people, triggers
 from app.services.pagination import Page, keyset_page
 from app.services.relationships import relations_to
 
@@ -180,7 +180,9 @@ def complete(session: Session, actor: Actor, objective_id: int, *, note: str | N
     objective.completion_note = note.strip() if note else None
     objective.completed_at = utcnow()
     _publish(session, objective, owner, HrEventType.objective_completed)
-    return _save(session, objective)
+    view = _save(session, objective)
+    triggers.on_objective_completed(session, objective=objective, owner=owner)
+    return view
 
 
 def _own_evidence(session: Session, owner_id: int, ids: list[int]) -> list[Evidence]:

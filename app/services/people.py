@@ -37,6 +37,12 @@ def with_role(role: Role):  # type: ignore[no-untyped-def]
     return cast(Person.roles, String).like(f'%"{role.value}"%')
 
 
+def missing_person() -> RuleViolation:
+    """The error for a list that needs to know whose records to show."""
+    return RuleViolation(detail="person_id: say whose records to list.", rule="PERSON-REQUIRED",
+                         extra={"field": "person_id"})
+
+
 def get_or_404(session: Session, person_id: int) -> Person:
     person = session.get(Person, person_id)
     if person is None:

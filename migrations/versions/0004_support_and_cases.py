@@ -174,7 +174,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_intervention_person_id_person')),
     sa.ForeignKeyConstraint(['proposed_to_id'], ['person.id'], name=op.f('fk_intervention_proposed_to_id_person')),
     sa.ForeignKeyConstraint(['trigger_id'], ['trigger.id'], name=op.f('fk_intervention_trigger_id_trigger')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_intervention'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_intervention')),
+    sa.UniqueConstraint('trigger_id', name=op.f('uq_intervention_trigger_id'))
     )
     with op.batch_alter_table('intervention', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_intervention_person_id'), ['person_id'], unique=False)
