@@ -168,3 +168,5 @@ from app.db.integrations import Sprint, WebhookDelivery  # noqa: E402,F401
 from app.db.support import (CaseAssignment, CaseNote, Concern, Evaluation,  # noqa: E402,F401
                             FormalCase, Intervention, PolicyTarget, PolicyVersion,
                             TargetResult, Trigger)
+from app.db.oversight import (CalendarLink, ChecklistTemplate, ChecklistTick,  # noqa: E402,F401
+                              DigestView, PolicyComment, PolicyConsultation)

@@ -67,6 +67,8 @@ class Record(StrEnum):
     cpd = "cpd"  # the person's own continuing-professional-development record
     target_result = "target_result"  # target results and the triggers they fire
     intervention = "intervention"  # supportive interventions and recognitions
+    participation = "participation"  # a manager's participation report (subject: the manager)
+    checklist = "checklist"  # a person's checklists
 
 
 class Action(StrEnum):
@@ -105,6 +107,10 @@ _RULES: dict[tuple[Record, Action], frozenset[Relation]] = {
     (Record.intervention, Action.write): frozenset({Relation.line_manager}),
     # ...and the person agrees to it or declines it: support is offered, never imposed.
     (Record.intervention, Action.agree): _SELF,
+    # A manager's participation report: the manager and everyone above them.
+    (Record.participation, Action.read): _MANAGEMENT,
+    (Record.checklist, Action.read): _MANAGEMENT,
+    (Record.checklist, Action.write): _SELF,
 }
 
 # Where the admin role reaches without a relationship. Admins run the organisation; they do
@@ -134,6 +140,11 @@ def authorize(actor: Actor, record: Record, action: Action, relations: frozenset
     """Raise NotFound if the actor may not know the record exists, Forbidden if they may
     see it but not do this to it."""
     if not may(actor, record, Action.read, relations):
+        if Relation.team_lead in relations:
+            # The person is in their team, so they know the person exists; what they may not
+            # see is anything about them as an individual.
+            raise Forbidden(detail="Team leads see team aggregates only, never an individual's "
+                                   "records: use the team dashboard.")
         raise NotFound(detail=f"No {what} with that id.")
     if action is not Action.read and not may(actor, record, action, relations):
         raise Forbidden(detail=_REFUSALS.get((record, action),
@@ -228,3 +239,22 @@ def case_access(actor: Actor, *, excluded: bool, assigned: bool, is_subject: boo
     if assigned and may_manage_cases(actor):
         return CaseAccess.manager
     return CaseAccess.none
+
+
+def sees_whole_department(actor: Actor) -> bool:
+    """The head of department sees every manager's participation and every team's figures."""
+    return Scope.reports_org in actor.scopes
+
+
+def may_see_team_report(actor: Actor, *, leads_team: bool, above_a_member: bool) -> bool:
+    """Team aggregates: the team's delivery manager or product owner, anyone above a member
+    in the line tree, admins and the head of department. Never anything about individuals."""
+    return (leads_team or above_a_member or actor.has_role(Role.admin)
+            or sees_whole_department(actor))
+
+
+def may_see_participation(actor: Actor, relations_to_manager: frozenset[Relation]) -> bool:
+    """A manager's participation report: the manager, those above them, the head of
+    department."""
+    return may(actor, Record.participation, Action.read, relations_to_manager) \
+        or sees_whole_department(actor)

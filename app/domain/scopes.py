@@ -24,6 +24,9 @@ class Scope:
     concerns = "concerns:raise"
     interventions = "interventions"
     digest = "digest:read"
+    reports_org = "reports:org"
+    reports_team = "reports:team"
+    consultation = "policy:comment"
 
 
 DESCRIPTIONS: dict[str, str] = {
@@ -44,18 +47,23 @@ DESCRIPTIONS: dict[str, str] = {
     Scope.interventions: "Propose and follow supportive interventions and recognition "
                          "(subject to who they are about)",
     Scope.digest: "Read the recognition digest (head of department)",
+    Scope.reports_org: "See participation and team figures across the department (head of "
+                       "department)",
+    Scope.reports_team: "See team dashboards (team leads; aggregates only)",
+    Scope.consultation: "Comment on policy versions open for consultation",
 }
 
 # What every signed-in person may do; records are then limited by relationships.
 PERSON_BASE: frozenset[str] = frozenset({Scope.people_read, Scope.absences, Scope.growth,
-                                         Scope.concerns, Scope.interventions})
+                                         Scope.concerns, Scope.interventions,
+                                         Scope.reports_team, Scope.consultation})
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.admin: frozenset({Scope.people_write, Scope.teams_write, Scope.service_accounts,
                            Scope.hr_feed_read, Scope.coaching_manage, Scope.integrations,
                            Scope.policy_write, Scope.evaluations}),
     Role.case_manager: frozenset({Scope.cases}),
-    Role.head_of_department: frozenset({Scope.digest}),
+    Role.head_of_department: frozenset({Scope.digest, Scope.reports_org}),
     Role.team_lead: frozenset(),
 }
 

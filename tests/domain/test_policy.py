@@ -85,8 +85,10 @@ def test_a_stranger_is_told_the_record_does_not_exist(record, action) -> None:
 @pytest.mark.parametrize("relation", [Relation.buddy, Relation.coach, Relation.team_lead,
                                       Relation.case_manager])
 def test_other_relationships_do_not_see_personal_details_or_absences(relation) -> None:
+    # A team lead knows the person is in their team: they are told they see aggregates only.
+    refusal = Forbidden if relation is Relation.team_lead else NotFound
     for record in (Record.personal_details, Record.absence):
-        with pytest.raises(NotFound):
+        with pytest.raises(refusal):
             authorize(PLAIN, record, Action.read, rel(relation), what="person")
 
 
@@ -196,7 +198,7 @@ def test_actor_labels_people_and_service_accounts() -> None:
 def test_every_person_gets_the_base_scopes() -> None:
     assert scopes_for_roles(frozenset()) == PERSON_BASE
     assert PERSON_BASE == {Scope.people_read, Scope.absences, Scope.growth, Scope.concerns,
-                           Scope.interventions}
+                           Scope.interventions, Scope.reports_team, Scope.consultation}
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -254,9 +256,10 @@ def test_growth_records_are_read_by_self_management_coach_and_buddy(record) -> N
     for relation in (Relation.self, Relation.line_manager, Relation.chain, Relation.coach,
                      Relation.buddy):
         authorize(PLAIN, record, Action.read, rel(relation), what="record")
-    for relation in (Relation.team_lead, Relation.case_manager):
-        with pytest.raises(NotFound):
-            authorize(PLAIN, record, Action.read, rel(relation), what="record")
+    with pytest.raises(NotFound):
+        authorize(PLAIN, record, Action.read, rel(Relation.case_manager), what="record")
+    with pytest.raises(Forbidden, match="team aggregates only"):
+        authorize(PLAIN, record, Action.read, rel(Relation.team_lead), what="record")
 
 
 @pytest.mark.parametrize("record", [Record.objective, Record.evidence, Record.one_to_one,
