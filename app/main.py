@@ -11,8 +11,9 @@ from fastapi.staticfiles import StaticFiles
 from app.api import problems
 from app.api.deps import API_PREFIX
 from app.api.middleware import EdgeMiddleware
-from app.api.routes import (auth, cases, coaching, cpd, docs, evidence, hr, integrations,
-                            interventions, objectives, one_to_ones, ops, org, people, targets)
+from app.api.routes import (auth, calendar, cases, checklists, coaching, consultations, cpd,
+                            docs, evidence, hr, integrations, interventions, objectives,
+                            one_to_ones, ops, org, people, reports, targets)
 from app.db.engine import make_engine, make_session_factory
 from app.settings import Settings, get_settings
 
@@ -58,6 +59,11 @@ TAGS = [
     {"name": "cases", "description": "Formal cases: fair by construction, and invisible to "
                                      "the subject's line manager"},
     {"name": "audit", "description": "The audit log of case work, for case managers"},
+    {"name": "reports", "description": "Participation roll-ups and team dashboards: aggregates, "
+                                       "never individual rankings"},
+    {"name": "checklists", "description": "Situational checklists that tick themselves"},
+    {"name": "calendar", "description": "The programme's key dates, as JSON and iCalendar"},
+    {"name": "consultation", "description": "Comment on policy versions before they take effect"},
     {"name": "service accounts", "description": "Machine clients such as the HR system"},
     {"name": "operations", "description": "Liveness and readiness"},
 ]
@@ -76,7 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Each router carries the /v1 prefix itself, so route templates (metrics) are complete.
     for router in (auth.router, people.router, org.router, objectives.router, evidence.router,
                    one_to_ones.router, coaching.router, cpd.router, integrations.router,
-                   hr.router, targets.router, interventions.router, cases.router):
+                   hr.router, targets.router, interventions.router, cases.router,
+                   reports.router, checklists.router, calendar.router, consultations.router):
         app.include_router(router)
     app.include_router(ops.router)
     app.include_router(docs.router)
