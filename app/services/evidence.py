@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.db.models import Evidence, Objective, Person
+from app.db.models import Evidence, Objective
 from app.db.types import utcnow
 from app.domain.errors import (Conflict, FieldProblem, InvalidInput, NotFound,
                                PreconditionFailed, RuleViolation)
@@ -101,14 +101,9 @@ def record_evidence(session: Session, actor: Actor, *, person_id: int | None,
                     objective_id: int | None) -> Evidence:
     """Record evidence by hand: only the person it is about writes it."""
     require_scope(actor, Scope.growth)
-    subject_id = person_id if person_id is not None else actor.person_id
-    if subject_id is None:
-        raise InvalidInput(detail="person_id: say whose evidence this is.",
-                           problems=[FieldProblem("person_id", "Required for this caller.")])
-    subject = people.get_or_404(session, subject_id)
-    authorize(actor, Record.evidence, Action.write, relations_to(session, actor, subject),
-              what="person")
-    evidence = add_evidence(session, person_id=subject_id, kind=kind,
+    subject = people.subject_for(session, actor, person_id, record=Record.evidence,
+                                 action=Action.write)
+    evidence = add_evidence(session, person_id=subject.id, kind=kind,
                             source=EvidenceSource.manual, occurred_on=occurred_on, title=title,
                             description=description, hours=hours, topic=topic,
                             objective_id=objective_id, created_by_id=actor.person_id)
@@ -184,9 +179,8 @@ def list_evidence(session: Session, actor: Actor, *, person_id: int | None,
                   cursor: str | None, limit: int) -> Page[Evidence]:
     """List one person's evidence (the caller's by default), filtered."""
     require_scope(actor, Scope.growth)
-    subject = _subject(session, actor, person_id)
-    authorize(actor, Record.evidence, Action.read, relations_to(session, actor, subject),
-              what="person")
+    subject = people.subject_for(session, actor, person_id, record=Record.evidence,
+                                 action=Action.read)
     if start is not None and end is not None and end < start:
         raise InvalidInput(detail="to: the range ends before it starts.",
                            problems=[FieldProblem("to", "Must be on or after `from`.")])
@@ -216,9 +210,3 @@ def evidence_for(session: Session, *, person_id: int, start: date, end: date) ->
     return list(session.exec(stmt))
 
 
-def _subject(session: Session, actor: Actor, person_id: int | None) -> Person:
-    subject_id = person_id if person_id is not None else actor.person_id
-    if subject_id is None:
-        raise InvalidInput(detail="person_id: say whose evidence to list.",
-                           problems=[FieldProblem("person_id", "Required for this caller.")])
-    return people.get_or_404(session, subject_id)

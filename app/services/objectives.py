@@ -95,14 +95,9 @@ def list_objectives(session: Session, actor: Actor, *, person_id: int | None,
                     limit: int) -> Page[ObjectiveView]:
     """List one person's objectives (the caller's own by default), filtered."""
     require_scope(actor, Scope.growth)
-    subject_id = person_id if person_id is not None else actor.person_id
-    if subject_id is None:
-        raise RuleViolation(detail="person_id: say whose objectives to list.",
-                            rule="PERSON-REQUIRED", extra={"field": "person_id"})
-    subject = people.get_or_404(session, subject_id)
-    authorize(actor, Record.objective, Action.read, relations_to(session, actor, subject),
-              what="person")
-    stmt = select(Objective).where(Objective.person_id == subject_id)
+    subject = people.subject_for(session, actor, person_id, record=Record.objective,
+                                 action=Action.read)
+    stmt = select(Objective).where(Objective.person_id == subject.id)
     if quarter is not None:
         stmt = stmt.where(Objective.quarter == _quarter(quarter))
     if status is not None:
@@ -117,14 +112,9 @@ def create_objective(session: Session, actor: Actor, *, person_id: int | None,
                      values: dict[str, Any]) -> ObjectiveView:
     """Draft an objective (the owner, or the owner's line manager)."""
     require_scope(actor, Scope.growth)
-    owner_id = person_id if person_id is not None else actor.person_id
-    if owner_id is None:
-        raise RuleViolation(detail="person_id: say whose objective this is.",
-                            rule="PERSON-REQUIRED", extra={"field": "person_id"})
-    owner = people.get_or_404(session, owner_id)
-    authorize(actor, Record.objective, Action.write, relations_to(session, actor, owner),
-              what="person")
-    objective = Objective(person_id=owner_id, status=ObjectiveStatus.draft.value,
+    owner = people.subject_for(session, actor, person_id, record=Record.objective,
+                               action=Action.write)
+    objective = Objective(person_id=owner.id, status=ObjectiveStatus.draft.value,
                           created_by_id=actor.person_id,
                           **{**values, "quarter": _quarter(values["quarter"])})
     session.add(objective)

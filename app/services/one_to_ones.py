@@ -134,13 +134,9 @@ def list_one_to_ones(session: Session, actor: Actor, *, person_id: int | None,
                      limit: int) -> Page[OneToOneView]:
     """List one person's one-to-ones (the caller's by default), optionally from..to."""
     require_scope(actor, Scope.growth)
-    subject_id = person_id if person_id is not None else actor.person_id
-    if subject_id is None:
-        raise InvalidInput(detail="person_id: say whose one-to-ones to list.",
-                           problems=[FieldProblem("person_id", "Required for this caller.")])
-    subject = people.get_or_404(session, subject_id)
-    authorize(actor, Record.one_to_one, Action.read, relations_to(session, actor, subject),
-              what="person")
+    subject = people.subject_for(session, actor, person_id, record=Record.one_to_one,
+                                 action=Action.read)
+    subject_id = subject.id
     if start is not None and end is not None and end < start:
         raise InvalidInput(detail="to: the range ends before it starts.",
                            problems=[FieldProblem("to", "Must be on or after `from`.")])

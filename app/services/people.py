@@ -12,7 +12,8 @@ from app.db.models import LineManagementPeriod, Person, TeamMember
 from app.db.types import utcnow
 from app.domain import line_management as lm
 from app.domain.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
-from app.domain.policy import Actor, Relation, require_scope, sees_personal_details
+from app.domain.policy import (Action, Actor, Record, Relation, authorize, require_scope,
+                               sees_personal_details)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Band, PersonKind, Role
 from app.services import audit, passwords, replay
@@ -37,10 +38,18 @@ def with_role(role: Role):  # type: ignore[no-untyped-def]
     return cast(Person.roles, String).like(f'%"{role.value}"%')
 
 
-def missing_person() -> RuleViolation:
-    """The error for a list that needs to know whose records to show."""
-    return RuleViolation(detail="person_id: say whose records to list.", rule="PERSON-REQUIRED",
-                         extra={"field": "person_id"})
+def subject_for(session: Session, actor: Actor, person_id: int | None, *, record: Record,
+                action: Action) -> Person:
+    """The person a request is about (the caller by default), once the policy allows the
+    action on their records of this kind."""
+    subject_id = person_id if person_id is not None else actor.person_id
+    if subject_id is None:
+        raise RuleViolation(detail="person_id: say whose records these are (a service account "
+                                   "has none of its own).", rule="PERSON-REQUIRED",
+                            extra={"field": "person_id"})
+    subject = get_or_404(session, subject_id)
+    authorize(actor, record, action, relations_to(session, actor, subject), what="person")
+    return subject
 
 
 def get_or_404(session: Session, person_id: int) -> Person:

@@ -19,13 +19,12 @@ from app.db.models import Person
 from app.db.support import PolicyVersion, TargetResult, Trigger
 from app.domain import targets as rules
 from app.domain.periods import Period, quarter_containing
-from app.domain.policy import Action, Actor, Record, authorize, require_scope
+from app.domain.policy import Action, Actor, Record, require_scope
 from app.domain.scopes import Scope
 from app.domain.vocabulary import (Metric, Outcome, PeriodType, TriggerDirection,
                                    TriggerRule)
 from app.services import interventions, people, policies
 from app.services.pagination import Page, keyset_page
-from app.services.relationships import relations_to
 
 # How far back to look for runs of results (periods), beyond the longest run a policy asks.
 _LOOKBACK = {PeriodType.week: 7, PeriodType.sprint: 14, PeriodType.quarter: 92}
@@ -163,13 +162,9 @@ def list_triggers(session: Session, actor: Actor, *, person_id: int | None,
                   limit: int) -> Page[Trigger]:
     """A person's triggers (the caller's own by default)."""
     require_scope(actor, Scope.growth)
-    subject_id = person_id if person_id is not None else actor.person_id
-    if subject_id is None:
-        raise people.missing_person()
-    subject = people.get_or_404(session, subject_id)
-    authorize(actor, Record.target_result, Action.read, relations_to(session, actor, subject),
-              what="person")
-    stmt = select(Trigger).where(Trigger.person_id == subject_id)
+    subject = people.subject_for(session, actor, person_id, record=Record.target_result,
+                                 action=Action.read)
+    stmt = select(Trigger).where(Trigger.person_id == subject.id)
     if direction is not None:
         stmt = stmt.where(Trigger.direction == direction.value)
     return keyset_page(session, stmt, Trigger.id, cursor=cursor, limit=limit)
