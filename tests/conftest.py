@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -110,7 +110,7 @@ def engine(app: FastAPI) -> Engine:
 
 
 # Rows the migrations seed (the first policy version): kept, and put back as they were.
-REFERENCE_TABLES = ("policy_target", "policy_version")
+REFERENCE_TABLES = ("policy_target", "policy_version", "checklist_template")
 
 
 @pytest.fixture(scope="session")
@@ -121,20 +121,39 @@ def reference_rows(engine: Engine) -> dict[str, list[dict]]:
 
 
 def _empty_tables(engine: Engine, reference: dict[str, list[dict]]) -> None:
+    """Empty every table, then put the seeded reference rows back exactly as migrated.
+
+    On PostgreSQL, TRUNCATE ... CASCADE also empties reference tables that point at emptied
+    ones (checklist templates name their author), so seeded rows are re-inserted, and their
+    id sequences moved past them. On SQLite, foreign keys are checked at commit, so the order
+    of deletion does not matter.
+    """
     tables = [t.name for t in reversed(metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
             connection.execute(text(
                 "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
         else:
+            connection.execute(text("PRAGMA defer_foreign_keys = ON"))
             for table in tables:
                 connection.execute(text(f'DELETE FROM "{table}"'))
         for name in REFERENCE_TABLES:  # children first
             table = metadata.tables[name]
             ids = [row["id"] for row in reference[name]]
             connection.execute(table.delete().where(table.c.id.not_in(ids)))
+        for name in reversed(REFERENCE_TABLES):  # parents first
+            table = metadata.tables[name]
+            present = set(connection.execute(select(table.c.id)).scalars())
             for row in reference[name]:
-                connection.execute(table.update().where(table.c.id == row["id"]).values(**row))
+                if row["id"] in present:
+                    connection.execute(table.update().where(table.c.id == row["id"]).values(**row))
+                else:
+                    connection.execute(table.insert().values(**row))
+            if postgres and reference[name]:
+                connection.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                    f"(SELECT max(id) FROM \"{name}\"))"))
 
 
 @pytest.fixture(autouse=True)

@@ -82,6 +82,9 @@ class PolicyConsultation(SQLModel, table=True):
     """A draft policy version opened for comment for a window (the policy was, for a month)."""
 
     __tablename__ = "policy_consultation"
+    # One consultation per policy version.
+    __table_args__ = (UniqueConstraint("policy_version_id",
+                                       name="uq_policy_consultation_policy_version_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     policy_version_id: int = Field(sa_column=_fk("policy_version.id", nullable=False,

@@ -258,3 +258,8 @@ def may_see_participation(actor: Actor, relations_to_manager: frozenset[Relation
     department."""
     return may(actor, Record.participation, Action.read, relations_to_manager) \
         or sees_whole_department(actor)
+
+
+def sees_anonymous_authors(actor: Actor) -> bool:
+    """Consultation comments made anonymously are anonymous to everyone but admins."""
+    return Scope.policy_write in actor.scopes

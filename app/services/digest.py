@@ -21,7 +21,7 @@ from app.domain.errors import Forbidden, NotFound, RuleViolation
 from app.domain.policy import Action, Actor, Record, authorize, require_scope
 from app.domain.scopes import Scope
 from app.domain.vocabulary import InterventionKind, InterventionStatus
-from app.services import people
+from app.services import checklists, people
 # One way to write dates and to escape recorded text in Markdown: the CPD record's.
 from app.services.cpd import _MONTHS, _day, _text
 from app.services.relationships import relations_to
@@ -71,6 +71,8 @@ def recognition_digest(session: Session, actor: Actor, *, start: date | None,
                        end: date | None) -> Digest:
     """The period's recognitions, team by team (the head of department)."""
     require_scope(actor, Scope.digest)
+    if actor.person_id is not None:  # reading it ticks the head of department's checklist
+        checklists.record_digest_view(session, person_id=actor.person_id)
     start, end = default_range(start, end, today=utcnow().date())
     rows = session.exec(
         select(Intervention.id, Intervention.person_id, Person.name, Intervention.summary,

@@ -13,6 +13,7 @@ from app.domain.errors import Conflict, NotFound, PreconditionFailed, RuleViolat
 from app.domain.policy import Actor, require_scope
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Metric, PeriodType
+from app.services import consultations
 from app.services.pagination import Page, keyset_page
 
 
@@ -124,6 +125,8 @@ def update(session: Session, actor: Actor, version_id: int, *, changes: dict[str
         raise Conflict(detail=f"{_describe(version)} was used by a closed evaluation on "
                               f"{version.locked_at.date().isoformat()}, so it cannot change: "
                               "create a new version instead.", code="policy-locked")
+    if "effective_from" in changes:
+        consultations.guard_effective_from(session, version.id, changes["effective_from"])  # type: ignore[arg-type]
     for name, value in changes.items():
         setattr(version, name, value)
     _check_dates(version.effective_from, version.effective_to)

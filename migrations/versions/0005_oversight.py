@@ -77,7 +77,8 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['opened_by_id'], ['person.id'], name=op.f('fk_policy_consultation_opened_by_id_person')),
     sa.ForeignKeyConstraint(['policy_version_id'], ['policy_version.id'], name=op.f('fk_policy_consultation_policy_version_id_policy_version'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_policy_consultation'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_policy_consultation')),
+    sa.UniqueConstraint('policy_version_id', name=op.f('uq_policy_consultation_policy_version_id'))
     )
     with op.batch_alter_table('policy_consultation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_policy_consultation_policy_version_id'), ['policy_version_id'], unique=False)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, Security
-from pydantic import BeforeValidator
 
 from app.api.deps import API_PREFIX, SessionDep, current_actor
+from app.api.negotiation import prefers
 from app.api.problems import problem_responses
-from app.api.schemas.common import PathId
+from app.api.schemas.common import PathId, IsoDate
 from app.api.schemas.cpd import CpdRecord
 from app.domain.policy import Actor
 from app.domain.scopes import Scope
@@ -22,57 +20,16 @@ router = APIRouter(prefix=f"{API_PREFIX}/people", tags=["cpd"])
 Member = Annotated[Actor, Security(current_actor, scopes=[Scope.growth])]
 JSON = "application/json"
 MARKDOWN = "text/markdown"
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _iso_date(value: object) -> object:
-    # Only YYYY-MM-DD: a bare number would otherwise be read as a Unix time.
-    if isinstance(value, str) and not _ISO_DATE.match(value):
-        raise ValueError("a date is written YYYY-MM-DD")
-    return value
-
-
-QueryDate = Annotated[date, BeforeValidator(_iso_date)]
+QueryDate = IsoDate  # YYYY-MM-DD only
 From = Annotated[QueryDate | None, Query(alias="from", description="First day (YYYY-MM-DD); "
                                                                   "default a year before `to`")]
 To = Annotated[QueryDate | None, Query(alias="to", description="Last day (YYYY-MM-DD); "
                                                               "default today")]
 
 
-def _quality(accept: str, offered: str) -> float:
-    """The q-value an Accept header gives a media type (the most specific range wins)."""
-    kind = offered.split("/")[0]
-    best: tuple[int, float] | None = None
-    for part in accept.split(","):
-        media, *params = (piece.strip() for piece in part.split(";"))
-        media = media.lower()
-        if media == offered:
-            specificity = 2
-        elif media == f"{kind}/*":
-            specificity = 1
-        elif media == "*/*":
-            specificity = 0
-        else:
-            continue
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0
-        if best is None or specificity > best[0]:
-            best = (specificity, q)
-    return best[1] if best else 0.0
-
-
 def wants_markdown(accept: str | None) -> bool:
     """Markdown when the caller prefers it to JSON; JSON on a tie or anything unknown."""
-    if not accept:
-        return False
-    markdown = _quality(accept, MARKDOWN)
-    return markdown > 0 and markdown > _quality(accept, JSON)
+    return prefers(accept, MARKDOWN)
 
 
 @router.get(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Security
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import API_PREFIX, Cursor, SessionDep, current_actor
+from app.api.negotiation import prefers
 from app.api.problems import problem_responses
 from app.api.schemas.common import IsoDateTime
 from app.api.schemas.integrations import HrFeedItem, HrFeedPage
@@ -49,7 +50,7 @@ def objective_completions(
     repeated. `Accept: text/csv` answers the same page as CSV, streamed, with `Next-Cursor`
     and `Has-More` headers. Needs the `hr.feed:read` scope.
     """
-    if CSV in request.headers.get("accept", ""):
+    if prefers(request.headers.get("accept"), CSV):
         found = hr_feed.csv_page(request.app.state.read_session_factory, actor, cursor=cursor,
                                  since=since, limit=limit)
         headers = {"Next-Cursor": found.next_cursor,

@@ -1,9 +1,102 @@
-"""Routes: reports."""
+"""Routes: reports. Participation roll-ups and team dashboards, as JSON or SVG charts."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-from app.api.deps import API_PREFIX
+from fastapi import APIRouter, Query, Request, Response, Security
 
-router = APIRouter(prefix=API_PREFIX)
+from app.api.deps import API_PREFIX, SessionDep, current_actor
+from app.api.negotiation import prefers
+from app.api.problems import problem_responses
+from app.api.schemas.common import PathId
+from app.api.schemas.reports import ParticipationReport, TeamReport
+from app.domain.policy import Actor
+from app.domain.scopes import Scope
+from app.domain.vocabulary import PeriodType
+from app.services import charts, reports
+
+router = APIRouter(prefix=API_PREFIX, tags=["reports"])
+
+Reporter = Annotated[Actor, Security(current_actor, scopes=[Scope.reports_team])]
+JSON = "application/json"
+SVG = "image/svg+xml"
+
+PeriodKey = Annotated[str | None, Query(
+    max_length=40, description="`2026-W48`, `2026-Q4`, or for sprints `jira-<sprint id>` or "
+                               "`team<team id>-<first day>`; default the current period")]
+
+
+def wants_svg(accept: str | None) -> bool:
+    """A chart when the caller prefers SVG to JSON; JSON on a tie or anything unknown."""
+    return prefers(accept, SVG)
+
+
+def _ok(what: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"description": f"{what}: JSON by default, an SVG chart with "
+                                 f"`Accept: {SVG}`",
+                  "content": {SVG: {"schema": {"type": "string"}}},
+                  "headers": {"Vary": {"description": "Accept", "schema": {"type": "string"}}}}}
+
+
+def _svg(body: bytes) -> Response:
+    return Response(content=body, media_type=SVG, headers={"Vary": "Accept"})
+
+
+@router.get("/reports/participation", operation_id="get_participation_report",
+            response_model=ParticipationReport,
+            responses={**_ok("The participation report"),
+                       **problem_responses(401, 403, 404, 422)})
+def get_participation_report(
+        request: Request, response: Response, session: SessionDep, actor: Reporter,
+        manager_id: Annotated[PathId | None, Query(description="Yours by default")] = None,
+        period_type: Annotated[PeriodType | None, Query(
+            description="`week` (default) or `quarter`")] = None,
+        period_key: PeriodKey = None) -> ParticipationReport | Response:
+    """A manager's participation in the growth cycle (the policy's "meta-monitoring"), for
+    the manager, anyone above them and the head of department.
+
+    For each direct report (by name, never ranked): objectives set and agreed for the quarter
+    containing the period, one-to-ones held (per ISO week for a quarter), weeks with an
+    accomplishment logged, training hours, and coaching sessions held of planned for
+    coachees; for reports who manage people, the same figures over their whole line as
+    shares. Then the manager's own record as a manager (one-to-ones held with their reports,
+    objectives they agreed) and the roll-up of their whole line.
+
+    Send `Accept: image/svg+xml` for a chart: grouped bars of each measure's share for each
+    direct report and the whole line.
+    """
+    report = reports.participation(session, actor, manager_id=manager_id,
+                                   period_type=period_type, period_key=period_key)
+    if wants_svg(request.headers.get("accept")):
+        return _svg(charts.participation_chart(report))
+    response.headers["Vary"] = "Accept"
+    return ParticipationReport.of(report)
+
+
+@router.get("/reports/teams/{team_id:int}", operation_id="get_team_report",
+            response_model=TeamReport,
+            responses={**_ok("The team dashboard"), **problem_responses(401, 403, 404, 422)})
+def get_team_report(
+        team_id: PathId, request: Request, response: Response, session: SessionDep,
+        actor: Reporter,
+        period_type: Annotated[PeriodType | None, Query(
+            description="`week` (default), `sprint` or `quarter`")] = None,
+        period_key: PeriodKey = None) -> TeamReport | Response:
+    """A team's dashboard for a period: aggregates only, never a row per person. People
+    covered (active members); per target, how many met, missed and were excused and the
+    share met; tickets done, production changes, training hours and objectives completed;
+    and the trend over the last 6 periods of the type.
+
+    Any figure computed over fewer than 3 people is suppressed (`value` null, `suppressed`
+    true, and the reason) so nobody can be singled out. For the team's delivery manager and
+    product owner, anyone above a member in the line, admins and the head of department.
+
+    Send `Accept: image/svg+xml` for a chart of the share of targets met over the trend.
+    """
+    report = reports.team_report(session, actor, team_id, period_type=period_type,
+                                 period_key=period_key)
+    if wants_svg(request.headers.get("accept")):
+        return _svg(charts.team_chart(report))
+    response.headers["Vary"] = "Accept"
+    return TeamReport.of_report(report)

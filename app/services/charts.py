@@ -1,0 +1,140 @@
+"""SVG charts of the oversight reports, drawn with matplotlib (no pyplot, no display).
+
+Text stays text in the SVG (not outlines), so a chart can be searched, read by a screen
+reader and checked by a test. Suppressed or missing figures are drawn as gaps and labelled,
+never as zero.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import matplotlib
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+
+from app.services.reports import Participation, Rollup, Share, TeamReport
+
+_RC = {
+    "svg.fonttype": "none",  # keep <text> elements
+    "svg.hashsalt": "gps-reports",  # the same report draws the same bytes
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+# rc_context changes matplotlib's process-wide settings while a chart is drawn.
+_LOCK = threading.Lock()
+_BAR = "#005eb8"
+_GAP = "#768692"
+
+
+def _render(figure: Figure, title: str, *, format: str = "svg") -> bytes:
+    """The figure as SVG (or, to look at while developing, PNG)."""
+    out = io.BytesIO()
+    if format == "svg":
+        FigureCanvasSVG(figure)
+        figure.savefig(out, format="svg", metadata={"Title": title, "Date": None,
+                                                    "Creator": "GPS"})
+    else:
+        figure.savefig(out, format=format, dpi=110)
+    return out.getvalue()
+
+
+def team_chart(report: TeamReport, *, format: str = "svg") -> bytes:
+    """The share of (non-stretch) targets met in each period of the trend, oldest first."""
+    title = f"{report.team.name}: share of targets met"
+    with _LOCK, matplotlib.rc_context(_RC):
+        figure = Figure(figsize=(8, 4.5), layout="constrained")
+        axes = figure.add_subplot()
+        labels = [p.period.key for p in report.trend]
+        for x, item in enumerate(report.trend):
+            figure_ = item.targets_met
+            if figure_.value is None:
+                axes.bar(x, 100, color="none", edgecolor=_GAP, hatch="//", linewidth=0.8)
+                axes.text(x, 50, figure_.reason or "no figure", ha="center", va="center",
+                          rotation=90, color="#425563", fontsize=9,
+                          bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
+                continue
+            percent = figure_.value * 100
+            axes.bar(x, percent, color=_BAR)
+            axes.text(x, percent + 2, f"{percent:.0f}%", ha="center", va="bottom")
+        axes.set_xticks(range(len(labels)), labels)
+        axes.set_ylim(0, 110)
+        axes.set_yticks(range(0, 101, 25), [f"{v}%" for v in range(0, 101, 25)])
+        axes.set_ylabel("targets met (excused periods not counted)")
+        axes.set_xlabel(f"{report.current.period.type.value}, oldest first")
+        axes.set_title(f"{title}\n{report.current.people_covered} people covered; "
+                       f"hatched: no figure shown", fontsize=11)
+        return _render(figure, title, format=format)
+
+
+def _percent(share: Share | None) -> float | None:
+    value = share.share if share is not None else None
+    return None if value is None else value * 100
+
+
+_MEASURES: tuple[tuple[str, str], ...] = (
+    ("with_objectives_agreed", "Objectives agreed\nfor the quarter"),
+    ("weeks_with_one_to_one", "Weeks with a\none-to-one held"),
+    ("weeks_with_accomplishments", "Weeks with\naccomplishments logged"),
+    ("coaching_sessions", "Coaching sessions\nheld of planned"),
+)
+
+
+def _person_shares(row_figures, weeks: int) -> dict[str, Share | None]:  # type: ignore[no-untyped-def]
+    f = row_figures
+    return {
+        "with_objectives_agreed": Share(1 if f.objectives_agreed else 0, 1),
+        "weeks_with_one_to_one": Share(len(f.one_to_one_weeks), weeks),
+        "weeks_with_accomplishments": Share(len(f.accomplishment_weeks), weeks),
+        "coaching_sessions": Share(f.coaching_held, f.coaching_planned) if f.coachee else None,
+    }
+
+
+def _line_shares(rollup: Rollup) -> dict[str, Share | None]:
+    return {name: getattr(rollup, name) for name, _ in _MEASURES}
+
+
+def participation_chart(report: Participation, *, format: str = "svg") -> bytes:
+    """Grouped bars: for each measure, the share for each direct report and for the whole
+    line (everyone below the manager). Reports are in name order, never ranked."""
+    title = f"Participation: {report.manager.name}, {report.period.key}"
+    series = [(r.figures.person.name, _person_shares(r.figures, len(report.weeks)), None)
+              for r in report.reports]
+    series.append(("Whole line", _line_shares(report.line), "xx"))
+    with _LOCK, matplotlib.rc_context(_RC):
+        figure = Figure(figsize=(max(8.0, 2.2 * len(_MEASURES) + 0.25 * len(series)), 5),
+                        layout="constrained")
+        axes = figure.add_subplot()
+        width = 0.8 / len(series)
+        colours = matplotlib.colormaps["tab10"]
+        for i, (name, shares, hatch) in enumerate(series):
+            colour = "#425563" if hatch else colours(i % 10)
+            xs, heights, gaps = [], [], []
+            for group, (measure, _) in enumerate(_MEASURES):
+                x = group - 0.4 + width * (i + 0.5)
+                value = _percent(shares[measure])
+                if value is None:
+                    gaps.append(x)
+                else:
+                    xs.append(x)
+                    heights.append(value)
+            axes.bar(xs, heights, width * 0.95, label=name, color=colour,
+                     hatch=hatch, edgecolor="white" if hatch else colour)
+            for x, value in zip(xs, heights, strict=True):
+                axes.text(x, value + 1, f"{value:.0f}%", ha="center", va="bottom",
+                          fontsize=7 if len(series) > 6 else 8)
+            for x in gaps:
+                axes.text(x, 1.5, "n/a", ha="center", va="bottom", rotation=90,
+                          fontsize=9, color="#425563")
+        axes.set_xticks(range(len(_MEASURES)), [label for _, label in _MEASURES])
+        axes.set_ylim(0, 110)
+        axes.set_yticks(range(0, 101, 25), [f"{v}%" for v in range(0, 101, 25)])
+        axes.set_ylabel(f"share, {report.period.type.value} {report.period.key}")
+        axes.set_title(f"{title}\nDirect reports by name, and the whole line "
+                       f"({report.line.people} people); n/a: nothing to measure",
+                       fontsize=11)
+        axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
+        return _render(figure, title, format=format)
