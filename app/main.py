@@ -10,6 +10,8 @@ from fastapi.staticfiles import StaticFiles
 
 from app.api import problems
 from app.api.deps import API_PREFIX
+from app.api.idempotency import IdempotencyMiddleware
+from app.api.idempotency import applies as idempotency_applies
 from app.api.middleware import EdgeMiddleware
 from app.api.routes import (auth, calendar, cases, checklists, coaching, consultations, cpd,
                             docs, evidence, hr, integrations, interventions, objectives,
@@ -31,7 +33,9 @@ password (service accounts use client credentials). Tokens are short-lived beare
 **Conventions.** Errors are `application/problem+json` (RFC 9457). Lists are paged with
 `limit` and an opaque `cursor`, answering `{"items", "next_cursor"}`. Single records carry an
 `ETag`; changes need `If-Match` (428 without, 412 when stale). Unknown fields in a body are
-refused (422). Times are RFC 3339 in UTC.
+refused (422). Times are RFC 3339 in UTC. A POST may carry an `Idempotency-Key`: repeated
+with the same key and body it answers once, from storage (`Idempotent-Replayed: true`).
+Repeated failed sign-ins are refused for a while (429 with `Retry-After`).
 """
 
 TAGS = [
@@ -89,9 +93,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=docs.STATIC_DIR), name="static")
     problems.install(app)
+    # Added first, so it runs inside the edge (request id, body limit).
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "Makes a retry safe: a repeat with the same key and body (within "
+                   "GPS_IDEMPOTENCY_KEY_HOURS) answers the first success again, with "
+                   "`Idempotent-Replayed: true`, without running twice. The same key with a "
+                   "different body is 422; while the first is still running, 409.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -103,7 +119,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     schema.setdefault("components", {}).setdefault("schemas", {}).update(
         problems.component_schemas())
     for path, operations in schema["paths"].items():
-        for operation in operations.values():
+        for method, operation in operations.items():
+            if idempotency_applies(method.upper(), path):
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+                operation["responses"].setdefault("409", problems.problem_responses(409)[409])
+                operation["responses"].setdefault("422", problems.problem_responses(422)[422])
             if path.startswith(API_PREFIX) or path == "/readyz":
                 # Any route that reaches the database may find it unavailable.
                 operation["responses"].setdefault("503", problems.problem_responses(503)[503])

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "INFO"
 
+    # Protection (README: "Configuration", "API conventions")
+    login_attempts_per_account: int = Field(default=5, ge=1)
+    login_attempts_per_address: int = Field(default=20, ge=1)
+    login_window_seconds: int = Field(default=15 * 60, ge=1)
+    idempotency_key_hours: int = Field(default=24, ge=1, le=24 * 30)
+
     # Integrations (README: "Integrations")
     jira_webhook_secret: SecretStr | None = None
     jira_sprint_field: str = "customfield_10020"

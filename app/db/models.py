@@ -170,3 +170,4 @@ from app.db.support import (CaseAssignment, CaseNote, Concern, Evaluation,  # no
                             TargetResult, Trigger)
 from app.db.oversight import (CalendarLink, ChecklistTemplate, ChecklistTick,  # noqa: E402,F401
                               DigestView, PolicyComment, PolicyConsultation)
+from app.db.protection import IdempotencyKey, LoginAttempt  # noqa: E402,F401

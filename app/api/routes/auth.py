@@ -10,12 +10,12 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Form, Request, Response
 
 from app.api.deps import API_PREFIX, CurrentActor, SessionDep, SettingsDep, bearer_token
-from app.api.problems import PROBLEM_JSON, problem_responses
+from app.api.problems import PROBLEM_JSON, problem, problem_responses
 from app.api.schemas.auth import MeRead, Relationships, RevokeResult, TokenResponse
 from app.api.schemas.people import PersonRead
 from app.domain.errors import OAuthError
 from app.domain.scopes import parse_scope_string
-from app.services import auth, me
+from app.services import auth, me, rate_limits
 from app.services.people import PersonView
 
 router = APIRouter(prefix=API_PREFIX, tags=["identity"])
@@ -49,7 +49,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 
 @router.post(
     "/auth/token", operation_id="issue_token", response_model=TokenResponse,
-    responses={**_OAUTH_ERRORS, **problem_responses(413, 422)},
+    responses={**_OAUTH_ERRORS, **problem_responses(413, 422, 429)},
     openapi_extra={"requestBody": {"required": True}},
 )
 def issue_token(
@@ -64,15 +64,28 @@ def issue_token(
       HTTP Basic): service accounts.
 
     Errors follow RFC 6749 section 5.2 (`error`, `error_description`) inside problem details.
+    After too many failed attempts for one account or from one address, sign-in is refused
+    with 429 and `Retry-After` (no password is checked until then).
     """
     response.headers["Pragma"] = "no-cache"
     requested = parse_scope_string(scope)
+    address = request.client.host if request.client else None
     if grant_type == "password":
         if not username or not password:
             raise OAuthError(detail="The password grant needs `username` and `password`.",
                              error="invalid_request")
-        grant = auth.password_grant(session, settings, email=username, password=password,
-                                    requested=requested)
+        tried = rate_limits.attempt(kind="person", name=username, address=address)
+        try:
+            rate_limits.check(session, settings, tried)
+        except rate_limits.TooManyAttempts as exc:
+            return _too_many(request, exc)  # type: ignore[return-value]
+        try:
+            grant = auth.password_grant(session, settings, email=username, password=password,
+                                        requested=requested)
+        except OAuthError as exc:
+            if exc.error == "invalid_grant":
+                rate_limits.record_failure(session, settings, tried)
+            raise
     elif grant_type == "client_credentials":
         basic = _basic_credentials(request)
         if basic is not None:
@@ -81,8 +94,19 @@ def issue_token(
             raise OAuthError(detail="The client_credentials grant needs `client_id` and "
                                     "`client_secret` (form fields or HTTP Basic).",
                              error="invalid_client")
-        grant = auth.client_credentials_grant(session, settings, client_id=client_id,
-                                              client_secret=client_secret, requested=requested)
+        tried = rate_limits.attempt(kind="client", name=client_id, address=address)
+        try:
+            rate_limits.check(session, settings, tried)
+        except rate_limits.TooManyAttempts as exc:
+            return _too_many(request, exc)  # type: ignore[return-value]
+        try:
+            grant = auth.client_credentials_grant(session, settings, client_id=client_id,
+                                                  client_secret=client_secret,
+                                                  requested=requested)
+        except OAuthError as exc:
+            if exc.error == "invalid_client":
+                rate_limits.record_failure(session, settings, tried)
+            raise
     elif not grant_type:
         raise OAuthError(detail="`grant_type` is missing: use `password` or "
                                 "`client_credentials`.", error="invalid_request")
@@ -92,6 +116,14 @@ def issue_token(
                          error="unsupported_grant_type")
     return TokenResponse(access_token=grant.token.token, expires_in=grant.token.expires_in,
                          scope=" ".join(sorted(grant.scopes)))
+
+
+def _too_many(request: Request, exc: rate_limits.TooManyAttempts) -> Response:
+    return problem(request, 429, code="too-many-attempts", title="Too Many Requests",
+                   detail=f"Too many failed sign-in attempts for this {exc.per}. Nothing was "
+                          f"checked; try again in {exc.retry_after} seconds.",
+                   headers={"Retry-After": str(exc.retry_after), "Cache-Control": "no-store",
+                            "Pragma": "no-cache"})
 
 
 @router.post("/auth/revoke", operation_id="revoke_token", response_model=RevokeResult,
