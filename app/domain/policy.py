@@ -263,3 +263,13 @@ def may_see_participation(actor: Actor, relations_to_manager: frozenset[Relation
 def sees_anonymous_authors(actor: Actor) -> bool:
     """Consultation comments made anonymously are anonymous to everyone but admins."""
     return Scope.policy_write in actor.scopes
+
+
+def may_raise_concern(relations: frozenset[Relation]) -> bool:
+    """Only the person's current line manager raises a concern about them."""
+    return Relation.line_manager in relations
+
+
+def may_override_line_rules(actor: Actor) -> bool:
+    """An admin may override a line-management matrix rule, recording why."""
+    return actor.has_role(Role.admin)

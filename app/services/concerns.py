@@ -15,10 +15,11 @@ from sqlmodel import Session, select
 from app.db.support import Concern
 from app.db.types import utcnow
 from app.domain.errors import AuditNote, Conflict, Forbidden, NotFound, RuleViolation
-from app.domain.policy import Actor, may_manage_cases
+from app.domain.policy import Actor, may_manage_cases, may_raise_concern
 from app.domain.scopes import Scope
 from app.domain.vocabulary import ConcernStatus
 from app.services import audit, case_access, people
+from app.services.relationships import relations_to
 from app.services.pagination import Page, keyset_page
 
 
@@ -44,7 +45,7 @@ def raise_concern(session: Session, actor: Actor, *, subject_id: int,
                                "does not carry.", extra={"required_scope": Scope.concerns},
                         audit=_refusal(actor, "concern.raise", "person", subject_id))
     subject = people.get_or_404(session, subject_id)
-    if actor.person_id is None or subject.line_manager_id != actor.person_id:
+    if not may_raise_concern(relations_to(session, actor, subject)):
         raise Forbidden(detail="Only the person's line manager raises a concern about them.",
                         audit=_refusal(actor, "concern.raise", "person", subject_id))
     concern = Concern(subject_id=subject_id, raised_by_id=actor.person_id, summary=summary,

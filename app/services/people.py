@@ -12,8 +12,8 @@ from app.db.models import LineManagementPeriod, Person, TeamMember
 from app.db.types import utcnow
 from app.domain import line_management as lm
 from app.domain.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
-from app.domain.policy import (Action, Actor, Record, Relation, authorize, require_scope,
-                               sees_personal_details)
+from app.domain.policy import (Action, Actor, Record, Relation, authorize,
+                               may_override_line_rules, require_scope, sees_personal_details)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Band, PersonKind, Role
 from app.services import audit, passwords, replay
@@ -162,7 +162,7 @@ def _assign_line_manager(session: Session, actor: Actor, person: Person, manager
         chain = managers_above(session, manager_id)
         broken = lm.line_manager_violations(_facts(person), _facts(manager), chain)
         used_override = lm.enforce(broken, override_reason=override_reason,
-                                   may_override=actor.has_role(Role.admin),
+                                   may_override=may_override_line_rules(actor),
                                    field="line_manager_id")
     if person.id is not None and person.line_manager_id == manager_id:
         return
@@ -193,7 +193,7 @@ def _assign_buddy(session: Session, actor: Actor, person: Person, buddy_id: int 
             raise RuleViolation(detail=f"buddy_id: no person with id {buddy_id}.",
                                 rule="BUDDY-EXISTS", extra={"field": "buddy_id"})
         lm.enforce(lm.buddy_violations(_facts(person), _facts(buddy)),
-                   override_reason=override_reason, may_override=actor.has_role(Role.admin),
+                   override_reason=override_reason, may_override=may_override_line_rules(actor),
                    field="buddy_id")
     person.buddy_id = buddy_id
 

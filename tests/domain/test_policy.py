@@ -292,3 +292,13 @@ def test_one_to_one_notes_are_for_the_two_participants_only() -> None:
     assert one_to_one_participant(me, person_id=1, manager_id=5)
     assert not one_to_one_participant(me, person_id=1, manager_id=9)
     assert not one_to_one_participant(ADMIN, person_id=1, manager_id=9)
+
+
+def test_only_the_line_manager_raises_a_concern_and_only_admins_override_line_rules() -> None:
+    from app.domain.policy import may_override_line_rules, may_raise_concern
+
+    assert may_raise_concern(rel(Relation.line_manager))
+    for relation in (Relation.chain, Relation.self, Relation.coach, Relation.team_lead):
+        assert not may_raise_concern(rel(relation))
+    assert may_override_line_rules(ADMIN)
+    assert not may_override_line_rules(PLAIN)
