@@ -233,3 +233,30 @@ def test_revoke_signs_out(client, person):
     headers = {"Authorization": f"Bearer {token}"}
     assert client.post("/v1/auth/revoke", headers=headers).status_code == 200
     _assert_refused(client.get("/v1/me", headers=headers), token)
+
+
+def test_a_token_not_yet_valid_is_refused(client, org, settings):
+    token = jwt.encode(_claims(settings, sub=f"person:{org['dev'].id}",
+                               nbf=int(time.time()) + 3600), _secret(settings), "HS256")
+    _assert_refused(client.get("/v1/me", headers={"Authorization": f"Bearer {token}"}), token)
+
+
+def test_an_hmac_token_signed_with_a_public_key_is_refused(client, org, settings):
+    """The algorithm-confusion attack: HS256 keyed with someone's published RSA public key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    public_pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key() \
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    claims = _claims(settings, sub=f"person:{org['dev'].id}")
+    import hashlib
+    import hmac
+    import json as json_lib
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+    signing_input = (b64(json_lib.dumps({"alg": "HS256", "typ": "JWT"}).encode()) + "."
+                     + b64(json_lib.dumps(claims).encode()))
+    signature = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
+    token = f"{signing_input}.{b64(signature)}"
+    _assert_refused(client.get("/v1/me", headers={"Authorization": f"Bearer {token}"}), token)
