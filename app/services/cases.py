@@ -119,13 +119,19 @@ def _view(session: Session, actor: Actor, case: FormalCase, access: CaseAccess, 
                                         shared_only=not manager).order_by(CaseNote.id)))
     if not manager:
         return CaseView(case, access, notes)
-    assignments = list(session.scalars(
+    return CaseView(case, access, notes, _current_assignments(session, actor, case.id, now=now))
+
+
+def _current_assignments(session: Session, actor: Actor, case_id: int, *,
+                         now: datetime) -> list[CaseAssignment]:
+    """The case's current case managers, read through the exclusion filter like every case
+    query."""
+    return list(session.scalars(
         select(CaseAssignment).join(FormalCase, FormalCase.id == CaseAssignment.case_id)  # type: ignore[arg-type]
-        .where(CaseAssignment.case_id == case.id,
+        .where(CaseAssignment.case_id == case_id,
                CaseAssignment.removed_at.is_(None),  # type: ignore[union-attr]
                case_access.visible_cases(actor.person_id, now=now))
         .order_by(CaseAssignment.id)))
-    return CaseView(case, access, notes, assignments)
 
 
 # --- opening ---------------------------------------------------------------------------------
@@ -411,11 +417,7 @@ def unassign(session: Session, actor: Actor, case_id: int, *, person_id: int) ->
     now = utcnow()
     with _audited(actor, "case.unassign", "case", case_id):
         _, facts = _as_manager(session, actor, case_id, now=now)
-        current = list(session.scalars(
-            select(CaseAssignment).join(FormalCase, FormalCase.id == CaseAssignment.case_id)  # type: ignore[arg-type]
-            .where(CaseAssignment.case_id == case_id,
-                   CaseAssignment.removed_at.is_(None),  # type: ignore[union-attr]
-                   case_access.visible_cases(actor.person_id, now=now))))
+        current = _current_assignments(session, actor, case_id, now=now)
         leaving = [a for a in current if a.case_manager_id == person_id]
         if not leaving:
             raise NotFound(detail=f"Person {person_id} is not assigned to case {case_id}.")

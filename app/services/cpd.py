@@ -26,6 +26,7 @@ from app.domain.quarters import Quarter
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Band, EvidenceKind, ObjectiveStatus, SessionStatus
 from app.services import people
+from app.services.markdown import day as _day, text as _text
 from app.services.relationships import relations_to
 
 
@@ -256,9 +257,6 @@ def _sessions(session: Session, whose, start: date, end: date,  # type: ignore[n
 
 # --- Markdown ---------------------------------------------------------------------------------
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
-_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
 _OTHER_KINDS = (
     (EvidenceKind.ticket_done, "Tickets done"),
     (EvidenceKind.production_change, "Changes shipped to production"),
@@ -266,15 +264,6 @@ _OTHER_KINDS = (
     (EvidenceKind.retro_action, "Retrospective actions completed"),
     (EvidenceKind.other, "Other"),
 )
-
-
-def _text(value: str) -> str:
-    """Recorded text on one line, with Markdown's special characters escaped."""
-    return " ".join(value.split()).translate(_MARKDOWN_SPECIAL)
-
-
-def _day(value: date) -> str:
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
 def _hours(value: Decimal) -> str:

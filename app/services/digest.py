@@ -23,7 +23,7 @@ from app.domain.scopes import Scope
 from app.domain.vocabulary import InterventionKind, InterventionStatus
 from app.services import checklists, people
 # One way to write dates and to escape recorded text in Markdown: the CPD record's.
-from app.services.cpd import _MONTHS, _day, _text
+from app.services.markdown import MONTHS as _MONTHS, day as _day, text as _text
 from app.services.relationships import relations_to
 
 DEFAULT_DAYS = 30
