@@ -26,6 +26,8 @@ from app.db.models import metadata
 from app.main import create_app
 from app.settings import Environment, Settings
 
+pytest_plugins = ["tests.figures"]
+
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 JIRA_SECRET = "jira-webhook-secret-for-tests"
 GITHUB_SECRET = "github-webhook-secret-for-tests"

@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.settings import Settings
+from tests import figures
 from tests.factories import bearer, new_person, new_team
 
 PUBLIC_BY_DESIGN = {("get", "/healthz"), ("get", "/readyz")}
@@ -410,9 +411,6 @@ SPECIAL: dict[str, dict[str, frozenset[int]]] = {
 # Real access bugs found (NOT fixed here): (operation, caller) -> reason.
 KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
-CHECKS: list[tuple[str, str]] = []
-
-
 def expected(op: str, method: str, caller: str) -> frozenset[int]:
     if op in SPECIAL:
         return SPECIAL[op][caller]
@@ -452,7 +450,6 @@ def test_operation_x_caller(method: str, path: str, op: str, db: Session, client
     wrong, bugs = [], []
     for caller in order:
         status = send(client, w, method, path, op, caller).status_code
-        CHECKS.append((op, caller))
         want = expected(op, method, caller)
         if (op, caller) in KNOWN_BUGS:
             if status not in want:
@@ -462,6 +459,8 @@ def test_operation_x_caller(method: str, path: str, op: str, db: Session, client
         elif status not in want:
             wrong.append(f"{caller}: got {status}, expected one of {sorted(want)}")
     assert not wrong, f"{method.upper()} {path}: " + "; ".join(wrong)
+    figures.record("authorization matrix: routes checked")
+    figures.record("authorization matrix: route x caller checks", len(order))
     if bugs:
         pytest.xfail("; ".join(bugs))
 
@@ -480,34 +479,16 @@ def test_exclusion_rule(db: Session, client: TestClient, settings: Settings) -> 
     w.headers["line_manager"] = bearer(settings, lm)
     for method, path, op in CASE_OPS:
         status = send(client, w, method, path, op, "line_manager").status_code
-        CHECKS.append((op, "excluded_line_manager"))
         assert status == 404, f"{method.upper()} {path}: excluded line manager got {status}"
     # The case is still there for its case manager.
     assert client.get(f"/v1/cases/{w.ids['case_id']}",
                       headers=w.headers["case_manager"]).status_code == 200
     for url in ("/v1/cases", "/v1/concerns"):
         response = client.get(url, headers=w.headers["line_manager"])
-        CHECKS.append((url, "excluded_line_manager"))
         assert response.status_code in (200, 403, 404), response.text
         if response.status_code == 200:
             subjects = {i.get("subject_id") for i in response.json()["items"]}
             assert w.ids["person_id"] not in subjects, f"{url} shows a case/concern about S"
     audit = client.get(f"/v1/audit?case_id={w.ids['case_id']}", headers=w.headers["line_manager"])
-    CHECKS.append(("list_case_audit", "excluded_line_manager"))
     assert audit.status_code in (403, 404) or not audit.json()["items"], audit.text
-
-
-def test_zz_matrix_size(request: pytest.FixtureRequest) -> None:
-    matrix = {(op, c) for op, c in CHECKS if c in CALLERS}
-    ran = {op for op, _ in matrix}
-    selected = {o[2] for o in OPERATIONS}
-    if ran == selected:
-        assert len(matrix) == len(OPERATIONS) * len(CALLERS)
-    line = (f"authorization matrix: {len(ran)} routes x {len(CALLERS)} callers = "
-            f"{len(matrix)} checks (+{len(CHECKS) - len(matrix)} exclusion-rule checks)")
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line(line)
-    print(line)
+    figures.record("exclusion rule: case routes and lists checked", len(CASE_OPS) + 3)
