@@ -7,7 +7,7 @@ Every GET operation in the app's own contract is either a scenario here or named
 size 5 vs 50, a team of 3 vs 30, a manager with 2 vs 20 reports over a chain, a quarter with
 few vs many evidence rows...), sends the same request as the caller who would send it, checks
 the answer really grew, and asserts the two requests ran exactly as many statements. The
-counts are printed after the run (see conftest.py).
+counts are printed after the run (tests/conftest.py).
 """
 
 from __future__ import annotations
