@@ -67,6 +67,9 @@ def body_lines(answer: Any) -> int:
 
 @dataclass
 class World:
+    """Arranges records straight in the database (their rules are tested through the API
+    elsewhere), in bulk, and makes tokens for the callers."""
+
     db: Session
     client: TestClient
     settings: Settings
