@@ -78,14 +78,30 @@ def org(db: Session) -> dict[str, Person]:
 
 
 class StatementCounter:
-    """Counts the SQL statements an engine runs while active."""
+    """Counts (and keeps) the SQL statements an engine runs while active.
+
+    Every statement the app sends goes through `before_cursor_execute`, whichever connection
+    or session runs it, so a request's count includes authentication, the unit of work's own
+    statements (SQLite's BEGIN) and anything a response streams afterwards.
+    """
 
     def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
         self.engine = engine
-        self.count = 0
+        self.sql: list[str] = []
 
-    def _on_execute(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        self.count += 1
+    @property
+    def count(self) -> int:
+        return len(self.sql)
+
+    def _on_execute(self, conn, cursor, statement, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.sql.append(" ".join(statement.split()))
+
+    def repeated(self) -> dict[str, int]:
+        """Statements run more than once, with how often: where an N+1 shows itself."""
+        seen: dict[str, int] = {}
+        for statement in self.sql:
+            seen[statement] = seen.get(statement, 0) + 1
+        return {s: n for s, n in seen.items() if n > 1}
 
     def __enter__(self) -> StatementCounter:
         from sqlalchemy import event
@@ -99,5 +115,6 @@ class StatementCounter:
 
 @pytest.fixture
 def statements(engine):  # type: ignore[no-untyped-def]
-    """`with statements() as counted: ...; counted.count`"""
+    """`with statements() as counted: client.get(...)`, then `counted.count` (and
+    `counted.sql`, `counted.repeated()` to see which)."""
     return lambda: StatementCounter(engine)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import Session, select
@@ -66,26 +67,42 @@ def client_credentials_grant(session: Session, settings: Settings, *, client_id:
 
 
 def actor_from_token(session: Session, settings: Settings, token: str) -> Actor:
-    """Return the actor a bearer token speaks for, checked against the database now."""
+    """Return the actor a bearer token speaks for, checked against the database now.
+
+    One statement reads the token's holder and whether the token has been revoked, so a
+    revoked token, a deactivated person and a revoked service account all stop working on
+    their next request.
+    """
     claims = tokens.verify(settings, token)
-    if session.get(RevokedToken, claims.jti) is not None:
-        raise Unauthenticated(detail="The access token has been revoked. Sign in again.")
+    revoked = select(RevokedToken.jti).where(RevokedToken.jti == claims.jti).exists()
     kind, _, ident = claims.subject.partition(":")
     if kind == "person" and ident.isdigit():
-        person = session.get(Person, int(ident))
+        row = session.exec(select(Person, revoked).where(Person.id == int(ident))).first()
+        person = _unless_revoked(row)
         if person is None or not person.active:
             raise Unauthenticated(detail="The account this token was issued to is not active.")
         return Actor(person_id=person.id, roles=frozenset(Role(r) for r in person.roles),
                      scopes=claims.scopes & person_scopes(person), token_id=claims.jti)
     if kind == "client":
-        account = session.exec(
-            select(ServiceAccount).where(ServiceAccount.client_id == ident)).first()
+        row = session.exec(select(ServiceAccount, revoked)
+                           .where(ServiceAccount.client_id == ident)).first()
+        account = _unless_revoked(row)
         if account is None or account.revoked_at is not None:
             raise Unauthenticated(detail="The service account this token was issued to has "
                                          "been revoked.")
         return Actor(client_id=account.client_id, scopes=claims.scopes & set(account.scopes),
                      token_id=claims.jti)
     raise Unauthenticated(detail="The access token's subject is not recognised.")
+
+
+def _unless_revoked(row: Any) -> Any:
+    """The token's holder from a (holder, token revoked) row, refusing a revoked token."""
+    if row is None:
+        return None
+    holder, token_revoked = row
+    if token_revoked:
+        raise Unauthenticated(detail="The access token has been revoked. Sign in again.")
+    return holder
 
 
 def revoke(session: Session, settings: Settings, token: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,6 +16,12 @@ from app.domain.scopes import Scope
 from app.domain.vocabulary import Metric, PeriodType
 from app.services import consultations
 from app.services.pagination import Page, keyset_page
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    version: PolicyVersion
+    targets: list[PolicyTarget]
 
 
 def get_or_404(session: Session, version_id: int) -> PolicyVersion:
@@ -143,7 +150,14 @@ def update(session: Session, actor: Actor, version_id: int, *, changes: dict[str
     return version
 
 
+def views(session: Session, versions: list[PolicyVersion]) -> list[PolicyView]:
+    """Versions with their targets, read for all of them at once."""
+    found = targets_of(session, [v.id for v in versions])  # type: ignore[misc]
+    return [PolicyView(v, found[v.id]) for v in versions]  # type: ignore[index]
+
+
 def list_versions(session: Session, actor: Actor, *, cursor: str | None,
-                  limit: int) -> Page[PolicyVersion]:
-    return keyset_page(session, select(PolicyVersion), PolicyVersion.id, cursor=cursor,
+                  limit: int) -> Page[PolicyView]:
+    page = keyset_page(session, select(PolicyVersion), PolicyVersion.id, cursor=cursor,
                        limit=limit)
+    return Page(items=views(session, page.items), next_cursor=page.next_cursor)

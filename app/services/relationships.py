@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlmodel import Session
 
-from app.db.models import CoachingEnrolment, Person, Team, TeamMember
+from app.db.models import Person
 from app.domain.policy import Actor, Relation
 
 # Walks up the line tree from one person; depth-limited so a corrupt tree cannot loop forever.
@@ -39,40 +39,45 @@ def everyone_below(session: Session, person_id: int) -> set[int]:
     return {row[0] for row in session.execute(_BELOW_SQL, {"start": person_id})}
 
 
+# Everything else the policy asks about an actor and a subject, in one statement: is the actor
+# above the subject in the line tree, do they lead a team the subject is in, do they coach them.
+_RELATIONS_SQL = text("""
+WITH RECURSIVE chain(id, depth) AS (
+    SELECT line_manager_id, 1 FROM person WHERE id = :subject AND line_manager_id IS NOT NULL
+    UNION ALL
+    SELECT p.line_manager_id, c.depth + 1 FROM person p JOIN chain c ON p.id = c.id
+    WHERE p.line_manager_id IS NOT NULL AND c.depth < 64
+)
+SELECT
+    EXISTS (SELECT 1 FROM chain WHERE id = :actor) AS above,
+    EXISTS (SELECT 1 FROM team t JOIN team_member m ON m.team_id = t.id
+            WHERE m.person_id = :subject
+              AND (t.delivery_manager_id = :actor OR t.product_owner_id = :actor)) AS leads,
+    EXISTS (SELECT 1 FROM coaching_enrolment e
+            WHERE e.coach_id = :actor AND e.coachee_id = :subject AND e.active) AS coaches
+""")
+
+
 def relations_to(session: Session, actor: Actor, subject: Person) -> frozenset[Relation]:
-    """Return how the actor stands to the subject, read from the database now."""
+    """Return how the actor stands to the subject, read from the database now (one
+    statement, however deep the line)."""
     if actor.person_id is None:
         return frozenset()
     relations: set[Relation] = set()
     if actor.person_id == subject.id:
         relations.add(Relation.self)
-    if subject.line_manager_id == actor.person_id:
-        relations.add(Relation.line_manager)
-    elif subject.id is not None and actor.person_id in managers_above(session, subject.id):
-        relations.add(Relation.chain)
     if subject.buddy_id == actor.person_id:
         relations.add(Relation.buddy)
-    if subject.id is not None and _leads_a_team_of(session, actor.person_id, subject.id):
+    if subject.line_manager_id == actor.person_id:
+        relations.add(Relation.line_manager)
+    if subject.id is None:
+        return frozenset(relations)
+    above, leads, coaches = session.execute(
+        _RELATIONS_SQL, {"subject": subject.id, "actor": actor.person_id}).one()
+    if above and Relation.line_manager not in relations:
+        relations.add(Relation.chain)
+    if leads:
         relations.add(Relation.team_lead)
-    if subject.id is not None and _coaches(session, actor.person_id, subject.id):
+    if coaches:
         relations.add(Relation.coach)
     return frozenset(relations)
-
-
-def _coaches(session: Session, coach_id: int, coachee_id: int) -> bool:
-    stmt = (select(CoachingEnrolment.id)
-            .where(CoachingEnrolment.coach_id == coach_id,
-                   CoachingEnrolment.coachee_id == coachee_id,
-                   CoachingEnrolment.active.is_(True))  # type: ignore[attr-defined]
-            .limit(1))
-    return session.execute(stmt).first() is not None
-
-
-def _leads_a_team_of(session: Session, lead_id: int, person_id: int) -> bool:
-    stmt = (
-        select(Team.id).join(TeamMember, TeamMember.team_id == Team.id)
-        .where(TeamMember.person_id == person_id)
-        .where((Team.delivery_manager_id == lead_id) | (Team.product_owner_id == lead_id))
-        .limit(1)
-    )
-    return session.execute(stmt).first() is not None

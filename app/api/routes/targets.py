@@ -13,7 +13,6 @@ from app.api.schemas.common import IsoDate, Page, PathId
 from app.api.schemas.targets import (EvaluationRead, EvaluationRequest, PeriodRead, PolicyCreate,
                                      PolicyRead, PolicyUpdate, TargetRead, TargetResultRead,
                                      TriggerRead)
-from app.db.support import PolicyVersion
 from app.domain.policy import Actor
 from app.domain.scopes import Scope
 from app.domain.vocabulary import PeriodType, TriggerDirection
@@ -28,8 +27,8 @@ Evaluator = Annotated[Actor, Security(current_actor, scopes=[Scope.evaluations])
 IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag from your last read")]
 
 
-def _policy(session, version: PolicyVersion) -> PolicyRead:  # type: ignore[no-untyped-def]
-    found = policies.targets_of(session, [version.id])[version.id]  # type: ignore[index]
+def _policy(found: policies.PolicyView) -> PolicyRead:
+    version = found.version
     return PolicyRead(**{k: getattr(version, k) for k in (
         "id", "name", "effective_from", "effective_to", "production_streak_sprints",
         "missed_streak_periods", "case_window_days", "case_min_interventions",
@@ -37,7 +36,7 @@ def _policy(session, version: PolicyVersion) -> PolicyRead:  # type: ignore[no-u
         locked=version.locked_at is not None,
         targets=[TargetRead(id=t.id, metric=t.metric, period=t.period,  # type: ignore[arg-type]
                             threshold=float(t.threshold), bands=t.bands, kinds=t.kinds,
-                            stretch=t.stretch) for t in found])
+                            stretch=t.stretch) for t in found.targets])
 
 
 @router.get("/policies", operation_id="list_policies", response_model=Page[PolicyRead],
@@ -46,7 +45,7 @@ def list_policies(session: SessionDep, actor: Reader, limit: Limit = 50,
                   cursor: Cursor = None) -> Page[PolicyRead]:
     """List policy versions with their targets (anyone signed in: the targets are public)."""
     page = policies.list_versions(session, actor, cursor=cursor, limit=limit)
-    return Page(items=[_policy(session, v) for v in page.items], next_cursor=page.next_cursor)
+    return Page(items=[_policy(v) for v in page.items], next_cursor=page.next_cursor)
 
 
 @router.post("/policies", operation_id="create_policy", status_code=status.HTTP_201_CREATED,
@@ -61,7 +60,7 @@ def create_policy(body: PolicyCreate, request: Request, response: Response, sess
                               targets=[t.values() for t in body.targets])
     response.headers["Location"] = str(request.url_for("get_policy", policy_id=version.id))
     set_etag(response, "policy", version.id, version.version)  # type: ignore[arg-type]
-    return _policy(session, version)
+    return _policy(policies.views(session, [version])[0])
 
 
 @router.get("/policies/{policy_id:int}", operation_id="get_policy", response_model=PolicyRead,
@@ -71,7 +70,7 @@ def get_policy(policy_id: PathId, response: Response, session: SessionDep,
     """Read a policy version and its targets."""
     version = policies.get_or_404(session, policy_id)
     set_etag(response, "policy", policy_id, version.version)
-    return _policy(session, version)
+    return _policy(policies.views(session, [version])[0])
 
 
 @router.patch("/policies/{policy_id:int}", operation_id="update_policy",
@@ -87,7 +86,7 @@ def update_policy(policy_id: PathId, body: PolicyUpdate, response: Response,
         targets=[t.values() for t in body.targets] if body.targets is not None else None,
         expected_version=expected_version(if_match, "policy", policy_id))
     set_etag(response, "policy", policy_id, version.version)
-    return _policy(session, version)
+    return _policy(policies.views(session, [version])[0])
 
 
 @router.get("/periods", operation_id="list_periods", response_model=list[PeriodRead],
