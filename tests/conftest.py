@@ -182,23 +182,4 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the statement counts the constant-cost tests recorded (tests/performance/).
-
-    They travel back from xdist workers as the reports' `user_properties`, so this hook lives
-    here, where the process that prints the summary loads it.
-    """
-    rows = [value for report in terminalreporter.stats.get("passed", [])
-            for name, value in getattr(report, "user_properties", ()) if name == "statements"]
-    if not rows:
-        return
-    terminalreporter.section(
-        f"SQL statements per request ({terminalreporter.config.getoption('--db')})")
-    width = max(len(r["route"]) for r in rows)
-    terminalreporter.write_line(f"{'route':<{width}}  {'small':>5}  {'large':>5}  sizes")
-    for r in sorted(rows, key=lambda r: r["route"]):
-        terminalreporter.write_line(f"{r['route']:<{width}}  {r['small']:>5}  {r['large']:>5}  "
-                                    f"{r['sizes']}")
-
-
 from tests.factories import *  # noqa: E402,F401,F403  (fixtures shared by every test module)

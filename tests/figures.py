@@ -1,5 +1,6 @@
 """Figures a test run reports: how many routes x callers were checked, cases generated, fault
-scenarios survived, bad inputs tried. The security account (docs/SECURITY.md) quotes them.
+scenarios survived, bad inputs tried, SQL statements per request. The security account
+(docs/SECURITY.md) and the benchmarks quote them.
 
 Tests call `record(name, amount)`. Each xdist worker sends its counts to the controller when it
 finishes; the controller adds them up and prints them in the run's summary, so the figures are
@@ -39,8 +40,28 @@ def pytest_testnodedown(node, error) -> None:  # type: ignore[no-untyped-def]
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
-    if _is_worker(config) or not FIGURES:
+    if _is_worker(config):
         return
-    terminalreporter.section(f"figures ({config.getoption('--db')})")
-    for name in sorted(FIGURES):
-        terminalreporter.write_line(f"{name}: {FIGURES[name]}")
+    _statement_counts(terminalreporter)
+    if FIGURES:
+        terminalreporter.section(f"figures ({config.getoption('--db')})")
+        for name in sorted(FIGURES):
+            terminalreporter.write_line(f"{name}: {FIGURES[name]}")
+
+
+def _statement_counts(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    """Print the statement counts the constant-cost tests recorded (tests/performance/).
+
+    They travel back from xdist workers as the reports' `user_properties`.
+    """
+    rows = [value for report in terminalreporter.stats.get("passed", [])
+            for name, value in getattr(report, "user_properties", ()) if name == "statements"]
+    if not rows:
+        return
+    terminalreporter.section(
+        f"SQL statements per request ({terminalreporter.config.getoption('--db')})")
+    width = max(len(r["route"]) for r in rows)
+    terminalreporter.write_line(f"{'route':<{width}}  {'small':>5}  {'large':>5}  sizes")
+    for r in sorted(rows, key=lambda r: r["route"]):
+        terminalreporter.write_line(f"{r['route']:<{width}}  {r['small']:>5}  {r['large']:>5}  "
+                                    f"{r['sizes']}")
