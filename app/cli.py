@@ -170,7 +170,8 @@ def evaluate(
     period_key: Annotated[str | None, typer.Option(
         "--period-key", help="2026-W48, 2026-Q4, jira-<id>, team<id>-<date>")] = None,
     last: Annotated[str | None, typer.Option(
-        "--last", help="week or quarter: the one that ended most recently (for cron)")] = None,
+        "--last", help="week or quarter: the one that ended most recently; sprint: each "
+                       "team's sprint that ended most recently (for cron)")] = None,
 ) -> None:
     """Evaluate a period's targets (safe to run again, and from several hosts at once)."""
     from datetime import date, timedelta
@@ -180,9 +181,12 @@ def evaluate(
     from app.services import evaluations
 
     settings = _settings()
+    if last == "sprint":
+        _evaluate_last_sprints(settings)
+        return
     if last is not None:
         if last not in ("week", "quarter"):
-            fail("--last takes week or quarter")
+            fail("--last takes week, sprint or quarter")
         finder = periods.week_containing if last == "week" else periods.quarter_containing
         current = finder(date.today())
         period_type, period_key = last, finder(current.start - timedelta(days=1)).key
@@ -196,9 +200,42 @@ def evaluate(
     with make_session_factory(engine)() as session:
         view = evaluations.run(session, period_type=kind, period_key=period_key)
         session.commit()
+    _say_evaluated(view)
+
+
+def _say_evaluated(view) -> None:  # type: ignore[no-untyped-def]
     counts = ", ".join(f"{n} {outcome}" for outcome, n in view.counts.items())
-    out.print(f"Evaluated {kind.value} {view.evaluation.period_key} "
+    out.print(f"Evaluated {view.evaluation.period_type} {view.evaluation.period_key} "
               f"(run {view.evaluation.runs}): {counts}.")
+
+
+def _evaluate_last_sprints(settings: Settings) -> None:
+    """Evaluate each team's most recently ended sprint, each in its own transaction. Run
+    daily, every sprint is evaluated from the day after it ends (and again, harmlessly, until
+    the team's next one ends); one whose evaluation was closed is left as it is."""
+    from datetime import date
+
+    from app.domain.errors import Conflict
+    from app.domain.vocabulary import PeriodType
+    from app.services import evaluations, periods
+
+    factory = make_session_factory(make_engine(settings))
+    with factory() as session:
+        due = periods.last_ended_sprints(session, today=date.today())
+    if not due:
+        out.print("No team's sprint has ended yet: nothing to evaluate.")
+    for sprint in due:
+        with factory() as session:
+            try:
+                view = evaluations.run(session, period_type=PeriodType.sprint,
+                                       period_key=sprint.key)
+            except Conflict as exc:
+                if exc.code != "evaluation-closed":
+                    raise
+                out.print(f"Left sprint {sprint.key} as it is: {exc.detail}")
+                continue
+            session.commit()
+        _say_evaluated(view)
 
 
 @openapi_cli.command("export")

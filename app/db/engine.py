@@ -26,8 +26,13 @@ def make_engine(settings: Settings) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine
+    # GPS's concurrency control is written for READ COMMITTED: a transaction that waited for
+    # a row lock (SELECT ... FOR UPDATE, INSERT ... ON CONFLICT) carries on with the row as
+    # just committed. Under REPEATABLE READ or SERIALIZABLE it would fail instead, so every
+    # transaction asks for READ COMMITTED (in its BEGIN, whatever the server's default).
     return create_engine(url, pool_size=settings.database_pool_size, max_overflow=10,
-                         pool_pre_ping=True, pool_recycle=1800)
+                         pool_pre_ping=True, pool_recycle=1800,
+                         isolation_level="READ COMMITTED")
 
 
 def _configure_sqlite(engine: Engine) -> None:

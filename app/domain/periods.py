@@ -113,6 +113,16 @@ def cadence_sprints_between(team_id: int, anchor: date, length_days: int, start:
     return found
 
 
+def last_ended_sprints(sprints: list[Period], today: date) -> list[Period]:
+    """Each team's sprint that ended most recently before `today` (one per team)."""
+    latest: dict[int | None, Period] = {}
+    for sprint in sprints:
+        if sprint.end < today and (sprint.team_id not in latest
+                                   or sprint.end > latest[sprint.team_id].end):
+            latest[sprint.team_id] = sprint
+    return sorted(latest.values(), key=lambda p: (p.team_id or 0, p.start))
+
+
 def check_range(start: date, end: date) -> None:
     """Refuse a range outside the years GPS holds (ValueError saying so)."""
     for day in (start, end):

@@ -51,7 +51,9 @@ def _push(session: Session, settings: Settings, payload: Any) -> Outcome:
 def _count(session: Session, push: github.PushInfo, *, ref_key: str | None) -> Outcome:
     unmatched: list[str] = []
     counted = 0
-    for commit in push.commits:
+    # Commits in sha order: two pushes sharing commits (listed in any order) take the
+    # evidence rows' locks in the same order, so they queue instead of deadlocking.
+    for commit in sorted(push.commits, key=lambda c: c.sha):
         person = _author(session, commit)
         if person is None:
             unmatched += github.subject_keys(commit)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from app.db.growth import Evidence
@@ -30,7 +32,8 @@ def applier(settings: Settings):  # type: ignore[no-untyped-def]
 def apply_delivery(session: Session, payload: Any, *, sprint_field: str,
                    received_at: datetime) -> Outcome:
     event = jira.interpret(payload, sprint_field=sprint_field)
-    for sprint in event.sprints:
+    # Sprints in id order: deliveries that share sprints lock them in the same order.
+    for sprint in sorted(event.sprints, key=lambda s: s.id):
         _record_sprint(session, sprint)
     if event.change is jira.TicketChange.none:
         return Outcome("ignored", "Not a move into or out of Done; stored, nothing counted.")
@@ -64,7 +67,7 @@ def apply_delivery(session: Session, payload: Any, *, sprint_field: str,
 
 
 def _record_sprint(session: Session, info: jira.SprintInfo) -> None:
-    sprint = session.get(Sprint, info.id) or Sprint(id=info.id, name=info.name, state=info.state)
+    sprint = _claim_sprint(session, info)
     sprint.name, sprint.state = info.name, info.state
     sprint.board_id = info.board_id if info.board_id is not None else sprint.board_id
     sprint.start_date = info.start.date() if info.start else sprint.start_date
@@ -76,6 +79,24 @@ def _record_sprint(session: Session, info: jira.SprintInfo) -> None:
     sprint.updated_at = utcnow()
     session.add(sprint)
     session.flush()
+
+
+def _claim_sprint(session: Session, info: jira.SprintInfo) -> Sprint:
+    """Get the sprint's row, creating it once, and hold it for this transaction.
+
+    Deliveries about tickets in one sprint arrive together (at any replica): the first to see
+    a sprint inserts it, and the others wait for it and update it after, instead of failing on
+    the primary key.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(Sprint).values(id=info.id, name=info.name, state=info.state,
+                                          updated_at=utcnow())
+                    .on_conflict_do_nothing(index_elements=["id"]))
+    stmt = select(Sprint).where(Sprint.id == info.id)
+    if dialect == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.exec(stmt.execution_options(populate_existing=True)).one()
 
 
 def evidence_for_issue(session: Session, issue_key: str) -> list[Evidence]:

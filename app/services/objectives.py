@@ -40,11 +40,18 @@ def _quarter(text: str) -> str:
                             extra={"field": "quarter"}) from None
 
 
-def _load(session: Session, actor: Actor, objective_id: int,
-          action: Action) -> tuple[Objective, Person]:
-    """Load an objective the actor may act on; strangers are told it does not exist."""
+def _load(session: Session, actor: Actor, objective_id: int, action: Action, *,
+          lock: bool = False) -> tuple[Objective, Person]:
+    """Load an objective the actor may act on; strangers are told it does not exist.
+
+    With `lock`, the row is held until the transaction ends, so a change decided on its
+    status is decided on the latest one: of two completions sent at once (through any
+    replicas), the second waits, then finds the objective completed and is refused — it
+    never publishes a second HR event.
+    """
     require_scope(actor, Scope.growth)
-    objective = session.get(Objective, objective_id)
+    objective = session.get(Objective, objective_id, with_for_update=True if lock else None,
+                            populate_existing=lock)
     if objective is None:
         raise NotFound(detail=f"No objective with id {objective_id}.")
     owner = people.get_or_404(session, objective.person_id)
@@ -125,7 +132,7 @@ def create_objective(session: Session, actor: Actor, *, person_id: int | None,
 def update_objective(session: Session, actor: Actor, objective_id: int, *,
                      changes: dict[str, Any], expected_version: int | None) -> ObjectiveView:
     """Change a draft or agreed objective's wording (owner or line manager)."""
-    objective, _ = _load(session, actor, objective_id, Action.write)
+    objective, _ = _load(session, actor, objective_id, Action.write, lock=True)
     if expected_version is not None and objective.version != expected_version:
         raise PreconditionFailed(detail="This objective was changed since you read it; fetch "
                                         "it again and resend with the new ETag.")
@@ -147,7 +154,7 @@ def _save(session: Session, objective: Objective) -> ObjectiveView:
 
 def agree(session: Session, actor: Actor, objective_id: int) -> ObjectiveView:
     """Agree a draft objective (the owner's line manager)."""
-    objective, _ = _load(session, actor, objective_id, Action.agree)
+    objective, _ = _load(session, actor, objective_id, Action.agree, lock=True)
     objective.status = transition(ObjectiveStatus(objective.status), ObjectiveAction.agree).value
     objective.agreed_by_id, objective.agreed_at = actor.person_id, utcnow()
     return _save(session, objective)
@@ -156,7 +163,7 @@ def agree(session: Session, actor: Actor, objective_id: int) -> ObjectiveView:
 def complete(session: Session, actor: Actor, objective_id: int, *, note: str | None,
              evidence_ids: list[int]) -> ObjectiveView:
     """Complete an agreed objective (the owner), with a note or evidence; tells HR."""
-    objective, owner = _load(session, actor, objective_id, Action.complete)
+    objective, owner = _load(session, actor, objective_id, Action.complete, lock=True)
     status = transition(ObjectiveStatus(objective.status), ObjectiveAction.complete)
     if not (note and note.strip()) and not evidence_ids:
         raise RuleViolation(detail="Completing an objective needs a completion note or at least "
@@ -191,7 +198,7 @@ def _own_evidence(session: Session, owner_id: int, ids: list[int]) -> list[Evide
 
 def drop(session: Session, actor: Actor, objective_id: int, *, reason: str) -> ObjectiveView:
     """Drop a draft or agreed objective, with a reason (owner or line manager)."""
-    objective, _ = _load(session, actor, objective_id, Action.write)
+    objective, _ = _load(session, actor, objective_id, Action.write, lock=True)
     objective.status = transition(ObjectiveStatus(objective.status), ObjectiveAction.drop).value
     objective.drop_reason = reason
     return _save(session, objective)
@@ -199,7 +206,7 @@ def drop(session: Session, actor: Actor, objective_id: int, *, reason: str) -> O
 
 def reopen(session: Session, actor: Actor, objective_id: int, *, reason: str) -> ObjectiveView:
     """Reopen a completed objective (the owner's line manager); tells HR."""
-    objective, owner = _load(session, actor, objective_id, Action.agree)
+    objective, owner = _load(session, actor, objective_id, Action.agree, lock=True)
     objective.status = transition(ObjectiveStatus(objective.status), ObjectiveAction.reopen).value
     objective.reopen_reason = reason
     objective.completed_at = None

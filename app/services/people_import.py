@@ -46,7 +46,16 @@ _UNIQUE_IN_FILE = ("email", "employee_number", "jira_account_id", "github_login"
 
 
 def _parse(csv_text: str) -> tuple[list[tuple[int, ImportRow]], list[FieldProblem]]:
-    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    try:
+        return _read(csv_text)
+    except csv.Error as exc:  # e.g. a cell longer than the csv module accepts
+        raise InvalidInput(detail=f"The file could not be read as CSV: {exc}.") from None
+
+
+def _read(csv_text: str) -> tuple[list[tuple[int, ImportRow]], list[FieldProblem]]:
+    # newline="": line ends are the csv module's to read, so a file saved with old Mac (CR)
+    # line ends imports like any other, and line breaks inside quoted cells are kept.
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"), newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     unknown = [c for c in header if c not in COLUMNS]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
@@ -89,3 +89,16 @@ def list_periods(session: Session, *, period_type: PeriodType, start: date, end:
             found += periods.cadence_sprints_between(team.id, team.sprint_anchor_date,  # type: ignore[arg-type]
                                                      team.sprint_length_days, start, end)
     return sorted(found)
+
+
+# Sprints are at most 8 weeks long (Jira's usually 1 to 4): a team's last one ended within this.
+_LAST_SPRINT_LOOKBACK = timedelta(days=120)
+
+
+def last_ended_sprints(session: Session, *, today: date) -> list[Period]:
+    """Each team's sprint that ended most recently before `today` (for `gps evaluate --last
+    sprint`, run daily: each sprint is evaluated from the day after its last day)."""
+    recent = list_periods(session, period_type=PeriodType.sprint,
+                          start=today - _LAST_SPRINT_LOOKBACK, end=today - timedelta(days=1),
+                          team_id=None)
+    return periods.last_ended_sprints(recent, today)

@@ -308,3 +308,36 @@ def test_gps_evaluate_last_week_picks_the_week_that_just_ended(database_url, org
     assert done.returncode == 0, done.stderr
     expected = periods.week_containing(date.today() - timedelta(days=7)).key
     assert f"Evaluated week {expected}" in done.stdout
+
+
+@pytest.mark.slow
+def test_gps_evaluate_last_sprint_takes_each_teams_sprint_that_just_ended(
+        database_url, client, org, db, admin):
+    import os
+    import subprocess
+    import sys
+
+    from app.db.models import Team, TeamMember
+
+    today = date.today()
+    fortnightly = Team(name="Slots", sprint_anchor_date=today - timedelta(days=30))
+    weekly = Team(name="Forms", sprint_anchor_date=today, sprint_length_days=7)
+    db.add_all([fortnightly, weekly, Team(name="No cadence")])
+    db.commit()
+    db.add_all([TeamMember(team_id=fortnightly.id, person_id=org["dev"].id),
+                TeamMember(team_id=weekly.id, person_id=org["peer"].id)])
+    db.commit()
+    ended = f"team{fortnightly.id}-{(today - timedelta(days=16)).isoformat()}"
+    closed = f"team{weekly.id}-{(today - timedelta(days=7)).isoformat()}"
+    evaluation = _run(client, admin, "sprint", closed)
+    assert client.post(f"/v1/evaluations/{evaluation['id']}/close",
+                       headers=admin).status_code == 200
+
+    done = subprocess.run([sys.executable, "-m", "app.cli", "evaluate", "--last", "sprint"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "GPS_DATABASE_URL": database_url})
+    assert done.returncode == 0, done.stderr
+    assert f"Evaluated sprint {ended} (run 1)" in done.stdout
+    assert f"Left sprint {closed} as it is" in done.stdout
+    evaluated = db.exec(select(TargetResult.period_key, TargetResult.person_id)).all()
+    assert set(evaluated) == {(ended, org["dev"].id), (closed, org["peer"].id)}

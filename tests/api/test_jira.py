@@ -256,6 +256,50 @@ def test_concurrent_different_deliveries_about_one_ticket_count_it_once(client, 
     assert len(tickets(db)) == 1
 
 
+@pytest.mark.postgres_only
+def test_a_sprint_first_seen_by_two_deliveries_at_once_is_recorded_once(app, org, db):
+    """Delivery A records a new sprint and has not committed; delivery B, about another
+    ticket in that sprint, waits for A instead of failing on the sprint's key."""
+    import threading
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from app.services import jira
+
+    sprints = [dict(SPRINTS[1], id=99)]
+    apply = dict(sprint_field="customfield_10020", received_at=datetime.now(UTC))
+    outcomes, errors = [], []
+
+    def deliver_b():
+        try:
+            with Session(app.state.engine) as session:
+                outcomes.append(jira.apply_delivery(
+                    session, issue_updated(key="APPT-2", sprints=sprints), **apply))
+                session.commit()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    with Session(app.state.engine) as first:
+        outcomes.append(jira.apply_delivery(first, issue_updated(key="APPT-1", sprints=sprints),
+                                            **apply))
+        second = threading.Thread(target=deliver_b)
+        second.start()
+        for _ in range(300):  # until B waits for A's sprint row (or has given up)
+            if not second.is_alive() or db.exec(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'")).one()[0]:
+                break
+            second.join(0.1)
+        first.commit()
+    second.join(30)
+    assert errors == []
+    assert [o.status for o in outcomes] == ["applied", "applied"]
+    assert [s.id for s in db.exec(select(Sprint)).all()] == [99]
+    assert sorted(e.external_id for e in tickets(db)) == ["APPT-1", "APPT-2"]
+
+
 def test_text_with_nul_characters_is_cleaned_not_refused(client, org, db):
     payload = issue_updated()
     payload["issue"]["fields"]["summary"] = "Fix\u0000 the slots"

@@ -155,6 +155,15 @@ def test_import_refuses_a_bad_header_and_the_wrong_content_type(client, org, as_
     assert json_body.status_code == 415
 
 
+def test_import_reads_any_line_ends(client, org, as_, db):
+    """CR line ends (and a stray CR) are line ends, as spreadsheet programs read them."""
+    text = ("name,email,kind,band\rCR Person,cr@example.org,employee,7\r\n"
+            "\rLF,lf@example.org,employee,6\n")
+    answer = _import(client, as_(org["admin"]), text, dry_run="true")
+    assert answer.status_code == 200, answer.text
+    assert [p["email"] for p in answer.json()["people"]] == ["cr@example.org", "lf@example.org"]
+
+
 def test_import_refuses_a_line_manager_cycle_inside_the_file(client, org, as_):
     text = ("name,email,kind,band,line_manager_email\n"
             "A,a@example.org,employee,,b@example.org\n"

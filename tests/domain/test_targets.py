@@ -41,6 +41,19 @@ def test_iso_weeks_quarters_and_cadence_sprints():
         periods.week("2026-48")
 
 
+def test_the_last_ended_sprint_of_each_team():
+    today = date(2026, 11, 26)
+    slots = periods.cadence_sprints_between(7, date(2026, 1, 5), 14, date(2026, 10, 1), today)
+    jira = [periods.jira_sprint(41, date(2026, 11, 9), date(2026, 11, 20), 8),
+            periods.jira_sprint(40, date(2026, 10, 26), date(2026, 11, 6), 8),
+            periods.jira_sprint(42, date(2026, 11, 23), date(2026, 12, 4), 8)]
+    last = periods.last_ended_sprints([*slots, *jira], today)
+    assert [p.key for p in last] == ["team7-2026-11-09", "jira-41"]
+    # A sprint's last day is still part of it: it has ended the day after.
+    assert periods.last_ended_sprints(slots, date(2026, 11, 22))[0].key == "team7-2026-10-26"
+    assert periods.last_ended_sprints(slots, date(2026, 11, 23))[0].key == "team7-2026-11-09"
+
+
 @pytest.mark.parametrize("metric, kind, hours, expected", [
     (Metric.tickets_done, EvidenceKind.ticket_done, None, 2),
     (Metric.production_changes, EvidenceKind.production_change, None, 2),
