@@ -212,11 +212,17 @@ def _authorize(session: Session, actor: Actor, person: Person, action: Action,
 
 
 def _load(session: Session, actor: Actor, intervention_id: int,
-          action: Action) -> Intervention:
-    """Load an intervention the actor may act on; strangers are told it does not exist."""
+          action: Action, *, lock: bool = False) -> Intervention:
+    """Load an intervention the actor may act on; strangers are told it does not exist.
+
+    With `lock`, the row is held until the transaction ends, so a move is decided on the
+    latest status: of an agree and a decline sent at once (through any replicas), the second
+    waits, then finds the first's status and is refused or applied on top of it — never lost.
+    """
     require_scope(actor, Scope.interventions)
     missing = f"No intervention with id {intervention_id}."
-    intervention = session.get(Intervention, intervention_id)
+    intervention = session.get(Intervention, intervention_id,
+                               with_for_update=True if lock else None, populate_existing=lock)
     if intervention is None:
         raise NotFound(detail=missing)
     person = people.get_or_404(session, intervention.person_id)
@@ -272,7 +278,7 @@ def create_intervention(session: Session, actor: Actor, *, person_id: int,
 
 def _move(session: Session, actor: Actor, intervention_id: int, action: InterventionAction,
           *, note: str | None = None) -> InterventionView:
-    intervention = _load(session, actor, intervention_id, _POLICY_ACTION[action])
+    intervention = _load(session, actor, intervention_id, _POLICY_ACTION[action], lock=True)
     status = transition(InterventionStatus(intervention.status),
                         InterventionKind(intervention.kind), action)
     now = utcnow()

@@ -194,6 +194,36 @@ def test_the_person_may_decline_proposed_or_agreed_support(client, org, dev, man
     assert declined["completed_at"] is None
 
 
+@pytest.mark.postgres_only
+def test_a_move_racing_another_is_decided_on_the_status_the_other_left(client, org, dev,
+                                                                      manager, engine, db):
+    """A decline is committing (here: held open in another transaction) when the person's
+    agree arrives. The agree waits for it, then finds the support declined and is refused;
+    it never overwrites the decline with `agreed`."""
+    import threading
+
+    from sqlalchemy import text
+
+    made = _propose(client, manager, org["dev"])
+    answers = []
+    with engine.connect() as other:
+        other.execute(text("UPDATE intervention SET status = 'declined', version = version + 1 "
+                           "WHERE id = :id"), {"id": made["id"]})
+        agree = threading.Thread(target=lambda: answers.append(
+            _act(client, dev, made["id"], "agree")))
+        agree.start()
+        for _ in range(300):  # until the agree waits for the other transaction's row lock
+            if not agree.is_alive() or db.exec(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'")).one()[0]:
+                break
+            agree.join(0.1)
+        other.commit()
+    agree.join(30)
+    assert [a.status_code for a in answers] == [409], answers[0].text
+    assert db.get(Intervention, made["id"], populate_existing=True).status == "declined"
+
+
 def test_declining_needs_a_reason(client, org, dev, manager):
     made = _propose(client, manager, org["dev"])
     for body in ({}, {"reason": "   "}):
