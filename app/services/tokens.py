@@ -1,18 +1,22 @@
 """Access tokens: the only module that makes or reads JWTs.
 
-HS256 with the configured secret; `iss`, `aud`, `exp`, `iat`, `sub` and `jti` are required and
-checked; only the algorithms listed here are accepted, and headers that point at other keys
-(`jku`, `x5u`, `jwk`, `x5c`) are refused outright.
+HS256 with the configured secret; `iss`, `aud`, `exp`, `iat`, `sub` and `jti` are required.
+Only the algorithms listed here are accepted (never `none`); headers that point at other keys
+(`jku`, `x5u`, `jwk`, `x5c`) or demand extensions (`crit`) are refused outright; times are
+checked here with one leeway and an injectable clock; an oversized token is refused before
+it is parsed.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from jose import jwt
-from jose.exceptions import JWTError
+from jose.exceptions import JWTClaimsError, JWTError
 
 from app.domain.errors import Unauthenticated
 from app.settings import Settings
@@ -68,38 +72,78 @@ def _refuse(reason: str) -> Unauthenticated:
 
 def verify(settings: Settings, token: str, *, now: datetime | None = None) -> TokenClaims:
     """Return the claims of a valid token, or raise Unauthenticated saying what is wrong."""
+    now = now or datetime.now(UTC)
     if len(token.encode()) > MAX_TOKEN_BYTES:
         raise _refuse("it is too large")
     try:
         header = jwt.get_unverified_header(token)
+        unverified = jwt.get_unverified_claims(token)
     except JWTError:
         raise _refuse("it is malformed") from None
-    if header.get("alg") not in ALLOWED_ALGORITHMS:
-        raise _refuse("its signing algorithm is not accepted")
+    if not isinstance(header, dict) or not isinstance(unverified, dict):
+        raise _refuse("it is malformed")
     if _FOREIGN_KEY_HEADERS & set(header):
         raise _refuse("it names its own signing key, which is never trusted")
-    try:
-        claims = jwt.decode(
-            token, settings.jwt_secret.get_secret_value(), algorithms=ALLOWED_ALGORITHMS,
-            audience=settings.jwt_audience, issuer=settings.jwt_issuer,
-            options={"require_" + claim: True for claim in _REQUIRED_CLAIMS}
-            | {"leeway": LEEWAY_SECONDS, "verify_at_hash": False},
-        )
-    except jwt.ExpiredSignatureError:
-        raise _refuse("it has expired") from None
-    except jwt.JWTClaimsError as exc:
-        raise _refuse(f"its claims are wrong ({exc})") from None
-    except JWTError:
-        raise _refuse("its signature does not verify") from None
-    now = now or datetime.now(UTC)
-    iat = claims.get("iat")
-    if not isinstance(iat, int | float) or iat > now.timestamp() + LEEWAY_SECONDS:
-        raise _refuse("it was issued in the future")
+    if "crit" in header:
+        raise _refuse("it needs extensions GPS does not support")
+    return _verify_own(settings, token, header, now)
+
+
+def _verify_own(settings: Settings, token: str, header: dict[str, Any],
+                now: datetime) -> TokenClaims:
+    if header.get("alg") not in ALLOWED_ALGORITHMS:
+        raise _refuse("its signing algorithm is not accepted")
+    claims = _decode(token, settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM,
+                     audience=settings.jwt_audience, issuer=settings.jwt_issuer)
+    expires_at = _check_times(claims, _REQUIRED_CLAIMS, now)
     subject, jti = claims.get("sub"), claims.get("jti")
-    if not isinstance(subject, str) or not isinstance(jti, str) or not jti:
-        raise _refuse("its subject or id is missing")
+    if not isinstance(subject, str) or not subject or not isinstance(jti, str) or not jti:
+        raise _refuse("its subject or id is malformed")
     scope = claims.get("scope", "")
     if not isinstance(scope, str):
         raise _refuse("its scope is malformed")
     return TokenClaims(subject=subject, scopes=frozenset(scope.split()), jti=jti,
-                       expires_at=datetime.fromtimestamp(claims["exp"], UTC))
+                       expires_at=expires_at)
+
+
+def _decode(token: str, key: Any, *, algorithm: str, audience: str | None,
+            issuer: str | None) -> dict[str, Any]:
+    """Check the signature, `aud` and `iss` (times are checked by `_check_times`)."""
+    try:
+        return jwt.decode(token, key, algorithms=[algorithm], audience=audience, issuer=issuer,
+                          options={"verify_exp": False, "verify_nbf": False,
+                                   "verify_iat": False, "verify_at_hash": False})
+    except JWTClaimsError as exc:
+        raise _refuse(f"its claims are wrong ({exc})") from None
+    except JWTError:
+        raise _refuse("its signature does not verify") from None
+
+
+def _time(claims: dict[str, Any], name: str) -> float | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) \
+            or not math.isfinite(value) or not 0 <= value < 253402300800:  # before year 10000
+        raise _refuse(f"its {name} claim is not a time")
+    return float(value)
+
+
+def _check_times(claims: dict[str, Any], required: tuple[str, ...],
+                 now: datetime) -> datetime:
+    """Check required claims are present and `exp`, `nbf`, `iat` against the clock, with the
+    leeway; return the expiry."""
+    missing = [name for name in required if name not in claims]
+    if missing:
+        raise _refuse("it lacks the " + ", ".join(missing) + " claim" +
+                      ("s" if len(missing) > 1 else ""))
+    moment = now.timestamp()
+    expires, not_before, issued = _time(claims, "exp"), _time(claims, "nbf"), _time(claims, "iat")
+    assert expires is not None and issued is not None
+    if expires < moment - LEEWAY_SECONDS:
+        raise _refuse("it has expired")
+    if not_before is not None and not_before > moment + LEEWAY_SECONDS:
+        raise _refuse("it is not valid yet (nbf)")
+    if issued > moment + LEEWAY_SECONDS:
+        raise _refuse("it was issued in the future")
+    return datetime.fromtimestamp(expires, UTC)
