@@ -28,7 +28,9 @@ oauth2 = OAuth2(
     ),
     scheme_name="OAuth2",
     description="Sign in with an e-mail address and password (people) or a client id and "
-                "secret (service accounts) at POST /v1/auth/token.",
+                "secret (service accounts) at POST /v1/auth/token. Where GPS is configured "
+                "to trust the department's identity provider (GPS_OIDC_ISSUER), that "
+                "provider's access tokens are accepted as bearer tokens too.",
     auto_error=False,
 )
 

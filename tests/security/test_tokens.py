@@ -103,14 +103,17 @@ def _unsigned(ctx: Context, alg: str) -> str:
     return compact({"alg": alg, "typ": "JWT"}, ctx.claims())
 
 
+def hs256_keyed_with(key: bytes, header: dict[str, Any], claims: dict[str, Any]) -> str:
+    """HS256 keyed with any bytes (the library refuses to use a public key as an HMAC key)."""
+    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
+    return f"{signing_input}.{b64(hmac.new(key, signing_input.encode(), hashlib.sha256).digest())}"
+
+
 def _hs256_keyed_with_public_key(ctx: Context) -> str:
     """Algorithm confusion: HMAC keyed with an RSA public key anyone may hold."""
     public_pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key() \
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    header, claims = {"alg": "HS256", "typ": "JWT"}, ctx.claims()
-    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
-    signature = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{b64(signature)}"
+    return hs256_keyed_with(public_pem, {"alg": "HS256", "typ": "JWT"}, ctx.claims())
 
 
 def _signature_of_another_token(ctx: Context) -> str:
