@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from app.db.models import Person, RevokedToken, ServiceAccount
@@ -73,9 +73,8 @@ def actor_from_token(session: Session, settings: Settings, token: str) -> Actor:
     kind, _, ident = claims.subject.partition(":")
     if claims.external:
         # The external issuer vouches for an e-mail address; GPS decides who that is and
-        # what they may do, exactly as for its own tokens.
-        person = session.exec(
-            select(Person).where(func.lower(Person.email) == ident.lower())).first()
+        # what they may do, exactly as for its own tokens. Addresses are stored lower-cased.
+        person = session.exec(select(Person).where(Person.email == ident.lower())).first()
         if person is None or not person.active:
             raise Unauthenticated(detail="No active person in GPS has the e-mail address "
                                          "this token was issued for.")

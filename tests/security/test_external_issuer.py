@@ -9,6 +9,7 @@ HTTP server on 127.0.0.1 that counts its requests (no outside network). Each att
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -117,7 +118,7 @@ class Context:
     def claims(self, **overrides: Any) -> dict[str, Any]:
         now = int(time.time())
         claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "00u1a2b3c4", "iat": now, "nbf": now,
-                  "exp": now + 300, "jti": f"ext-{now}-{id(overrides)}",
+                  "exp": now + 300, "jti": secrets.token_urlsafe(12),
                   "email": self.person.email.upper(), "email_verified": True}
         claims.update(overrides)
         return {k: v for k, v in claims.items() if v is not None}

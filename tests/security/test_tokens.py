@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ class Context:
         now = int(time.time())
         claims = {"iss": self.settings.jwt_issuer, "aud": self.settings.jwt_audience,
                   "sub": f"person:{self.dev.id}", "iat": now, "nbf": now, "exp": now + 300,
-                  "jti": f"jti-{now}-{id(overrides)}", "scope": "people:read"}
+                  "jti": secrets.token_urlsafe(12), "scope": "people:read"}
         claims.update(overrides)
         return {k: v for k, v in claims.items() if v is not None}
 
@@ -331,6 +332,19 @@ def test_no_bearer_token_gets_the_bare_challenge(client: TestClient, authorizati
     assert_refused(answer, challenge=NO_TOKEN)
     if authorization and len(authorization) > 10:
         assert authorization.split(" ", 1)[1] not in answer.text
+
+
+def test_revoke_cannot_be_used_to_test_guessed_tokens(app: FastAPI, ctx: Context) -> None:
+    """Why revoke needs no rate limit of its own: it needs a valid bearer token, and answers
+    the same whether the token in the form is valid, forged or garbage (RFC 7009), so it
+    tells a guesser nothing. Guessing passwords and client secrets happens at the token
+    endpoint, which is limited (tests/api/test_rate_limits.py)."""
+    forged = ctx.signed(key="another-secret-" * 4)
+    assert_refused(ctx.client.post("/v1/auth/revoke", data={"token": forged}), challenge=NO_TOKEN)
+    signed_in = {"Authorization": f"Bearer {ctx.signed()}"}
+    answers = [ctx.client.post("/v1/auth/revoke", data={"token": token}, headers=signed_in)
+               for token in (forged, "garbage-garbage-garbage", ctx.signed())]
+    assert {(a.status_code, a.text) for a in answers} == {(200, '{"revoked":true}')}
 
 
 def test_signing_in_still_works_after_a_refusal(app: FastAPI, ctx: Context) -> None:
