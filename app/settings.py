@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=15 * 60, ge=1)
     idempotency_key_hours: int = Field(default=24, ge=1, le=24 * 30)
 
+    # An external OpenID Connect issuer whose access tokens GPS also accepts (README:
+    # "Configuration"). Unset issuer: only GPS's own tokens are accepted.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_jwks_file: Path | None = None
+    oidc_email_claim: str = Field(default="email", min_length=1, max_length=100)
+    oidc_jwks_refresh_seconds: int = Field(default=300, ge=1, le=24 * 60 * 60)
+
     # Integrations (README: "Integrations")
     jira_webhook_secret: SecretStr | None = None
     jira_sprint_field: str = "customfield_10020"
@@ -78,11 +87,35 @@ class Settings(BaseSettings):
                     "bytes when GPS_ENV=production (for example: "
                     "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
                 )
+        self._check_oidc()
         if self.bootstrap_admin_password is not None and \
                 len(self.bootstrap_admin_password.get_secret_value()) < MIN_PASSWORD_LENGTH:
             raise ValueError(f"GPS_BOOTSTRAP_ADMIN_PASSWORD must be at least "
                              f"{MIN_PASSWORD_LENGTH} characters")
         return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer)
+
+    def _check_oidc(self) -> None:
+        if not self.oidc_issuer:
+            if self.oidc_audience or self.oidc_jwks_url or self.oidc_jwks_file:
+                raise ValueError("GPS_OIDC_ISSUER must be set when any other GPS_OIDC_* "
+                                 "setting is")
+            return
+        if self.oidc_issuer == self.jwt_issuer:
+            raise ValueError("GPS_OIDC_ISSUER must differ from GPS_JWT_ISSUER")
+        if not self.oidc_audience:
+            raise ValueError("GPS_OIDC_AUDIENCE must be set with GPS_OIDC_ISSUER")
+        if bool(self.oidc_jwks_url) == bool(self.oidc_jwks_file):
+            raise ValueError("set exactly one of GPS_OIDC_JWKS_URL and GPS_OIDC_JWKS_FILE with "
+                             "GPS_OIDC_ISSUER")
+        url = self.oidc_jwks_url or ""
+        if url and not url.startswith(("https://", "http://")):
+            raise ValueError("GPS_OIDC_JWKS_URL must be an https:// URL")
+        if url.startswith("http://") and self.env is Environment.production:
+            raise ValueError("GPS_OIDC_JWKS_URL must be an https:// URL when GPS_ENV=production")
 
     @property
     def sqlalchemy_url(self) -> str:

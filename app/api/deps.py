@@ -28,7 +28,9 @@ oauth2 = OAuth2(
     ),
     scheme_name="OAuth2",
     description="Sign in with an e-mail address and password (people) or a client id and "
-                "secret (service accounts) at POST /v1/auth/token.",
+                "secret (service accounts) at POST /v1/auth/token. Where GPS is configured "
+                "to trust the department's identity provider (GPS_OIDC_ISSUER), that "
+                "provider's access tokens are accepted as bearer tokens too.",
     auto_error=False,
 )
 
@@ -71,7 +73,9 @@ def bearer_token(request: Request) -> str | None:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated(detail="Send the access token as `Authorization: Bearer <token>`.")
+        # Another scheme, or none: no bearer token was sent (RFC 6750 section 3.1).
+        raise Unauthenticated(detail="Send the access token as `Authorization: Bearer <token>`.",
+                              error=None)
     return token.strip()
 
 
@@ -81,7 +85,7 @@ def current_actor(security_scopes: SecurityScopes, request: Request, session: Se
     token = bearer_token(request)
     if token is None:
         raise Unauthenticated(detail="Sign in first: get a token at POST /v1/auth/token and "
-                                     "send it as `Authorization: Bearer <token>`.")
+                                     "send it as `Authorization: Bearer <token>`.", error=None)
     actor = auth.actor_from_token(session, settings, token)
     for scope in security_scopes.scopes:
         require_scope(actor, scope)

@@ -21,6 +21,7 @@ log = logging.getLogger("gps.errors")
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = 5
+BEARER_REALM = 'Bearer realm="gps"'
 
 
 class FieldError(BaseModel):
@@ -68,6 +69,11 @@ _DESCRIPTIONS = {
 }
 
 
+def bearer_challenge(error: str | None) -> str:
+    """The RFC 6750 challenge: an error code only when a token was sent and refused."""
+    return f'{BEARER_REALM}, error="{error}"' if error else BEARER_REALM
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """Declare problem answers for a route's OpenAPI document."""
     out: dict[int | str, dict[str, Any]] = {}
@@ -77,6 +83,11 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         if status in (429, 503):
             out[status]["headers"] = {"Retry-After": {
                 "description": "Seconds to wait before retrying", "schema": {"type": "integer"}}}
+        if status == 401:
+            out[status]["headers"] = {"WWW-Authenticate": {
+                "description": f'`{BEARER_REALM}` when no token was sent; '
+                               f'`{BEARER_REALM}, error="invalid_token"` when the token sent '
+                               "is refused (RFC 6750)", "schema": {"type": "string"}}}
     return out
 
 
@@ -137,7 +148,7 @@ def _domain_error(request: Request, exc: errors.DomainError) -> JSONResponse:
     if isinstance(exc, errors.Unavailable):
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if isinstance(exc, errors.Unauthenticated):
-        headers = {"WWW-Authenticate": 'Bearer realm="gps", error="invalid_token"'}
+        headers = {"WWW-Authenticate": bearer_challenge(exc.error)}
     # Extension members never overwrite the standard ones.
     extra = {k: v for k, v in exc.extra.items() if k not in _RESERVED}
     if isinstance(exc, errors.RuleViolation) and exc.rule:

@@ -54,8 +54,15 @@ class Forbidden(DomainError):
 
 @dataclass
 class Unauthenticated(DomainError):
+    """No valid credentials (HTTP 401).
+
+    `error` is the RFC 6750 error code for the challenge: "invalid_token" when a token was
+    sent and refused; None when no bearer token was sent at all.
+    """
+
     title: str = "Authentication required"
     code: str = "unauthenticated"
+    error: str | None = "invalid_token"
 
 
 @dataclass

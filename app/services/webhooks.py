@@ -61,7 +61,8 @@ def verify(secret: str | None, body: bytes, header: str | None, *, source: str,
         log.warning("%s delivery refused: no webhook secret is configured", source)
     if not sha256_signature_matches(secret, body, header):
         raise Unauthenticated(detail=f"The {header_name} signature is missing or does not "
-                                     "match this delivery; nothing was stored.")
+                                     "match this delivery; nothing was stored.",
+                              error=None)
 
 
 def parse_json(body: bytes) -> Any:

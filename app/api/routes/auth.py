@@ -25,7 +25,10 @@ _OAUTH_ERRORS = {
                          "invalid_grant, invalid_scope, unsupported_grant_type)",
           "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/OAuthProblem"}}}},
     401: {"description": "Client authentication failed (`error`: invalid_client)",
-          "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/OAuthProblem"}}}},
+          "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/OAuthProblem"}}},
+          "headers": {"WWW-Authenticate": {"description": '`Basic realm="gps"` (RFC 6749 '
+                                                          "section 5.2)",
+                                           "schema": {"type": "string"}}}},
 }
 
 FormText = Annotated[str | None, Form(max_length=1024)]

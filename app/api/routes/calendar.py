@@ -58,7 +58,8 @@ def get_calendar_feed(session: SessionDep,
     a bearer token: no token is 401; a replaced or revoked link is 404."""
     if not token:
         raise Unauthenticated(detail="This feed is opened with the secret link made at POST "
-                                     "/v1/calendar/link (`/v1/calendar.ics?token=...`).")
+                                     "/v1/calendar/link (`/v1/calendar.ics?token=...`).",
+                              error=None)
     body = calendar.feed(session, token)
     return Response(content=body.encode("utf-8"), media_type=ICALENDAR,
                     headers={"Content-Disposition": 'inline; filename="gps.ics"'})

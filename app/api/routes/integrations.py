@@ -73,7 +73,7 @@ async def receive_github_webhook(
     body = await request.body()
     if x_hub_signature_256 is None and x_hub_signature is not None:
         raise Unauthenticated(detail="Only X-Hub-Signature-256 is accepted; SHA-1 signatures "
-                                     "are refused. Nothing was stored.")
+                                     "are refused. Nothing was stored.", error=None)
     webhooks.verify(_secret(settings.github_webhook_secret), body, x_hub_signature_256,
                     source="github", header_name="X-Hub-Signature-256")
     payload = webhooks.parse_json(body)

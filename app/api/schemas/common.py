@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
-
 import re
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, model_validator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import (AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool,
+                      StrictInt, WithJsonSchema, model_validator)
 
 T = TypeVar("T")
 
@@ -85,6 +86,31 @@ def _datetime_as_text(value: object) -> object:
     if isinstance(value, datetime) or (isinstance(value, str) and _RFC3339.fullmatch(value)):
         return value
     raise ValueError("a time is RFC 3339 text with an offset, e.g. 2026-11-26T09:30:00Z")
+
+
+def _number_not_text(value: object) -> object:
+    # A decimal is a JSON number; text or a boolean is refused rather than guessed at (and so
+    # nobody can send a megabyte of digits). A float goes through its shortest text form so
+    # 1.1 stays 1.1, not 1.100000000000000088...
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("a number, such as 1.5, not text")
+    return Decimal(str(value)) if isinstance(value, float) else value
+
+
+_JSON_BOUNDS = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum",
+                "le": "maximum"}
+
+
+def json_decimal(*, description: str | None = None, decimal_places: int = 2,
+                 **bounds: float) -> Any:
+    """A decimal body field sent as a JSON number, with its bounds (`gt`, `ge`, `lt`, `le`)."""
+    schema: dict[str, Any] = {"type": "number",
+                              **{_JSON_BOUNDS[name]: bound for name, bound in bounds.items()}}
+    if description:
+        schema["description"] = description
+    return Annotated[Decimal, BeforeValidator(_number_not_text),
+                     Field(decimal_places=decimal_places, **bounds),  # type: ignore[arg-type]
+                     WithJsonSchema(schema)]
 
 
 # Body fields and query parameters alike.

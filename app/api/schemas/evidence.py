@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
-from app.api.schemas.common import Input, IsoDate, Output, RecordId
+from app.api.schemas.common import Input, IsoDate, Output, RecordId, json_decimal
 from app.db.models import Evidence
 from app.domain.vocabulary import EvidenceKind, EvidenceSource
 
@@ -19,20 +18,10 @@ Description = Annotated[str, StringConstraints(max_length=4000)]
 Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-def _number_not_text(value: object) -> object:
-    # Hours are a JSON number; text or a boolean is refused rather than guessed at. A float
-    # goes through its shortest text form so 1.1 stays 1.1, not 1.100000000000000088...
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise ValueError("hours is a number, such as 1.5")
-    return Decimal(str(value)) if isinstance(value, float) else value
+Hours = json_decimal(gt=0, le=24, description="Training only: more than 0, at most 24 per "
+                                               "record, at most two decimal places (1.5 is an "
+                                               "hour and a half)")
 
-
-Hours = Annotated[
-    Decimal, BeforeValidator(_number_not_text), Field(gt=0, le=24, decimal_places=2),
-    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 24,
-                    "description": "Training only: more than 0, at most 24 per record, at most "
-                                   "two decimal places (1.5 is an hour and a half)"}),
-]
 
 _KINDS = ("`accomplishment`, `training` (with `hours` and `topic`), `qualification`, "
           "`user_feedback`, `retro_action` or `other`. `ticket_done` and `production_change` "

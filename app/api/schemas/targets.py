@@ -8,12 +8,14 @@ from typing import Annotated, Any
 
 from pydantic import Field, StrictInt, model_validator
 
-from app.api.schemas.common import Flag, Input, IsoDate, Output
+from app.api.schemas.common import Flag, Input, IsoDate, Output, json_decimal
 from app.domain.vocabulary import Band, Metric, Outcome, PeriodType, PersonKind, TriggerDirection
 from app.services.fields import Name
 
 Count = Annotated[StrictInt, Field(ge=1, le=52)]
-Threshold = Annotated[Decimal, Field(ge=0, le=10_000, decimal_places=2)]
+Threshold = json_decimal(ge=0, le=10_000)
+ExcusedShare = json_decimal(gt=0, le=1, description="A period is excused when absence covers "
+                                                    "more than this share of its working days")
 
 
 class TargetIn(Input):
@@ -46,9 +48,8 @@ class PolicyCreate(Input):
         default=183, description="Fairness gate: a negative trigger within this many days")
     case_min_interventions: Annotated[StrictInt, Field(ge=1, le=20)] = Field(
         default=2, description="Fairness gate: supportive interventions completed since it")
-    excused_share: Annotated[Decimal, Field(gt=0, le=1, decimal_places=2)] = Field(
-        default=Decimal("0.5"), description="A period is excused when absence covers more "
-                                            "than this share of its working days")
+    excused_share: ExcusedShare = Field(default=Decimal("0.5"),
+                                        json_schema_extra={"default": 0.5})
     targets: list[TargetIn] = Field(default_factory=list, max_length=50)
 
     def values(self) -> dict[str, Any]:
@@ -63,7 +64,7 @@ class PolicyUpdate(Input):
     missed_streak_periods: Count | None = None
     case_window_days: Annotated[StrictInt, Field(ge=1, le=730)] | None = None
     case_min_interventions: Annotated[StrictInt, Field(ge=1, le=20)] | None = None
-    excused_share: Annotated[Decimal, Field(gt=0, le=1, decimal_places=2)] | None = None
+    excused_share: ExcusedShare | None = None
     targets: list[TargetIn] | None = Field(default=None, max_length=50,
                                            description="When sent, replaces every target")
 
