@@ -79,7 +79,8 @@ def actor_from_token(session: Session, settings: Settings, token: str) -> Actor:
     if claims.external:
         # The external issuer vouches for an e-mail address; GPS decides who that is and
         # what they may do, exactly as for its own tokens. Addresses are stored lower-cased.
-        person = session.exec(select(Person).where(Person.email == ident.lower())).first()
+        row = session.exec(select(Person, revoked).where(Person.email == ident.lower())).first()
+        person = _unless_revoked(row)
         if person is None or not person.active:
             raise Unauthenticated(detail="No active person in GPS has the e-mail address "
                                          "this token was issued for.")

@@ -35,14 +35,13 @@ from app.domain.signatures import sign
 from app.settings import Settings
 from tests.conftest import GITHUB_SECRET, JIRA_SECRET
 from tests.factories import bearer, new_person
-from tests.security.figures import report
+from tests import figures
 
 PROBLEM = "application/problem+json"
-COUNTS: dict[str, int] = {}
 
 
 def _count(kind: str) -> None:
-    COUNTS[kind] = COUNTS.get(kind, 0) + 1
+    figures.record(f"input limits: {kind}")
 
 
 def _contract() -> dict[str, Any]:
@@ -457,8 +456,8 @@ def test_every_string_in_every_request_body_is_bounded(app: FastAPI) -> None:
     assert not unbounded, "strings without maxLength:\n" + "\n".join(unbounded)
     properties = {(s.schema_name, s.name) for s in strings}
     schemas = {s.schema_name for s in strings}
-    COUNTS["string properties"] = len(properties)
-    COUNTS["schemas with strings"] = len(schemas)
+    figures.record("input limits: string properties bounded", len(properties))
+    figures.record("input limits: request schemas with strings", len(schemas))
     assert len(properties) > 80
 
 
@@ -492,7 +491,3 @@ def test_a_string_one_over_its_max_length_is_a_422_naming_it(field: StringField,
     assert answer.headers["content-type"] == PROBLEM
     named = [e for e in _errors(answer) if e["field"] == field.name]
     assert named, f"no error names {field.name}: {answer.text[:500]}"
-
-
-def test_zz_input_limit_counts(request: pytest.FixtureRequest) -> None:
-    report(request, "input limits: " + ", ".join(f"{v} {k}" for k, v in sorted(COUNTS.items())))

@@ -34,7 +34,7 @@ from app.domain.errors import Unauthenticated
 from app.services import tokens
 from app.settings import Settings
 from tests.factories import PASSWORD, bearer, new_person
-from tests.security.figures import report
+from tests import figures
 
 PROBLEM = "application/problem+json"
 INVALID_TOKEN = 'Bearer realm="gps", error="invalid_token"'
@@ -249,15 +249,12 @@ ATTACKS: dict[str, Attack] = {
     "malformed: non-ASCII": lambda c: c.signed()[:-4] + "é€ü",
 }
 
-TRIED: list[str] = []
-
-
 @pytest.mark.parametrize("attack", list(ATTACKS))
 def test_attack_is_refused(attack: str, app: FastAPI, ctx: Context) -> None:
     token = ATTACKS[attack](ctx)
     answer = ctx.me(token)
-    TRIED.append(attack)
     assert_refused(answer, token)
+    figures.record("token checks: attacks on GPS's own tokens refused")
 
 
 def test_the_same_token_done_right_is_accepted(app: FastAPI, ctx: Context) -> None:
@@ -403,9 +400,3 @@ def test_the_contract_documents_the_challenge_on_every_401(app: FastAPI) -> None
             documented = operation["responses"].get("401")
             if documented is not None:
                 assert "WWW-Authenticate" in documented.get("headers", {}), (method, path)
-
-
-def test_zz_token_attack_count(request: pytest.FixtureRequest) -> None:
-    report(request, f"token checks: {len(ATTACKS)} attack cases on GPS's own tokens "
-                    f"({len(TRIED)} tried in this run), each 401 with a Bearer challenge "
-                    "and no echo")
