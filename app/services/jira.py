@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.db.growth import Evidence
@@ -64,7 +65,15 @@ def apply_delivery(session: Session, payload: Any, *, sprint_field: str,
 
 
 def _record_sprint(session: Session, info: jira.SprintInfo) -> None:
-    sprint = session.get(Sprint, info.id) or Sprint(id=info.id, name=info.name, state=info.state)
+    sprint = session.get(Sprint, info.id)
+    if sprint is None:
+        try:
+            with session.begin_nested():
+                session.add(Sprint(id=info.id, name=info.name, state=info.state))
+        except IntegrityError:
+            pass  # a concurrent delivery recorded the sprint first: update that one
+        sprint = session.get(Sprint, info.id, populate_existing=True)
+        assert sprint is not None
     sprint.name, sprint.state = info.name, info.state
     sprint.board_id = info.board_id if info.board_id is not None else sprint.board_id
     sprint.start_date = info.start.date() if info.start else sprint.start_date
