@@ -6,6 +6,7 @@ import hashlib
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Request, Security
+from fastapi.concurrency import run_in_threadpool
 
 from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, SettingsDep, current_actor
 from app.api.problems import problem_responses
@@ -46,9 +47,11 @@ async def receive_jira_webhook(
                     source="jira", header_name="X-Hub-Signature")
     payload = webhooks.parse_json(body)
     delivery_id = x_atlassian_webhook_identifier or "sha256:" + hashlib.sha256(body).hexdigest()
-    receipt = webhooks.receive(request.app.state.session_factory, source=jira.SOURCE,
-                               delivery_id=delivery_id, event_type=jira.jira.event_type(payload),
-                               body=body, payload=payload, apply=jira.applier(settings))
+    # In a worker thread: a slow or unreachable database must not stall the event loop.
+    receipt = await run_in_threadpool(
+        webhooks.receive, request.app.state.session_factory, source=jira.SOURCE,
+        delivery_id=delivery_id, event_type=jira.jira.event_type(payload), body=body,
+        payload=payload, apply=jira.applier(settings))
     return DeliveryReceipt.model_validate(receipt, from_attributes=True)
 
 
@@ -74,10 +77,10 @@ async def receive_github_webhook(
                     source="github", header_name="X-Hub-Signature-256")
     payload = webhooks.parse_json(body)
     delivery_id = x_github_delivery or "sha256:" + hashlib.sha256(body).hexdigest()
-    receipt = webhooks.receive(request.app.state.session_factory, source=github.SOURCE,
-                               delivery_id=delivery_id,
-                               event_type=(x_github_event or "unknown")[:100],
-                               body=body, payload=payload, apply=github.applier(settings))
+    receipt = await run_in_threadpool(
+        webhooks.receive, request.app.state.session_factory, source=github.SOURCE,
+        delivery_id=delivery_id, event_type=(x_github_event or "unknown")[:100], body=body,
+        payload=payload, apply=github.applier(settings))
     return DeliveryReceipt.model_validate(receipt, from_attributes=True)
 
 
