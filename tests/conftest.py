@@ -26,6 +26,9 @@ from app.db.models import metadata
 from app.main import create_app
 from app.settings import Environment, Settings
 
+# Counts the fault scenarios survived (tests/faults) and prints the figure after the run.
+pytest_plugins = ["tests.faults.scenarios"]
+
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 JIRA_SECRET = "jira-webhook-secret-for-tests"
 GITHUB_SECRET = "github-webhook-secret-for-tests"
