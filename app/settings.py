@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     env: Environment = Environment.development
     database_url: str = Field(default="sqlite:///./var/gps.db")
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # When the database is slow, down or cut off (README: "Running in production")
+    database_connect_timeout_seconds: int = Field(default=5, ge=2, le=300)
+    database_statement_timeout_seconds: int = Field(default=30, ge=1, le=3600)
+    database_idle_transaction_timeout_seconds: int = Field(default=60, ge=1, le=3600)
+    database_pool_timeout_seconds: int = Field(default=10, ge=1, le=300)
     jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
     jwt_issuer: str = "gps"
     jwt_audience: str = "gps-api"

@@ -2,66 +2,65 @@
 scenarios survived, bad inputs tried, SQL statements per request. The security account
 (docs/SECURITY.md) and the benchmarks quote them.
 
-Tests call `record(name, amount)`. Each xdist worker sends its counts to the controller when it
-finishes; the controller adds them up and prints them in the run's summary, so the figures are
-the same whether the run is split over workers or not.
+A test calls `record(name, amount)` as it checks things. Only a test that passes counts: what
+it recorded travels with its report (as `user_properties`, which xdist sends from its workers
+to the controller), and the controller adds the figures up and prints them after the run, so
+they are the same whether the run is split over workers or not.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 
-FIGURES: Counter[str] = Counter()
-_KEY = "gps_figures"
+_FIGURE = "figure"
+_PENDING: Counter[str] = Counter()
 
 
 def record(name: str, amount: int = 1) -> None:
-    """Add `amount` to the figure called `name`."""
-    FIGURES[name] += amount
+    """Add `amount` to the figure called `name`, if the running test passes."""
+    _PENDING[name] += amount
 
 
-def _is_worker(config: pytest.Config) -> bool:
-    return hasattr(config, "workeroutput")
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" or report.failed or report.skipped:
+        if report.when == "call" and report.passed:
+            report.user_properties.extend((_FIGURE, (name, n)) for name, n in _PENDING.items())
+        _PENDING.clear()
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    if _is_worker(session.config):
-        session.config.workeroutput[_KEY] = json.dumps(FIGURES)  # type: ignore[attr-defined]
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node, error) -> None:  # type: ignore[no-untyped-def]
-    """On the xdist controller: add up what a worker counted."""
-    FIGURES.update(json.loads(node.workeroutput.get(_KEY, "{}")))
+def _reported(terminalreporter, name: str) -> list[object]:  # type: ignore[no-untyped-def]
+    return [value for report in terminalreporter.stats.get("passed", [])
+            for key, value in getattr(report, "user_properties", ()) if key == name]
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
-    if _is_worker(config):
+    if hasattr(config, "workeroutput"):  # an xdist worker: the controller prints
         return
     _statement_counts(terminalreporter)
-    if FIGURES:
+    figures: Counter[str] = Counter()
+    for name, n in _reported(terminalreporter, _FIGURE):  # type: ignore[misc]
+        figures[name] += n
+    if figures:
         terminalreporter.section(f"figures ({config.getoption('--db')})")
-        for name in sorted(FIGURES):
-            terminalreporter.write_line(f"{name}: {FIGURES[name]}")
+        for name in sorted(figures):
+            terminalreporter.write_line(f"{name}: {figures[name]}")
 
 
 def _statement_counts(terminalreporter) -> None:  # type: ignore[no-untyped-def]
-    """Print the statement counts the constant-cost tests recorded (tests/performance/).
-
-    They travel back from xdist workers as the reports' `user_properties`.
-    """
-    rows = [value for report in terminalreporter.stats.get("passed", [])
-            for name, value in getattr(report, "user_properties", ()) if name == "statements"]
+    """Print the statement counts the constant-cost tests recorded (tests/performance/)."""
+    rows = _reported(terminalreporter, "statements")
     if not rows:
         return
     terminalreporter.section(
         f"SQL statements per request ({terminalreporter.config.getoption('--db')})")
-    width = max(len(r["route"]) for r in rows)
+    width = max(len(r["route"]) for r in rows)  # type: ignore[index]
     terminalreporter.write_line(f"{'route':<{width}}  {'small':>5}  {'large':>5}  sizes")
-    for r in sorted(rows, key=lambda r: r["route"]):
+    for r in sorted(rows, key=lambda r: r["route"]):  # type: ignore[index]
         terminalreporter.write_line(f"{r['route']:<{width}}  {r['small']:>5}  {r['large']:>5}  "
                                     f"{r['sizes']}")

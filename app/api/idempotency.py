@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.deps import API_PREFIX
-from app.api.problems import problem
+from app.api.problems import database_unavailable, problem
+from app.db.engine import is_unavailable
 from app.domain.errors import DomainError
 from app.services import auth, idempotency
 
@@ -34,6 +39,7 @@ def applies(method: str, path: str) -> bool:
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.unreleased = _Unreleased()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not applies(scope["method"], scope.get("path", "")):
@@ -61,21 +67,17 @@ class IdempotencyMiddleware:
             return
         if body is None:
             return  # the client went away
-        state = scope["app"].state
         fingerprint = idempotency.digest(scope["method"].encode(), scope["path"].encode(),
                                          scope.get("query_string", b""), body)
-        with state.session_factory() as session:
-            try:
-                actor = auth.actor_from_token(session, state.settings, token.strip())
-            except DomainError:
-                actor = None
-            if actor is None:
-                session.rollback()
-                outcome = None
-            else:
-                outcome = idempotency.claim(
-                    session, caller=idempotency.digest(actor.label.encode()), key=key,
-                    fingerprint=fingerprint, hours=state.settings.idempotency_key_hours)
+        try:
+            # In a worker thread: a slow or unreachable database must not stall the event loop.
+            outcome = await run_in_threadpool(_claim, scope["app"].state, token.strip(), key,
+                                              fingerprint, self.unreleased)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            await database_unavailable(request, exc)(scope, receive, send)
+            return
         if outcome is None:
             # Not a valid token: let the route refuse it as it would without a key.
             await self.app(scope, _replaying(body, receive), send)
@@ -117,25 +119,85 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, receive, capture)
         except BaseException:
-            _forget(factory, claimed)
+            _forget(factory, claimed, self.unreleased)
             raise
+        await run_in_threadpool(_settle, factory, claimed, status, answer_headers,
+                                b"".join(chunks), self.unreleased)
+
+
+class _Unreleased:
+    """Claims this process could not release because the database was unavailable.
+
+    Without them, a client retrying through an outage would be told its first request is
+    still running (409) until the claim's lease ends; with them, its retry takes the claim
+    over at once (when it reaches this process; elsewhere the lease still decides). Kept only
+    as long as the lease, after which the lease rule covers them anyway.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._since: dict[int, float] = {}
+
+    def add(self, claimed: idempotency.Claimed) -> None:
+        with self._lock:
+            self._since[claimed.id] = time.monotonic()
+
+    def current(self) -> set[int]:
+        oldest = time.monotonic() - idempotency.RUNNING_LEASE.total_seconds()
+        with self._lock:
+            self._since = {i: t for i, t in self._since.items() if t > oldest}
+            return set(self._since)
+
+    def discard(self, taken_over: set[int]) -> None:
+        with self._lock:
+            for claim_id in taken_over:
+                self._since.pop(claim_id, None)
+
+
+def _claim(state: State, token: str, key: str, fingerprint: str,
+           unreleased: _Unreleased) -> idempotency.Outcome | None:
+    """Claim the key for the signed-in caller (None: the token is not valid)."""
+    with state.session_factory() as session:
         try:
-            with factory() as session:
-                if 200 <= status < 300:
-                    idempotency.finish(session, claimed, status=status,
-                                       headers=answer_headers, body=b"".join(chunks))
-                else:
-                    idempotency.release(session, claimed)
-        except Exception:  # the answer is sent already; do not leave the key stuck
-            log.exception("could not store the idempotent answer")
-            _forget(factory, claimed)
+            actor = auth.actor_from_token(session, state.settings, token)
+        except DomainError:
+            session.rollback()
+            return None
+        abandoned = unreleased.current()
+        before = set(abandoned)
+        outcome = idempotency.claim(
+            session, caller=idempotency.digest(actor.label.encode()), key=key,
+            fingerprint=fingerprint, hours=state.settings.idempotency_key_hours,
+            abandoned=abandoned)
+        unreleased.discard(before - abandoned)
+        return outcome
 
 
-def _forget(factory, claimed: idempotency.Claimed) -> None:  # type: ignore[no-untyped-def]
+def _settle(factory, claimed: idempotency.Claimed, status: int,  # type: ignore[no-untyped-def]
+            headers: dict[str, str], body: bytes, unreleased: _Unreleased) -> None:
+    """Keep a success for replay; forget the key after anything else."""
+    success = 200 <= status < 300
+    try:
+        with factory() as session:
+            if success:
+                idempotency.finish(session, claimed, status=status, headers=headers,
+                                   body=body)
+            else:
+                idempotency.release(session, claimed)
+    except Exception:  # the answer is sent already; do not leave the key stuck
+        log.exception("could not store the idempotent answer")
+        # Work that succeeded is never offered to a retry to take over: it would run twice.
+        _forget(factory, claimed, None if success else unreleased)
+
+
+def _forget(factory, claimed: idempotency.Claimed,  # type: ignore[no-untyped-def]
+            unreleased: _Unreleased | None) -> None:
     try:
         with factory() as session:
             idempotency.release(session, claimed)
-    except Exception:
+    except Exception as exc:
+        if unreleased is not None and is_unavailable(exc):
+            unreleased.add(claimed)
         log.exception("could not release an idempotency key")
 
 

@@ -10,10 +10,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from app.db.engine import is_unavailable
 from app.domain import errors
 from app.services.context import current_request_id
 
@@ -210,7 +212,8 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
                    .replace(" ", "-"), detail=detail, headers=headers or None)
 
 
-def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The answer while the database is down, unreachable or locked: the caller may retry."""
     log.warning("database unavailable: %s", type(exc).__name__)
     return problem(request, 503, code="database-unavailable",
                    detail="The database is unavailable just now. Nothing was changed; retry "
@@ -227,8 +230,8 @@ def _integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
 
 
 def _dbapi_error(request: Request, exc: DBAPIError) -> JSONResponse:
-    if exc.connection_invalidated or isinstance(exc, OperationalError):
-        return _database_unavailable(request, exc)
+    if is_unavailable(exc):
+        return database_unavailable(request, exc)
     if isinstance(exc, DataError):
         # Input the database cannot hold (e.g. a NUL character in a query string or form).
         return problem(request, 422, code="unstorable-input", title="Invalid input",
@@ -250,4 +253,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(IntegrityError, _integrity_error)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, _dbapi_error)  # type: ignore[arg-type]
+    app.add_exception_handler(PoolTimeout, database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

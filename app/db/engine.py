@@ -5,11 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
+from app.db.watchdog import WatchedConnection
 from app.settings import Settings
+
+# How long after PostgreSQL's own statement timeout GPS stops waiting for its answer: by then
+# the server's error would have arrived, so the server (or the path to it) is gone.
+ANSWER_GRACE_SECONDS = 1.0
 
 
 def ensure_sqlite_directory(settings: Settings) -> None:
@@ -23,24 +30,67 @@ def make_engine(settings: Settings) -> Engine:
     url = settings.sqlalchemy_url
     if settings.is_sqlite:
         ensure_sqlite_directory(settings)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        _configure_sqlite(engine)
+        busy = settings.database_statement_timeout_seconds
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy})
+        _configure_sqlite(engine, busy_seconds=busy)
         return engine
-    # GPS's concurrency control is written for READ COMMITTED: a transaction that waited for
-    # a row lock (SELECT ... FOR UPDATE, INSERT ... ON CONFLICT) carries on with the row as
-    # just committed. Under REPEATABLE READ or SERIALIZABLE it would fail instead, so every
-    # transaction asks for READ COMMITTED (in its BEGIN, whatever the server's default).
-    return create_engine(url, pool_size=settings.database_pool_size, max_overflow=10,
-                         pool_pre_ping=True, pool_recycle=1800,
-                         isolation_level="READ COMMITTED")
+    statement_ms = settings.database_statement_timeout_seconds * 1000
+    idle_ms = settings.database_idle_transaction_timeout_seconds * 1000
+    # Server options already in the URL (`?options=-c search_path=...`) are kept: GPS's own
+    # come first, so a URL that sets the same parameter has the last word.
+    own_options = f"-c statement_timeout={statement_ms} " \
+                  f"-c idle_in_transaction_session_timeout={idle_ms}"
+    url_options = make_url(url).query.get("options")
+    if isinstance(url_options, tuple):
+        url_options = " ".join(url_options)
+    engine = create_engine(
+        url, pool_size=settings.database_pool_size, max_overflow=10,
+        # Each connection is checked before use, so those broken while the database was away
+        # are replaced, and the first request after it returns succeeds.
+        pool_pre_ping=True, pool_recycle=1800,
+        pool_timeout=settings.database_pool_timeout_seconds,
+        # GPS's concurrency control is written for READ COMMITTED: a transaction that waited
+        # for a row lock (SELECT ... FOR UPDATE, INSERT ... ON CONFLICT) carries on with the
+        # row as just committed. Under REPEATABLE READ or SERIALIZABLE it would fail instead,
+        # so every transaction asks for READ COMMITTED (in its BEGIN, whatever the default).
+        isolation_level="READ COMMITTED",
+        connect_args={
+            "connect_timeout": settings.database_connect_timeout_seconds,
+            # The server ends a statement running (or waiting for a lock) too long, and the
+            # session of a client that went silent mid-transaction, freeing its locks.
+            "options": f"{own_options} {url_options}" if url_options else own_options,
+        })
+    answer_within = settings.database_statement_timeout_seconds + ANSWER_GRACE_SECONDS
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect, _record, cargs, cparams):  # type: ignore[no-untyped-def]
+        connection = WatchedConnection.connect(*cargs, **cparams)
+        connection.answer_within = answer_within
+        return connection
+
+    return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether an error means the database cannot be used just now, rather than a fault in
+    the request or in GPS: it is down, unreachable, too slow, locked, or no pooled connection
+    came free in time."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    # The bare DatabaseError class is what SQLite raises for a file that is not a database.
+    return exc.connection_invalidated or isinstance(exc, OperationalError) or \
+        type(exc) is DatabaseError
+
+
+def _configure_sqlite(engine: Engine, *, busy_seconds: int) -> None:
     """Turn on WAL and foreign keys, and make transactions begin as writers.
 
     pysqlite's own transaction handling is switched off so that SQLAlchemy's BEGIN is the one
     that counts; BEGIN IMMEDIATE takes the write lock up front, so two writers queue on
-    busy_timeout instead of failing half-way with "database is locked".
+    busy_timeout instead of failing half-way with "database is locked" (a writer that waits
+    longer than that gets it, and the request a 503).
     """
 
     @event.listens_for(engine, "connect")
@@ -50,7 +100,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_seconds * 1000}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -69,14 +69,21 @@ def _existing(row: IdempotencyKey, fingerprint: str) -> Outcome:
 
 
 def claim(session: Session, *, caller: str, key: str, fingerprint: str, hours: int,
-          now: datetime | None = None) -> Outcome:
-    """Claim the key for this request, or say what to answer instead. Commits."""
+          now: datetime | None = None, abandoned: set[int] | None = None) -> Outcome:
+    """Claim the key for this request, or say what to answer instead. Commits.
+
+    `abandoned` holds claims known to be dead although still running in the database (their
+    release failed); a retry takes such a claim over at once, and it leaves the set.
+    """
     now = now or datetime.now(UTC)
     # Expired keys are ignored: prune them (this caller's and everyone else's).
     session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now))
     row = session.exec(select(IdempotencyKey).where(
         IdempotencyKey.caller == caller, IdempotencyKey.key == key)).first()
-    if row is not None and row.state == RUNNING and row.created_at < now - RUNNING_LEASE:
+    if row is not None and row.state == RUNNING and (
+            row.created_at < now - RUNNING_LEASE or row.id in (abandoned or ())):
+        if abandoned is not None:
+            abandoned.discard(row.id)  # type: ignore[arg-type]
         session.delete(row)
         session.flush()
         row = None

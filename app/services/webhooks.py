@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import String, cast, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
@@ -110,9 +111,16 @@ def _apply_stored(factory: sessionmaker[Session], *, source: str, delivery_id: s
                            "Already received; nothing was changed.")
         try:
             outcome = _run(session, delivery, payload, apply)
-        except Exception:
+        except Exception as exc:
             log.exception("applying %s delivery %s failed", source, delivery_id)
-            session.commit()  # keeps the delivery, marked failed, for the sender's retry
+            try:
+                session.commit()  # keeps the delivery, marked failed, for the sender's retry
+            except SQLAlchemyError:
+                # The database went away mid-apply: not even the failure can be kept. The
+                # attempt is lost whole; the delivery stays stored as received, for the
+                # sender's retry (the answer is 503).
+                session.rollback()
+                raise exc from None
             raise Unavailable(detail="The delivery was stored but could not be applied just "
                                      "now; it will be applied when the sender retries.") from None
         session.commit()

@@ -26,3 +26,18 @@ def test_every_transaction_runs_read_committed_whatever_the_default(database_url
                 "read committed"
     finally:
         engine.dispose()
+
+
+def test_server_options_in_the_url_are_kept_beside_gps_timeouts(database_url):
+    """A deployment's own `?options=` (here a search path) and GPS's statement timeout both
+    reach the server."""
+    options = "?options=-c%20search_path%3Dgps_elsewhere%2Cpublic"
+    engine = make_engine(Settings(database_url=database_url + options, database_pool_size=1,
+                                  database_statement_timeout_seconds=7))
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW search_path").scalar() == \
+                "gps_elsewhere,public"
+            assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "7s"
+    finally:
+        engine.dispose()

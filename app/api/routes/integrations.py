@@ -6,7 +6,7 @@ import hashlib
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Request, Security
-from starlette.concurrency import run_in_threadpool
+from fastapi.concurrency import run_in_threadpool
 
 from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, SettingsDep, current_actor
 from app.api.problems import problem_responses

@@ -17,8 +17,10 @@ router = APIRouter(tags=["operations"])
 
 @router.get("/healthz", operation_id="healthz", responses={200: {"content": {
     "application/json": {"example": {"status": "ok"}}}}})
-def healthz() -> JSONResponse:
+async def healthz() -> JSONResponse:
     """Liveness: the process answers."""
+    # On the event loop, not a worker thread: when every worker thread waits on a database
+    # that went away, the process is still alive and must not be restarted for it.
     return JSONResponse({"status": "ok"})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, Security, status
+from fastapi.concurrency import run_in_threadpool
 
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import (API_PREFIX, Cursor, Limit, SessionDep, SettingsDep,
@@ -85,8 +86,9 @@ async def import_people(request: Request, response: Response, session: SessionDe
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput(detail="The CSV is not UTF-8 text.") from None
-    created = people_import.import_people(session, actor, csv_text=text, dry_run=dry_run,
-                                          replay_with=settings)
+    # In a worker thread: a slow or unreachable database must not stall the event loop.
+    created = await run_in_threadpool(people_import.import_people, session, actor,
+                                      csv_text=text, dry_run=dry_run, replay_with=settings)
     if dry_run:
         response.status_code = status.HTTP_200_OK
     return ImportReport(created=0 if dry_run else len(created), dry_run=dry_run,
