@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from app.db.integrations import WebhookDelivery
 from app.db.models import Person
+from app.db.types import utcnow
 from app.domain.policy import Actor, require_scope
 from app.domain.scopes import Scope
 from app.services import github, jira, webhooks
 from app.settings import Settings
+
+# A delivery is stored, then applied in a second transaction a moment later. One still only
+# `received` after this long was cut off in between (the database went away, the process
+# died): the sender was answered 503, and GitHub does not retry by itself.
+STRANDED_AFTER = timedelta(minutes=1)
 
 
 def _appliers(settings: Settings) -> dict[str, webhooks.Applier]:
@@ -33,10 +42,18 @@ def replay_for_person(session: Session, settings: Settings, person: Person) -> i
 
 def replay_waiting(session: Session, actor: Actor, settings: Settings, *,
                    source: str | None) -> tuple[int, int]:
-    """Apply every unmatched or failed delivery again (admin)."""
+    """Apply every unmatched, failed or stranded delivery again (admin).
+
+    On PostgreSQL the deliveries are locked, skipping any being applied right now (by a
+    sender's retry on another replica), so nothing is applied twice at once.
+    """
     require_scope(actor, Scope.integrations)
-    stmt = select(WebhookDelivery).where(
-        WebhookDelivery.status.in_(("unmatched", "failed")))  # type: ignore[attr-defined]
+    stmt = select(WebhookDelivery).where(or_(
+        WebhookDelivery.status.in_(("unmatched", "failed")),  # type: ignore[attr-defined]
+        and_(WebhookDelivery.status == "received",
+             WebhookDelivery.received_at < utcnow() - STRANDED_AFTER)))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
     if source is not None:
         stmt = stmt.where(WebhookDelivery.source == source)
     waiting = list(session.exec(stmt))

@@ -176,3 +176,31 @@ def test_with_the_deploy_signal_a_deployment_before_its_push_still_counts(
     answer = post(client, "push", push(), delivery="p")
     assert answer.json()["status"] == "applied"
     assert len(changes(db)) == 3
+
+
+def test_a_push_stranded_between_store_and_apply_is_applied_once_by_replay(client, authors,
+                                                                           db, as_):
+    """The database went away after a push was stored and before it was applied: GitHub got
+    a 503 and does not retry by itself. An admin's replay applies it, once; a delivery stored
+    a moment ago (its apply may still be running) is left to its own request."""
+    from datetime import timedelta
+
+    from app.db.integrations import WebhookDelivery
+    from app.db.types import utcnow
+
+    def stored(delivery_id, *, ago, payload):
+        db.add(WebhookDelivery(source="github", delivery_id=delivery_id, event_type="push",
+                               received_at=utcnow() - ago, body=json.dumps(payload),
+                               status="received", subjects=[], attempts=0))
+        db.commit()
+
+    stored("stranded", ago=timedelta(minutes=5), payload=push())
+    stored("just-now", ago=timedelta(seconds=1), payload=push(commits=[
+        commit("c" * 40, "dev-one", "dev@example.org", "Still being applied")], after="c" * 40))
+    admin = as_(authors["admin"])
+    replayed = client.post("/v1/integrations/deliveries/replay", headers=admin)
+    assert replayed.json() == {"replayed": 1, "applied": 1}
+    assert sorted(e.external_id for e in changes(db)) == sorted(["a" * 40, "b" * 40, HEAD])
+    assert client.post("/v1/integrations/deliveries/replay",
+                       headers=admin).json() == {"replayed": 0, "applied": 0}
+    assert len(changes(db)) == 3

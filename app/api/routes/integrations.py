@@ -104,6 +104,7 @@ def list_deliveries(session: SessionDep, actor: Admin, limit: Limit = 50, cursor
 def replay_deliveries(session: SessionDep, settings: SettingsDep, actor: Admin,
                       source: Literal["jira", "github"] | None = None) -> ReplayResult:
     """Apply unmatched and failed deliveries again (admin), e.g. after fixing people's Jira
-    account ids or GitHub logins. What was applied before is not applied twice."""
+    account ids or GitHub logins, and deliveries stranded for over a minute between being
+    stored and being applied. What was applied before is not applied twice."""
     replayed, applied = replay.replay_waiting(session, actor, settings, source=source)
     return ReplayResult(replayed=replayed, applied=applied)
