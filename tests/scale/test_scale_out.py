@@ -3,7 +3,7 @@
 Concurrent duplicate webhook deliveries, concurrent evaluations of one period (through both
 processes and `gps evaluate` at once), and concurrent objective completions read by an HR
 feed poller that pages through both processes. Each test counts the outcome in the database
-afterwards and prints what it sent and counted.
+afterwards and records what it sent and counted (tests/figures.py prints it after the run).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from app.db.integrations import Sprint, WebhookDelivery
 from app.db.models import Team, TeamMember
 from app.db.support import Evaluation, Intervention, TargetResult, Trigger
 from app.domain.signatures import sign
+from tests import figures
 from tests.api.test_github import commit, push
 from tests.api.test_jira import SPRINTS, issue_updated
 from tests.conftest import GITHUB_SECRET, JIRA_SECRET
@@ -139,9 +140,9 @@ def test_duplicate_webhook_deliveries_to_two_processes_count_once(cluster: Clust
     assert all(e.retracted_at is None for e in [*done, *shipped])
     assert sorted(s.id for s in db.exec(select(Sprint)).all()) == [
         SPRINTS[0]["id"], *(_sprint(n)["id"] for n in range(len(tickets)))]
-    print(f"\nscale-out webhooks: {len(answers)} requests for {len(deliveries)} deliveries "
-          f"({len(answers) - len(deliveries)} duplicates) -> {len(stored)} stored, "
-          f"{len(done)} ticket_done and {len(shipped)} production_change evidence rows")
+    figures.record("scale-out: webhook requests sent to two processes", len(answers))
+    figures.record("scale-out: webhook deliveries applied exactly once", len(stored))
+    figures.record("scale-out: evidence rows counted exactly once", len(done) + len(shipped))
 
 
 def test_a_replica_waiting_for_another_replicas_lock_keeps_answering(cluster: Cluster, org,
@@ -251,9 +252,9 @@ def test_evaluating_one_period_everywhere_at_once_doubles_nothing(cluster: Clust
     offered = db.exec(select(Intervention)).all()
     assert sorted(i.trigger_id for i in offered) == sorted(t.id for t in fired)
     assert Counter(i.kind == "recognition" for i in offered) == {False: 14, True: 1}
-    print(f"\nscale-out evaluations: {len(periods)} periods, {sum(runs.values())} runs "
-          f"({sum(runs.values()) - len(periods)} concurrent repeats, CLI included) -> "
-          f"{len(results)} results, {len(fired)} triggers, {len(offered)} interventions")
+    figures.record("scale-out: evaluation runs at once (CLI included)", sum(runs.values()))
+    figures.record("scale-out: results, triggers and interventions made exactly once",
+                   len(results) + len(fired) + len(offered))
 
 
 # --- objective completions and the HR feed ---------------------------------------------------
@@ -351,6 +352,6 @@ def test_completions_through_two_processes_reach_the_hr_feed_once_in_order(
     recognised = db.exec(select(Trigger).where(Trigger.rule == "objective_completed")).all()
     assert sorted(t.details["objective_id"] for t in recognised) == sorted(
         o.id for o, _ in objectives)
-    print(f"\nscale-out HR feed: {2 * len(steps)} requests ({len(steps)} duplicates) -> "
-          f"{len(events)} feed events, {len(seen)} seen by the poller ({seen_early} while "
-          f"the writers were at work), {len(recognised)} recognitions")
+    figures.record("scale-out: objective changes sent twice at once", len(steps))
+    figures.record("scale-out: HR feed events seen exactly once, in order", len(seen))
+    figures.record("scale-out: of them, seen while the writers were at work", seen_early)
