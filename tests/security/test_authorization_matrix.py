@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.db.support import CaseAssignment
 from app.settings import Settings
 from tests import figures
 from tests.factories import bearer, new_person, new_team
@@ -470,11 +471,14 @@ CASE_OPS = [o for o in OPERATIONS if "{case_id}" in o[1]]
 
 def test_exclusion_rule(db: Session, client: TestClient, settings: Settings) -> None:
     """SPEC 4: the subject's line manager never sees or touches a case about them, whatever
-    roles they hold (admin, case_manager, head_of_department): 404 everywhere, absent from lists."""
+    roles they hold (admin, case_manager, head_of_department): 404 everywhere, absent from lists.
+    They are even on the case's assignments (assigned before the subject moved to them), so
+    only the exclusion rule stands between them and the case."""
     w = build_world(db, client, settings)
     lm = w.people["line_manager"]
     lm.roles = ["admin", "case_manager", "head_of_department"]
     db.add(lm)
+    db.add(CaseAssignment(case_id=w.ids["case_id"], case_manager_id=lm.id))
     db.commit()
     w.headers["line_manager"] = bearer(settings, lm)
     for method, path, op in CASE_OPS:
