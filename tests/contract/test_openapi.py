@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from app.cli import CONTRACT, cli, render_contract
+from app.domain.quarters import Quarter
 from app.main import create_app
 from app.settings import Settings
 
@@ -102,3 +104,18 @@ def test_swagger_ui_bundle_is_version_5(client):
     # Swagger UI 4 cannot render OpenAPI 3.1.
     head = client.get("/static/swagger-ui/swagger-ui-bundle.js").text
     assert 'version:"5.' in head or "5.35" in head
+
+
+
+@pytest.mark.parametrize("quarter", ["2026-Q4", "2000-Q1", "2100-Q4", "1999-Q4", "2101-Q1",
+                                     "2026-Q5", "2026-Q0", "2026-q1", "26-Q1"])
+def test_the_contract_describes_a_quarter_as_the_service_reads_it(document, quarter):
+    # Generated "valid" input follows the published pattern, so it must accept exactly the
+    # quarters the service accepts (before, any seven characters were "valid").
+    schema = document["components"]["schemas"]["ObjectiveCreate"]["properties"]["quarter"]
+    try:
+        Quarter.parse(quarter)
+        accepted = True
+    except ValueError:
+        accepted = False
+    assert bool(re.search(schema["pattern"], quarter)) is accepted
