@@ -119,3 +119,33 @@ def test_the_contract_describes_a_quarter_as_the_service_reads_it(document, quar
     except ValueError:
         accepted = False
     assert bool(re.search(schema["pattern"], quarter)) is accepted
+
+
+def _operation_by_id(document):
+    return {op["operationId"]: (path, method, op) for path, method, op in _operations(document)}
+
+
+def test_every_create_links_to_the_read_update_and_delete_of_what_it_made(document):
+    operations = _operation_by_id(document)
+    linked = {}
+    for path, method, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            for link in response.get("links", {}).values():
+                target_path, target_method, target = operations[link["operationId"]]
+                declared = {f"{p['in']}.{p['name']}" for p in target.get("parameters", [])}
+                required = {f"path.{p['name']}" for p in target.get("parameters", [])
+                            if p["in"] == "path"}
+                # Every path parameter filled, nothing the target does not declare.
+                assert required <= set(link["parameters"]) <= declared, link
+                if target_method == "patch":
+                    assert link["parameters"]["header.if-match"] == "$response.header.ETag"
+                    assert "ETag" in response["headers"], (method, path, status)
+                linked.setdefault((method, path), set()).add(link["operationId"])
+    assert linked[("post", "/v1/objectives")] == {"get_objective", "update_objective"}
+    assert linked[("get", "/v1/objectives/{objective_id}")] == {"update_objective"}
+    assert linked[("post", "/v1/evidence")] == {"get_evidence", "update_evidence",
+                                                  "delete_evidence"}
+    assert linked[("post", "/v1/cases")] == {"get_case"}  # a oneOf body: both views have `id`
+    for resource in ("one-to-ones", "coaching/programmes", "interventions", "policies", "teams",
+                     "people"):
+        assert any(op.startswith("get_") for op in linked[("post", f"/v1/{resource}")])
