@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
-from app.api import problems
+from app.api import links, problems
 from app.api.deps import API_PREFIX
 from app.api.idempotency import IdempotencyMiddleware
 from app.api.idempotency import applies as idempotency_applies
@@ -130,6 +130,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             if "requestBody" in operation:
                 # A body that is not decodable JSON (or form) never reaches validation.
                 operation["responses"].setdefault("400", problems.problem_responses(400)[400])
+    links.add_links(schema)
     app.openapi_schema = schema
     return schema
 

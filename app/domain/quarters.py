@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 
 _PATTERN = re.compile(r"^(\d{4})-Q([1-4])$")
-QUARTER_PATTERN = r"^\d{4}-Q[1-4]$"
+# What a client may send, years bounded as `parse` bounds them (the contract publishes it).
+QUARTER_PATTERN = r"^(20[0-9]{2}|2100)-Q[1-4]$"
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 

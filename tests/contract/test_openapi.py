@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from app.cli import CONTRACT, cli, render_contract
+from app.domain.quarters import Quarter
 from app.main import create_app
 from app.settings import Settings
 
@@ -102,3 +104,48 @@ def test_swagger_ui_bundle_is_version_5(client):
     # Swagger UI 4 cannot render OpenAPI 3.1.
     head = client.get("/static/swagger-ui/swagger-ui-bundle.js").text
     assert 'version:"5.' in head or "5.35" in head
+
+
+
+@pytest.mark.parametrize("quarter", ["2026-Q4", "2000-Q1", "2100-Q4", "1999-Q4", "2101-Q1",
+                                     "2026-Q5", "2026-Q0", "2026-q1", "26-Q1"])
+def test_the_contract_describes_a_quarter_as_the_service_reads_it(document, quarter):
+    # Generated "valid" input follows the published pattern, so it must accept exactly the
+    # quarters the service accepts (before, any seven characters were "valid").
+    schema = document["components"]["schemas"]["ObjectiveCreate"]["properties"]["quarter"]
+    try:
+        Quarter.parse(quarter)
+        accepted = True
+    except ValueError:
+        accepted = False
+    assert bool(re.search(schema["pattern"], quarter)) is accepted
+
+
+def _operation_by_id(document):
+    return {op["operationId"]: (path, method, op) for path, method, op in _operations(document)}
+
+
+def test_every_create_links_to_the_read_update_and_delete_of_what_it_made(document):
+    operations = _operation_by_id(document)
+    linked = {}
+    for path, method, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            for link in response.get("links", {}).values():
+                target_path, target_method, target = operations[link["operationId"]]
+                declared = {f"{p['in']}.{p['name']}" for p in target.get("parameters", [])}
+                required = {f"path.{p['name']}" for p in target.get("parameters", [])
+                            if p["in"] == "path"}
+                # Every path parameter filled, nothing the target does not declare.
+                assert required <= set(link["parameters"]) <= declared, link
+                if target_method == "patch":
+                    assert link["parameters"]["header.if-match"] == "$response.header.ETag"
+                    assert "ETag" in response["headers"], (method, path, status)
+                linked.setdefault((method, path), set()).add(link["operationId"])
+    assert linked[("post", "/v1/objectives")] == {"get_objective", "update_objective"}
+    assert linked[("get", "/v1/objectives/{objective_id}")] == {"update_objective"}
+    assert linked[("post", "/v1/evidence")] == {"get_evidence", "update_evidence",
+                                                  "delete_evidence"}
+    assert linked[("post", "/v1/cases")] == {"get_case"}  # a oneOf body: both views have `id`
+    for resource in ("one-to-ones", "coaching/programmes", "interventions", "policies", "teams",
+                     "people"):
+        assert any(op.startswith("get_") for op in linked[("post", f"/v1/{resource}")])

@@ -14,7 +14,8 @@ from app.services.fields import Note, Reason
 from app.services.objectives import ObjectiveView
 
 Title = Annotated[str, Field(min_length=1, max_length=200)]
-QuarterText = Annotated[str, Field(min_length=7, max_length=7, examples=["2026-Q4"],
+QuarterText = Annotated[str, Field(min_length=7, max_length=7, pattern=QUARTER_PATTERN,
+                                   examples=["2026-Q4"],
                                    description="A calendar quarter: YYYY-Qn")]
 Outcome = Annotated[str, Field(min_length=1, max_length=200, description=(
     "Which outcome of the software quality dashboard / framework this improves"))]
