@@ -228,7 +228,7 @@ class Bench:
             engine = engine_for(url)
             plan = dataset.plan_people(scale)
             started = time.perf_counter()
-            counts = dataset.generate(engine, plan, hr_events=round(10_000 * scale))
+            counts = dataset.generate(engine, plan, hr_events=max(2_000, round(10_000 * scale)))
             self.report.generated(kind, counts, time.perf_counter() - started)
             print(f"[{kind}] generated {counts} in {time.perf_counter() - started:.0f}s",
                   flush=True)
@@ -367,6 +367,9 @@ class Bench:
                 "sum(CASE WHEN status = 'applied' THEN 1 ELSE 0 END), "
                 "min(received_at), max(applied_at) FROM webhook_delivery "
                 "WHERE delivery_id LIKE :p"), {"p": f"{run_id}-%"}).one()
+            statuses = dict(c.execute(text(
+                "SELECT status, count(*) FROM webhook_delivery WHERE delivery_id LIKE :p "
+                "GROUP BY status"), {"p": f"{run_id}-%"}).all())
             evidence = c.execute(text(
                 "SELECT count(*), count(DISTINCT external_id) FROM evidence WHERE source = "
                 "'jira' AND kind = 'ticket_done' AND external_id LIKE 'LOAD-%' "
@@ -377,9 +380,9 @@ class Bench:
                              ok=run.figures["ok"], duplicates_answered=run.figures["dup"],
                              errors=run.figures["err"], stored=stored, applied=applied or 0,
                              evidence_rows=evidence[0], evidence_distinct=evidence[1],
-                             span=span, run=run)
+                             span=span, run=run, statuses=statuses)
         print(f"[postgresql] webhooks: {n} sent ({unique} unique) in {span:.1f}s = "
-              f"{n / span:.0f}/s; applied {applied}, evidence {evidence}", flush=True)
+              f"{n / span:.0f}/s; {statuses}, evidence {evidence}", flush=True)
 
     def evaluate_double(self) -> None:
         """A second, twice as large department, only to evaluate the same quarter."""

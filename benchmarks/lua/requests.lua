@@ -39,6 +39,12 @@ end
 
 function request()
   if mode == "once" then
+    -- wrk builds one request per thread before it connects and never sends it: give it the
+    -- filler, so that no delivery is lost to it.
+    if not primed then
+      primed = true
+      return filler
+    end
     if issued >= #reqs then return filler end
     issued = issued + 1
     return reqs[issued]
