@@ -164,7 +164,8 @@ def hr_feed_requests(settings, events: int, page: int = 500) -> list[load.Reques
                          {"Authorization": f"Bearer {token}"}) for k in range(20)]
 
 
-def jira_deliveries(plan: dataset.Plan, n: int, run_id: str) -> tuple[list[load.Request], int]:
+def jira_deliveries(plan: dataset.Plan, n: int, run_id: str,
+                    first_key: int = 0) -> tuple[list[load.Request], int]:
     """n signed Jira deliveries, a fifth of them repeats of an earlier one; and how many are
     unique."""
     from app.domain.signatures import sign
@@ -176,7 +177,7 @@ def jira_deliveries(plan: dataset.Plan, n: int, run_id: str) -> tuple[list[load.
     for k in range(unique):
         p = members[rng.randrange(len(members))]
         body = json.dumps(dataset.jira_payload(
-            key=f"LOAD-{k + 1}", account=dataset.jira_account(p.id),
+            key=f"LOAD-{first_key + k + 1}", account=dataset.jira_account(p.id),
             sprint=dataset.sprint_of(p.team, day),  # type: ignore[arg-type]
             at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC) + timedelta(seconds=k)),
             separators=(",", ":"))
@@ -255,17 +256,19 @@ class Bench:
                     self.hr_feed(kind, gps, settings, plan.hr_events_written)
                     self.csv_export(kind, gps, settings, plan.hr_events_written)
                 self.report.memory(kind, "after load", servers.rss_mb(worker))
-            if "hot" in self.args.parts:
-                self.hot_read(kind, 2, None, plan, settings, env)
+            webhooks = "webhooks" in self.args.parts and kind == "postgresql"
+            if "hot" in self.args.parts or webhooks:
+                with servers.gps(2, port=GPS_PORT, env=env, log_dir=self.work,
+                                 name=f"gps-{kind}-2") as gps:
+                    if "hot" in self.args.parts:
+                        self.hot_read(kind, 2, gps, plan, settings, env)
+                    if webhooks:
+                        self.webhooks(gps, plan, engine, workers=2)
             engine.dispose()
 
-    def hot_read(self, kind: str, workers: int, gps: servers.Server | None,
+    def hot_read(self, kind: str, workers: int, gps: servers.Server,
                  plan: dataset.Plan, settings, env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
         requests = hot_read_requests(plan, settings)
-        if gps is None:
-            with servers.gps(workers, port=GPS_PORT, env=env, log_dir=self.work,
-                             name=f"gps-{kind}-{workers}") as started:
-                return self.hot_read(kind, workers, started, plan, settings, env)
         bodies: dict[str, Any] = {}
         raw: dict[str, bytes] = {}
         for (_, report), r in zip(plan.probes, requests, strict=True):
@@ -345,10 +348,11 @@ class Bench:
         print(f"[{kind}] CSV export of {rows - 1} events in {seconds:.1f}s, RSS "
               f"{sampler.start:.0f} -> peak {sampler.peak:.0f} MB", flush=True)
 
-    def webhooks(self, gps: servers.Server, plan: dataset.Plan, engine) -> None:  # type: ignore[no-untyped-def]
+    def webhooks(self, gps: servers.Server, plan: dataset.Plan, engine,  # type: ignore[no-untyped-def]
+                 workers: int = 1) -> None:
         n = max(300, round(6000 * self.args.scale))
-        run_id = f"bench{int(time.time())}"
-        requests, unique = jira_deliveries(plan, n, run_id)
+        run_id = f"bench{int(time.time())}w{workers}"
+        requests, unique = jira_deliveries(plan, n, run_id, first_key=workers * 10_000_000)
         final = text("SELECT count(*) FROM webhook_delivery WHERE delivery_id LIKE :p "
                      "AND status IN ('applied', 'ignored', 'unmatched', 'failed')")
 
@@ -372,16 +376,16 @@ class Bench:
                 "GROUP BY status"), {"p": f"{run_id}-%"}).all())
             evidence = c.execute(text(
                 "SELECT count(*), count(DISTINCT external_id) FROM evidence WHERE source = "
-                "'jira' AND kind = 'ticket_done' AND external_id LIKE 'LOAD-%' "
-                "AND retracted_at IS NULL")).one()
+                "'jira' AND kind = 'ticket_done' AND external_id LIKE :k "
+                "AND retracted_at IS NULL"), {"k": f"LOAD-{workers}%"}).one()
         stored, distinct, applied, first, last = row
         span = (last - first).total_seconds() if first and last else float("nan")
-        self.report.webhooks(sent=n, unique=unique, answered=run.figures["answered"],
+        self.report.webhooks(workers, sent=n, unique=unique, answered=run.figures["answered"],
                              ok=run.figures["ok"], duplicates_answered=run.figures["dup"],
                              errors=run.figures["err"], stored=stored, applied=applied or 0,
                              evidence_rows=evidence[0], evidence_distinct=evidence[1],
                              span=span, run=run, statuses=statuses)
-        print(f"[postgresql] webhooks: {n} sent ({unique} unique) in {span:.1f}s = "
+        print(f"[postgresql] webhooks, {workers} worker(s): {n} sent ({unique} unique) in {span:.1f}s = "
               f"{n / span:.0f}/s; {statuses}, evidence {evidence}", flush=True)
 
     def evaluate_double(self) -> None:
