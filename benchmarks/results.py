@@ -223,11 +223,14 @@ class Report:
         for target, figure, yardstick, ratio, wanted, ok, _ in rows:
             lines.append(f"| {target} | {figure} | {yardstick} | {ratio} | {wanted} | "
                          f"{_met(ok)} |")
-        unmet = [(t, why) for t, *_, ok, why in rows if ok is False]
+        limits: dict[str, list[str]] = {}
+        for t, *_, ok, why in rows:
+            if ok is False:
+                limits.setdefault(why, []).append(t)
         lines.append("")
-        if unmet:
+        if limits:
             lines += ["### What limits the targets not met", ""]
-            lines += [f"- **{t}**: {why}" for t, why in unmet]
+            lines += [f"- **{'; '.join(targets)}**: {why}" for why, targets in limits.items()]
             lines.append("")
         return lines
 
@@ -314,7 +317,7 @@ def dataset_quarter() -> str:
 
 
 LIMITS = {
-    "hot_rps": "CPU in the one worker process. Profiled (py-spy), a GPS hot read costs about "
+    "hot_rps": "CPU per request in the worker. Profiled (py-spy), a GPS hot read costs about "
                "6 ms of CPU against about 0.3 ms for the bare app, spread thinly: SQLAlchemy "
                "ORM execution and object loading for its 4 statements (authentication, the "
                "report, the page, the linked evidence) about half, the rest GPS's middleware "
@@ -322,7 +325,8 @@ LIMITS = {
                "resolution and the response model. No single hot spot is left; reaching half "
                "the bare app would take dropping the ORM on this path (Core rows straight into "
                "the response) and folding the middleware into one layer, or simply more "
-               "processes per host.",
+               "processes per host. With two workers on two cores, PostgreSQL (or SQLite's "
+               "reads) and wrk take their share of the same cores.",
     "hot_p99": "the tail of a closed loop is queueing: with the same connections, each request "
                "waits behind the others' CPU time in the worker, so p99 scales with the "
                "per-request cost above; with two workers, both workers, PostgreSQL and wrk "
