@@ -352,7 +352,12 @@ LIMITS = {
                 "fits PostgreSQL's default 128 MB shared_buffers. Recording the recognitions "
                 "in bulk (one INSERT for the triggers, one for the interventions) would make "
                 "the statements constant; a larger shared_buffers the rest.",
-    "memory": "the worker's caches and the pool of connections after the load.",
+    "memory": "what the worker keeps after the load: about 165 MB is there before the first "
+              "request (the app, its libraries and matplotlib for the report charts); the "
+              "load adds the pooled connections (up to 20 on PostgreSQL, 15 on SQLite) and "
+              "caches — on SQLite most likely each connection's own page cache (2 MB each "
+              "by default). A smaller pool (GPS_DATABASE_POOL_SIZE) or SQLite cache_size "
+              "would lower it.",
 }
 
 METHOD = """## How it is measured
