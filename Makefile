@@ -15,7 +15,7 @@ export GPS_TEST_POSTGRES_ADMIN_URL
 run: export GPS_BOOTSTRAP_ADMIN_EMAIL ?= admin@example.org
 run: export GPS_BOOTSTRAP_ADMIN_PASSWORD ?= gps-demo-password
 
-.PHONY: install run test lint contract test-sqlite test-postgresql clean
+.PHONY: install run test lint contract test-sqlite test-postgresql bench clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "GPS needs Python 3.11 or newer")'
@@ -31,7 +31,7 @@ run: install
 	$(BIN)/gps serve --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff check app tests migrations benchmarks
 	$(BIN)/lint-imports
 
 contract: install
@@ -44,6 +44,14 @@ test-postgresql: install
 	$(BIN)/pytest -n 2 --db=postgresql
 
 test: lint contract test-sqlite test-postgresql
+
+# Benchmarks against the bare framework; writes benchmarks/RESULTS.md (about 10 minutes).
+# Smaller and quicker: make bench BENCH_ARGS='--scale 0.05 --parts hot,hr'
+BENCH_ARGS ?=
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { echo "Installing wrk"; apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

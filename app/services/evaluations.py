@@ -66,7 +66,9 @@ def _facts(session: Session, ids: list[int], period: Period) -> dict[int, rules.
     # Tickets done in a Jira sprint count in it whatever their day, so look wider for sprints.
     margin = timedelta(days=60 if period.type is PeriodType.sprint else 0)
     evidence: dict[int, list[rules.EvidenceFact]] = defaultdict(list)
-    for e in session.exec(select(Evidence).where(
+    # The columns evaluation counts, not whole records: no objects to build and track.
+    for e in session.exec(select(Evidence.id, Evidence.person_id, Evidence.kind,
+                                 Evidence.occurred_on, Evidence.hours, Evidence.details).where(
             Evidence.person_id.in_(ids), Evidence.retracted_at.is_(None),  # type: ignore[union-attr]
             Evidence.occurred_on >= period.start - margin,
             Evidence.occurred_on <= period.end + margin)):

@@ -12,14 +12,15 @@ from app.db.models import LineManagementPeriod, Person, TeamMember
 from app.db.types import utcnow
 from app.domain import line_management as lm
 from app.domain.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
-from app.domain.policy import (Action, Actor, Record, Relation, authorize,
+from app.domain.policy import (Action, Actor, Record, Relation, authorize, permits,
                                may_override_line_rules, require_scope, sees_personal_details)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Band, PersonKind, Role
 from app.services import audit, passwords, replay
 from app.services.pagination import Page, keyset_page
 from app.settings import Settings
-from app.services.relationships import everyone_below, managers_above, relations_to
+from app.services.relationships import (direct_relations, everyone_below, managers_above,
+                                        relations_to)
 
 UNIQUE_FIELDS = ("email", "employee_number", "jira_account_id", "github_login")
 
@@ -48,7 +49,10 @@ def subject_for(session: Session, actor: Actor, person_id: int | None, *, record
                                    "has none of its own).", rule="PERSON-REQUIRED",
                             extra={"field": "person_id"})
     subject = get_or_404(session, subject_id)
-    authorize(actor, record, action, relations_to(session, actor, subject), what="person")
+    # The everyday callers (the person, their line manager) are known from the subject's own
+    # record; the line, team and coaching are read only when those do not already allow it.
+    if not permits(actor, record, action, direct_relations(actor, subject)):
+        authorize(actor, record, action, relations_to(session, actor, subject), what="person")
     return subject
 
 

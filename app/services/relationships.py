@@ -58,9 +58,9 @@ SELECT
 """)
 
 
-def relations_to(session: Session, actor: Actor, subject: Person) -> frozenset[Relation]:
-    """Return how the actor stands to the subject, read from the database now (one
-    statement, however deep the line)."""
+def direct_relations(actor: Actor, subject: Person) -> frozenset[Relation]:
+    """How the actor stands to the subject as the subject's own record says (self, line
+    manager, buddy): no statement needed."""
     if actor.person_id is None:
         return frozenset()
     relations: set[Relation] = set()
@@ -70,6 +70,15 @@ def relations_to(session: Session, actor: Actor, subject: Person) -> frozenset[R
         relations.add(Relation.buddy)
     if subject.line_manager_id == actor.person_id:
         relations.add(Relation.line_manager)
+    return frozenset(relations)
+
+
+def relations_to(session: Session, actor: Actor, subject: Person) -> frozenset[Relation]:
+    """Return how the actor stands to the subject, read from the database now (one
+    statement, however deep the line)."""
+    if actor.person_id is None:
+        return frozenset()
+    relations = set(direct_relations(actor, subject))
     if subject.id is None:
         return frozenset(relations)
     above, leads, coaches = session.execute(

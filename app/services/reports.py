@@ -451,7 +451,10 @@ def _team_periods(session: Session, members: list[int], trend: list[Period]) -> 
         # Tickets done in a Jira sprint count in it whatever their day: look wider, as
         # evaluation does.
         margin = timedelta(days=60 if trend[-1].type is PeriodType.sprint else 0)
-        for e in session.exec(select(Evidence).where(
+        # The columns the figures need, not whole records: no objects to build and track.
+        for e in session.exec(select(
+                Evidence.id, Evidence.person_id, Evidence.kind, Evidence.occurred_on,
+                Evidence.hours, Evidence.details).where(
                 Evidence.person_id.in_(members), Evidence.retracted_at.is_(None),  # type: ignore[union-attr]
                 Evidence.kind.in_([EvidenceKind.ticket_done.value,  # type: ignore[attr-defined]
                                    EvidenceKind.production_change.value,

@@ -85,13 +85,23 @@ def after_evaluation(session: Session, *, version: PolicyVersion, period: Period
     by_person: dict[int, list[TargetResult]] = defaultdict(list)
     for row in rows:
         by_person[row.person_id].append(row)
+    # Every result inside the quarter (its weeks and sprints too), for everyone at once: one
+    # statement, not one a person.
+    in_quarter: dict[int, list[TargetResult]] = defaultdict(list)
+    quarter = quarter_containing(period.start)
+    if period.type is PeriodType.quarter:
+        for row in session.exec(select(TargetResult).where(
+                TargetResult.person_id.in_(ids), TargetResult.period_start >= quarter.start,  # type: ignore[attr-defined]
+                TargetResult.period_end <= quarter.end)):
+            in_quarter[row.person_id].append(row)
     for person in people:
         mine = by_person[person.id]  # type: ignore[index]
         _missed_streaks(session, version, period, person, mine)
         if period.type is PeriodType.sprint:
             _production_streak(session, version, person, mine)
         if period.type is PeriodType.quarter:
-            _quarter_all_met(session, version, period, person, person_id=person.id)  # type: ignore[arg-type]
+            _quarter_all_met(session, version, quarter, person,
+                             in_quarter[person.id])  # type: ignore[index]
 
 
 def _past(rows: list[TargetResult]) -> list[rules.PastResult]:
@@ -140,12 +150,9 @@ def _production_streak(session: Session, version: PolicyVersion, person: Person,
          details={"sprints": [r.period_key for r in block]})
 
 
-def _quarter_all_met(session: Session, version: PolicyVersion, period: Period, person: Person,
-                     *, person_id: int) -> None:
-    quarter = quarter_containing(period.start)
-    rows = list(session.exec(select(TargetResult).where(
-        TargetResult.person_id == person_id, TargetResult.period_start >= quarter.start,
-        TargetResult.period_end <= quarter.end)))
+def _quarter_all_met(session: Session, version: PolicyVersion, quarter: Period, person: Person,
+                     rows: list[TargetResult]) -> None:
+    person_id = person.id
     results = [rules.Result(r.target_id, Metric(r.metric), Outcome(r.outcome), r.measured,
                             r.threshold, r.evidence_ids, r.stretch) for r in rows]
     if not rules.all_met(results):
