@@ -71,6 +71,15 @@ def pin(core: int | None) -> list[str]:
     return ["taskset", "-c", str(core)]
 
 
+def _shown(command: list[str], core: int | None) -> str:
+    """The command as RESULTS.md shows it: `wrk` by name, files by name, no paths of this
+    machine (the request file is written afresh by each run)."""
+    parts = command[len(pin(core)):]
+    shown = ["wrk" if part == wrk_binary() else Path(part).name if part.startswith("/")
+             else part for part in parts]
+    return " ".join([*(["taskset", "-c", str(core)] if pin(core) else []), *shown])
+
+
 def wrk(url: str, request_file: Path, *, seconds: float, connections: int, threads: int = 1,
         mode: str = "cycle", core: int | None = None, timeout_s: int = 30,
         until: Callable[[], bool] | None = None) -> Run:
@@ -94,9 +103,7 @@ def wrk(url: str, request_file: Path, *, seconds: float, connections: int, threa
         raise RuntimeError(f"wrk printed no figures:\n{out}\n{err}")
     data = json.loads(lines[-1].removeprefix("BENCH_JSON "))
     secs = data["duration_us"] / 1e6
-    shown = " ".join(c for c in command[len(pin(core)):] if not c.startswith("/"))
-    return Run(command=("taskset -c %d " % core if pin(core) else "") + shown.replace(
-        wrk_binary(), "wrk"), requests=data["requests"], seconds=secs,
+    return Run(command=_shown(command, core), requests=data["requests"], seconds=secs,
         rps=data["requests"] / secs if secs else 0.0,
         p50=data["p50_us"] / 1000, p90=data["p90_us"] / 1000, p95=data["p95_us"] / 1000,
         p99=data["p99_us"] / 1000, mean=data["mean_us"] / 1000,
