@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Query, Request
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword, OAuthFlows
 from fastapi.security import OAuth2, SecurityScopes
@@ -35,27 +37,46 @@ oauth2 = OAuth2(
 )
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
+    # Async because it does no I/O: a plain function would cost a trip to a worker thread.
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """Open the request's unit of work; commit once after the route, roll back on error.
 
     Scoped to the route function, so the commit happens before the answer is sent: a write
     that fails to commit can never be answered with success.
+
+    Opening a session does no I/O (it connects on its first statement, in the route's worker
+    thread), so it happens on the event loop; only the ending, which talks to the database,
+    goes to a worker thread, in one trip. That trip is shielded from cancellation and has a
+    capacity of its own, so a connection is always returned to the pool, even when every
+    worker thread is busy waiting for one.
     """
     read_only = request.method in ("GET", "HEAD", "OPTIONS")
     factory = request.app.state.read_session_factory if read_only else request.app.state.session_factory
     session: Session = factory()
     try:
         yield session
-        session.commit()
-    except DomainError as exc:
-        session.rollback()
-        if exc.audit is not None:
-            audit.record_refusal(session, exc.audit)
+    except BaseException as exc:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_finish, session, exc, limiter=anyio.CapacityLimiter(1))
         raise
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(_finish, session, None, limiter=anyio.CapacityLimiter(1))
+
+
+def _finish(session: Session, failure: BaseException | None) -> None:
+    """Commit (no failure) or roll back, recording a refused action in the audit log; then
+    give the connection back."""
+    try:
+        if failure is None:
+            session.commit()
+            return
+        session.rollback()
+        if isinstance(failure, DomainError) and failure.audit is not None:
+            audit.record_refusal(session, failure.audit)
     except BaseException:
         session.rollback()
         raise
