@@ -12,7 +12,7 @@ from app.api import links, problems
 from app.api.deps import API_PREFIX
 from app.api.idempotency import IdempotencyMiddleware
 from app.api.idempotency import applies as idempotency_applies
-from app.api.middleware import EdgeMiddleware
+from app.api.middleware import ConcurrencyLimitMiddleware, EdgeMiddleware
 from app.api.routes import (auth, calendar, cases, checklists, coaching, consultations, cpd,
                             docs, evidence, hr, integrations, interventions, objectives,
                             one_to_ones, ops, org, people, reports, targets)
@@ -95,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     # Added first, so it runs inside the edge (request id, body limit).
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.request_concurrency,
+                       wait_seconds=settings.database_pool_timeout_seconds)
     app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

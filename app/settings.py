@@ -14,6 +14,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEVELOPMENT_JWT_SECRET = "development-only-secret-change-me-in-production!"
 MIN_SECRET_BYTES = 32
 MIN_PASSWORD_LENGTH = 12
+# Connections a process may open beyond GPS_DATABASE_POOL_SIZE when all of those are busy.
+DATABASE_POOL_OVERFLOW = 10
+# Requests one process serves at once on SQLite unless GPS_MAX_CONCURRENT_REQUESTS says:
+# SQLite works in the process itself, so more at once only crowd the interpreter
+# (benchmarks/RESULTS.md).
+SQLITE_CONCURRENT_REQUESTS = 4
 
 
 class Environment(StrEnum):
@@ -42,6 +48,8 @@ class Settings(BaseSettings):
     database_statement_timeout_seconds: int = Field(default=30, ge=1, le=3600)
     database_idle_transaction_timeout_seconds: int = Field(default=60, ge=1, le=3600)
     database_pool_timeout_seconds: int = Field(default=10, ge=1, le=300)
+    # Requests served at once per process; unset: the pool size (PostgreSQL) or 4 (SQLite).
+    max_concurrent_requests: int | None = Field(default=None, ge=1, le=200)
     jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
     jwt_issuer: str = "gps"
     jwt_audience: str = "gps-api"
@@ -93,11 +101,23 @@ class Settings(BaseSettings):
                     "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
                 )
         self._check_oidc()
+        if self.request_concurrency > self.database_pool_size + DATABASE_POOL_OVERFLOW:
+            raise ValueError(
+                "GPS_MAX_CONCURRENT_REQUESTS must be at most GPS_DATABASE_POOL_SIZE + "
+                f"{DATABASE_POOL_OVERFLOW} ({self.database_pool_size + DATABASE_POOL_OVERFLOW}), "
+                "so that every request being served can have a database connection")
         if self.bootstrap_admin_password is not None and \
                 len(self.bootstrap_admin_password.get_secret_value()) < MIN_PASSWORD_LENGTH:
             raise ValueError(f"GPS_BOOTSTRAP_ADMIN_PASSWORD must be at least "
                              f"{MIN_PASSWORD_LENGTH} characters")
         return self
+
+    @property
+    def request_concurrency(self) -> int:
+        """How many requests a process serves at once (the rest wait their turn)."""
+        if self.max_concurrent_requests is not None:
+            return self.max_concurrent_requests
+        return SQLITE_CONCURRENT_REQUESTS if self.is_sqlite else self.database_pool_size
 
     @property
     def oidc_enabled(self) -> bool:

@@ -1,17 +1,22 @@
-"""The edge every request passes: request id, body size limit, no-store, metrics, access log."""
+"""The edge every request passes: request id, body size limit, no-store, metrics, access log;
+then the bound on how many requests a process serves at once."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import time
 import uuid
+import weakref
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
+from starlette.requests import Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.problems import RETRY_AFTER_SECONDS, problem
 from app.services.context import request_id_var
 
 access_log = logging.getLogger("gps.access")
@@ -21,6 +26,10 @@ REQUESTS = Counter("gps_http_requests_total", "HTTP requests answered",
                    ["method", "route", "status"])
 LATENCY = Histogram("gps_http_request_duration_seconds", "Time to answer HTTP requests",
                     ["method", "route"])
+WAITING = Gauge("gps_http_requests_waiting", "Requests waiting for a turn (GPS_MAX_CONCURRENT_"
+                "REQUESTS are being served)", multiprocess_mode="livesum")
+TURNED_AWAY = Counter("gps_http_requests_turned_away_total",
+                      "Requests answered 503 because no turn came free in time")
 
 
 class EdgeMiddleware:
@@ -95,3 +104,64 @@ class EdgeMiddleware:
             (b"content-type", b"application/problem+json"),
             (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
+
+
+class ConcurrencyLimitMiddleware:
+    """Serve at most `limit` requests that may touch the database at once; the rest wait.
+
+    A request holds its pooled connection across several trips to worker threads, and each
+    trip needs a free thread. Unbounded, a burst larger than the pool can leave every thread
+    waiting for a connection while the requests holding connections wait for a thread, until
+    the pool timeout fails them all. With at most `limit` (no more than the pool) in flight,
+    a connection is always there for a request that asks, and the rest wait here, on the
+    event loop, costing nothing. It also keeps the threads from crowding one another for the
+    interpreter, which costs CPU per request (measured in benchmarks/RESULTS.md).
+
+    A request that waits longer than `wait_seconds` gets 503 with Retry-After. Liveness,
+    metrics and the documentation pages do not wait.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int, wait_seconds: float) -> None:
+        self.app = app
+        self.limit = limit
+        self.wait_seconds = wait_seconds
+        # One semaphore per event loop: a test may serve the same app from several loops.
+        self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
+                                                     asyncio.Semaphore] = \
+            weakref.WeakKeyDictionary()
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        semaphore = self._semaphores.get(loop)
+        if semaphore is None:
+            semaphore = self._semaphores[loop] = asyncio.Semaphore(self.limit)
+        return semaphore
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or not (path.startswith("/v1/") or path == "/readyz"):
+            await self.app(scope, receive, send)
+            return
+        semaphore = self._semaphore()
+        if semaphore.locked():
+            WAITING.inc()
+            try:
+                await asyncio.wait_for(semaphore.acquire(), self.wait_seconds)
+            except TimeoutError:
+                TURNED_AWAY.inc()
+                await self._busy(scope, receive, send)
+                return
+            finally:
+                WAITING.dec()
+        else:
+            await semaphore.acquire()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            semaphore.release()
+
+    async def _busy(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await problem(Request(scope), 503, code="busy", title="Service Unavailable",
+                      detail=f"GPS is serving as many requests as it can just now. Nothing "
+                             f"was changed; retry in {RETRY_AFTER_SECONDS} seconds.",
+                      headers={"Retry-After": str(RETRY_AFTER_SECONDS)})(scope, receive, send)

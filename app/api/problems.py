@@ -67,7 +67,7 @@ _DESCRIPTIONS = {
     422: "The input is not valid or breaks a rule",
     428: "This change needs an If-Match header with the record's ETag",
     429: "Too many attempts; wait for Retry-After seconds",
-    503: "The database is unavailable; retry after Retry-After seconds",
+    503: "The database is unavailable, or the service is busy; retry after Retry-After seconds",
 }
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
 from app.db.watchdog import WatchedConnection
-from app.settings import Settings
+from app.settings import DATABASE_POOL_OVERFLOW, Settings
 
 # How long after PostgreSQL's own statement timeout GPS stops waiting for its answer: by then
 # the server's error would have arrived, so the server (or the path to it) is gone.
@@ -31,7 +31,13 @@ def make_engine(settings: Settings) -> Engine:
     if settings.is_sqlite:
         ensure_sqlite_directory(settings)
         busy = settings.database_statement_timeout_seconds
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy})
+        pool = {} if settings.sqlite_path() is None else {
+            # As many kept connections as PostgreSQL gets, so requests served at once do not
+            # open and close connections of their own.
+            "pool_size": settings.database_pool_size, "max_overflow": DATABASE_POOL_OVERFLOW,
+            "pool_timeout": settings.database_pool_timeout_seconds}
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy},
+                               **pool)
         _configure_sqlite(engine, busy_seconds=busy)
         return engine
     statement_ms = settings.database_statement_timeout_seconds * 1000
@@ -44,7 +50,7 @@ def make_engine(settings: Settings) -> Engine:
     if isinstance(url_options, tuple):
         url_options = " ".join(url_options)
     engine = create_engine(
-        url, pool_size=settings.database_pool_size, max_overflow=10,
+        url, pool_size=settings.database_pool_size, max_overflow=DATABASE_POOL_OVERFLOW,
         # Each connection is checked before use, so those broken while the database was away
         # are replaced, and the first request after it returns succeeds.
         pool_pre_ping=True, pool_recycle=1800,
