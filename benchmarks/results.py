@@ -317,16 +317,23 @@ def dataset_quarter() -> str:
 
 
 LIMITS = {
-    "hot_rps": "CPU per request in the worker. Profiled (py-spy), a GPS hot read costs about "
-               "6 ms of CPU against about 0.3 ms for the bare app, spread thinly: SQLAlchemy "
-               "ORM execution and object loading for its 4 statements (authentication, the "
-               "report, the page, the linked evidence) about half, the rest GPS's middleware "
-               "(request id, body limit, idempotency, metrics, its access log), dependency "
-               "resolution and the response model. No single hot spot is left; reaching half "
-               "the bare app would take dropping the ORM on this path (Core rows straight into "
-               "the response) and folding the middleware into one layer, or simply more "
-               "processes per host. With two workers on two cores, PostgreSQL (or SQLite's "
-               "reads) and wrk take their share of the same cores.",
+    "hot_rps": "CPU per request in the worker. A GPS hot read costs about 4.5 to 5 ms of CPU "
+               "served one at a time (in-process, SQLite) against well under 1 ms for the bare "
+               "app. About 1.3 ms of it is FastAPI's trips between the event loop and its "
+               "worker threads, four per request (authentication, the route, the response "
+               "model check, the commit; the settings and session dependencies, which made "
+               "two more, are now async); the rest is spread thinly: SQLAlchemy ORM execution "
+               "and object loading for the 4 statements (authentication, the report, the page, "
+               "the linked evidence) about half, then GPS's middleware, dependency resolution "
+               "and the response model. Requests served at once in one process also cost more "
+               "CPU each (about 6.4 ms one at a time against 8 to 9.5 ms with 2 to 16 at once, "
+               "wrk against one worker on PostgreSQL; the threads crowd one interpreter), which "
+               "the bound on requests in flight (GPS_MAX_CONCURRENT_REQUESTS, 4 on SQLite) "
+               "limits. Reaching half the bare app would take an async route reading Core "
+               "rows through an async driver (no thread trips, no ORM objects) and the "
+               "middleware folded into one layer; otherwise capacity comes from more "
+               "processes. With two workers on two cores, PostgreSQL (or SQLite's reads) and "
+               "wrk take their share of the same cores.",
     "hot_p99": "the tail of a closed loop is queueing: with the same connections, each request "
                "waits behind the others' CPU time in the worker, so p99 scales with the "
                "per-request cost above; with two workers, both workers, PostgreSQL and wrk "
@@ -354,8 +361,8 @@ LIMITS = {
                 "the statements constant; a larger shared_buffers the rest.",
     "memory": "what the worker keeps after the load: about 165 MB is there before the first "
               "request (the app, its libraries and matplotlib for the report charts); the "
-              "load adds the pooled connections (up to 20 on PostgreSQL, 15 on SQLite) and "
-              "caches — on SQLite most likely each connection's own page cache (2 MB each "
+              "load adds the pooled connections (one per request served at once: by default "
+              "up to 10 on PostgreSQL, 4 on SQLite) and caches — on SQLite most likely each connection's own page cache (2 MB each "
               "by default). A smaller pool (GPS_DATABASE_POOL_SIZE) or SQLite cache_size "
               "would lower it.",
 }
