@@ -67,18 +67,36 @@ def apply_delivery(session: Session, payload: Any, *, sprint_field: str,
 
 
 def _record_sprint(session: Session, info: jira.SprintInfo) -> None:
+    """Record what a delivery says of a sprint. Most deliveries repeat what is already
+    recorded (every ticket in a sprint names it): those read the row and leave it alone,
+    without taking its lock, so deliveries about one sprint do not queue on it."""
+    current = session.get(Sprint, info.id)
+    if current is not None and _as_recorded(session, current, info) == _fields(current):
+        return
     sprint = _claim_sprint(session, info)
-    sprint.name, sprint.state = info.name, info.state
-    sprint.board_id = info.board_id if info.board_id is not None else sprint.board_id
-    sprint.start_date = info.start.date() if info.start else sprint.start_date
-    sprint.end_date = info.end.date() if info.end else sprint.end_date
-    sprint.complete_date = info.complete.date() if info.complete else sprint.complete_date
-    if sprint.board_id is not None:
-        board = session.get(TeamBoard, sprint.board_id)
-        sprint.team_id = board.team_id if board else sprint.team_id
+    for name, value in _as_recorded(session, sprint, info).items():
+        setattr(sprint, name, value)
     sprint.updated_at = utcnow()
     session.add(sprint)
     session.flush()
+
+
+def _as_recorded(session: Session, sprint: Sprint, info: jira.SprintInfo) -> dict[str, Any]:
+    """The sprint's fields once this delivery's view is applied (fields it omits are kept)."""
+    board_id = info.board_id if info.board_id is not None else sprint.board_id
+    team_id = sprint.team_id
+    if board_id is not None:
+        board = session.get(TeamBoard, board_id)
+        team_id = board.team_id if board else team_id
+    return {"name": info.name, "state": info.state, "board_id": board_id, "team_id": team_id,
+            "start_date": info.start.date() if info.start else sprint.start_date,
+            "end_date": info.end.date() if info.end else sprint.end_date,
+            "complete_date": info.complete.date() if info.complete else sprint.complete_date}
+
+
+def _fields(sprint: Sprint) -> dict[str, Any]:
+    return {name: getattr(sprint, name) for name in (
+        "name", "state", "board_id", "team_id", "start_date", "end_date", "complete_date")}
 
 
 def _claim_sprint(session: Session, info: jira.SprintInfo) -> Sprint:

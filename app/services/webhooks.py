@@ -128,18 +128,23 @@ def _apply_stored(factory: sessionmaker[Session], *, source: str, delivery_id: s
 
 
 def _run(session: Session, delivery: WebhookDelivery, payload: Any, apply: Applier) -> Outcome:
-    """Apply one delivery inside a savepoint: it applies wholly or not at all."""
-    delivery.attempts += 1
+    """Apply one delivery inside a savepoint: it applies wholly or not at all.
+
+    The delivery's own row is changed only after the savepoint, success or failure, so its
+    attempt count and outcome are written in one UPDATE at commit.
+    """
     savepoint = session.begin_nested()
     try:
         outcome = apply(session, delivery, payload)
         savepoint.commit()
     except Exception:
         savepoint.rollback()
+        delivery.attempts += 1
         delivery.status, delivery.detail = "failed", "Applying failed; it is applied again " \
                                                       "when the sender retries or on replay."
         session.add(delivery)
         raise
+    delivery.attempts += 1
     delivery.status, delivery.detail = outcome.status, outcome.detail
     if outcome.subjects is not None:
         delivery.subjects = outcome.subjects

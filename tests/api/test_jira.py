@@ -92,6 +92,46 @@ def test_sprints_seen_belong_to_the_team_that_owns_the_board(client, org, db, as
     assert {s.team_id for s in db.exec(select(Sprint)).all()} == {team["id"]}
 
 
+def _sprint_rows(db):
+    db.expire_all()
+    return {s.id: (s.name, s.state, s.team_id, str(s.end_date), str(s.complete_date),
+                   s.updated_at) for s in db.exec(select(Sprint)).all()}
+
+
+def test_a_delivery_that_repeats_what_is_recorded_of_a_sprint_leaves_it_alone(
+        client, org, db, as_, statements):
+    post(client, issue_updated(key="APPT-1"), delivery="d-1")
+    first = _sprint_rows(db)
+    with statements() as seen:
+        post(client, issue_updated(key="APPT-2"), delivery="d-2")
+    assert _sprint_rows(db) == first  # not even updated_at moved
+    assert not [s for s in seen.sql if s.upper().startswith(("UPDATE SPRINT",
+                                                                   "INSERT INTO SPRINT"))]
+    # The sprint closes: the next delivery records it.
+    closed = [SPRINTS[0], dict(SPRINTS[1], state="closed",
+                               completeDate="2025-10-20T09:00:00.000Z")]
+    post(client, issue_updated(key="APPT-3", sprints=closed), delivery="d-3")
+    after = _sprint_rows(db)
+    assert after[37][1] == "closed" and after[37][4] == "2025-10-20"
+    assert after[37][5] > first[37][5]
+    assert after[36] == first[36]
+    # The board is given to a team later: the next delivery files the sprints under it,
+    # though what it says of them has not changed.
+    team = client.post("/v1/teams", headers=as_(org["admin"]),
+                       json={"name": "Appointments", "jira_board_ids": [42]}).json()
+    post(client, issue_updated(key="APPT-4", sprints=closed), delivery="d-4")
+    assert {row[2] for row in _sprint_rows(db).values()} == {team["id"]}
+
+
+def test_a_delivery_row_is_written_once_when_applied(client, org, db, statements):
+    with statements() as seen:
+        post(client, issue_updated(), delivery="d-1")
+    writes = [s for s in seen.sql if s.upper().startswith("UPDATE WEBHOOK_DELIVERY")]
+    assert len(writes) == 1
+    [delivery] = db.exec(select(WebhookDelivery)).all()
+    assert (delivery.status, delivery.attempts) == ("applied", 1)
+
+
 def test_without_an_active_sprint_the_latest_counts(client, org, db):
     closed = [dict(s, state="closed") for s in SPRINTS]
     post(client, issue_updated(sprints=closed))
@@ -306,3 +346,33 @@ def test_text_with_nul_characters_is_cleaned_not_refused(client, org, db):
     answer = post(client, payload)
     assert answer.json()["status"] == "applied"
     assert tickets(db)[0].title == "APPT-101 Fix the slots"
+
+
+def test_a_delivery_that_fails_to_apply_is_kept_as_failed_and_applied_on_retry(
+        client, org, db, monkeypatch):
+    """Applying fails half-way (after its sprints were recorded): the sender is told to
+    retry, nothing of the attempt stays but the stored delivery, marked failed, and the
+    retry applies it."""
+    from app.services import integration_evidence
+
+    real = integration_evidence.upsert
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated fault while applying")
+
+    monkeypatch.setattr(integration_evidence, "upsert", broken)
+    answer = post(client, issue_updated(sprints=[dict(SPRINTS[1], id=77)]), delivery="d-9")
+    assert answer.status_code == 503
+    assert answer.headers["content-type"] == "application/problem+json"
+    [delivery] = db.exec(select(WebhookDelivery)).all()
+    assert (delivery.status, delivery.attempts) == ("failed", 1)
+    assert tickets(db) == []
+    assert db.get(Sprint, 77) is None  # rolled back with the rest of the attempt
+
+    monkeypatch.setattr(integration_evidence, "upsert", real)
+    again = post(client, issue_updated(sprints=[dict(SPRINTS[1], id=77)]), delivery="d-9")
+    assert again.status_code == 200 and again.json()["status"] == "applied"
+    db.expire_all()
+    [delivery] = db.exec(select(WebhookDelivery)).all()
+    assert (delivery.status, delivery.attempts) == ("applied", 2)
+    assert len(tickets(db)) == 1 and db.get(Sprint, 77) is not None
