@@ -342,14 +342,18 @@ LIMITS = {
           "the index depth and cache misses.",
     "csv": "rows are read in batches while the body streams; a larger batch or buffered "
            "rows keep memory.",
-    "webhooks": "CPU in the one worker process: about 10 ms a delivery (profiled). Each is two "
-                "transactions, by design (stored before it is applied, so nothing accepted "
-                "is lost): 15 statements, among them a sprint upsert and row lock, two "
-                "savepoints and the evidence upsert, each through the ORM; the dialects' "
-                "INSERT ... ON CONFLICT constructs have no SQLAlchemy cache key, so they are "
-                "compiled again for every delivery. What would close it: fewer statements "
-                "per delivery (leave an unchanged sprint alone, one savepoint), cacheable "
-                "upserts (text() statements), and a second worker (measured above).",
+    "webhooks": "CPU in the one worker process: about 10 ms a delivery (in-process, "
+                "PostgreSQL). Each is two transactions, by design (stored before it is "
+                "applied, so nothing accepted is lost): 12 statements (the stored row's "
+                "insert and row lock, a savepoint, the sprint and its board, the person, the "
+                "evidence lookup, its savepoint and insert, the delivery's outcome), each "
+                "through the ORM; the dialects' INSERT ... ON CONFLICT constructs have no "
+                "SQLAlchemy cache key, so they are compiled again for every delivery. A sprint "
+                "the delivery only repeats is no longer locked and rewritten (three "
+                "statements fewer than before). What would close it: the evidence written by "
+                "one INSERT ... ON CONFLICT (no lookup, no savepoint), cacheable upserts "
+                "(text() statements), no ORM objects on this path, and more workers "
+                "(measured above).",
     "webhook_loss": "see the Jira deliveries section.",
     "statements": "the count grows with the size of the team or line.",
     "evaluate": "every person met every quarter target, so each fires a recognition (the "
