@@ -57,14 +57,16 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     read_only = request.method in ("GET", "HEAD", "OPTIONS")
     factory = request.app.state.read_session_factory if read_only else request.app.state.session_factory
     session: Session = factory()
+    failure: BaseException | None = None
     try:
         yield session
     except BaseException as exc:
-        with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(_finish, session, exc, limiter=anyio.CapacityLimiter(1))
+        failure = exc
         raise
-    with anyio.CancelScope(shield=True):
-        await anyio.to_thread.run_sync(_finish, session, None, limiter=anyio.CapacityLimiter(1))
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_finish, session, failure,
+                                           limiter=anyio.CapacityLimiter(1))
 
 
 def _finish(session: Session, failure: BaseException | None) -> None:

@@ -12,11 +12,11 @@ import uuid
 import weakref
 
 from prometheus_client import Counter, Gauge, Histogram
-from starlette.requests import Request
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.problems import RETRY_AFTER_SECONDS, problem
+from app.api.problems import service_busy
 from app.services.context import request_id_var
 
 access_log = logging.getLogger("gps.access")
@@ -149,7 +149,7 @@ class ConcurrencyLimitMiddleware:
                 await asyncio.wait_for(semaphore.acquire(), self.wait_seconds)
             except TimeoutError:
                 TURNED_AWAY.inc()
-                await self._busy(scope, receive, send)
+                await service_busy(Request(scope))(scope, receive, send)
                 return
             finally:
                 WAITING.dec()
@@ -159,9 +159,3 @@ class ConcurrencyLimitMiddleware:
             await self.app(scope, receive, send)
         finally:
             semaphore.release()
-
-    async def _busy(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await problem(Request(scope), 503, code="busy", title="Service Unavailable",
-                      detail=f"GPS is serving as many requests as it can just now. Nothing "
-                             f"was changed; retry in {RETRY_AFTER_SECONDS} seconds.",
-                      headers={"Retry-After": str(RETRY_AFTER_SECONDS)})(scope, receive, send)

@@ -221,6 +221,14 @@ def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+def service_busy(request: Request) -> JSONResponse:
+    """The answer to a request that waited too long for its turn: the caller may retry."""
+    return problem(request, 503, code="busy",
+                   detail="GPS is serving as many requests as it can just now. Nothing was "
+                          f"changed; retry in {RETRY_AFTER_SECONDS} seconds.",
+                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def _integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
     # A unique constraint lost a race with a concurrent write; nothing of this request stays.
     log.info("integrity error: %s", exc.orig.__class__.__name__ if exc.orig else "unknown")
