@@ -173,14 +173,18 @@ def evaluate(
         "--last", help="week or quarter: the one that ended most recently; sprint: each "
                        "team's sprint that ended most recently (for cron)")] = None,
 ) -> None:
-    """Evaluate a period's targets (safe to run again, and from several hosts at once)."""
-    from datetime import date, timedelta
+    """Evaluate a period's targets once it has ended (safe to run again, and from several
+    hosts at once)."""
+    from datetime import timedelta
 
     from app.domain import periods
+    from app.domain.errors import RuleViolation
     from app.domain.vocabulary import PeriodType
     from app.services import evaluations
+    from app.services.working_calendar import department_calendar
 
     settings = _settings()
+    calendar = department_calendar(settings)
     if last == "sprint":
         _evaluate_last_sprints(settings)
         return
@@ -188,52 +192,52 @@ def evaluate(
         if last not in ("week", "quarter"):
             fail("--last takes week, sprint or quarter")
         finder = periods.week_containing if last == "week" else periods.quarter_containing
-        current = finder(date.today())
+        # The period before today's: it has ended wherever the department is.
+        current = finder(calendar.today())
         period_type, period_key = last, finder(current.start - timedelta(days=1)).key
     if period_type is None or period_key is None:
-        fail("say which period: --period-type and --period-key, or --last week|quarter")
+        fail("say which period: --period-type and --period-key, or --last week|sprint|quarter")
     try:
         kind = PeriodType(period_type)
     except ValueError:
         fail(f"--period-type must be week, sprint or quarter, not {period_type!r}")
     engine = make_engine(settings)
     with make_session_factory(engine)() as session:
-        view = evaluations.run(session, period_type=kind, period_key=period_key)
+        try:
+            view = evaluations.run(session, period_type=kind, period_key=period_key,
+                                   calendar=calendar)
+        except RuleViolation as exc:
+            fail(exc.detail)
         session.commit()
     _say_evaluated(view)
 
 
 def _say_evaluated(view) -> None:  # type: ignore[no-untyped-def]
     counts = ", ".join(f"{n} {outcome}" for outcome, n in view.counts.items())
+    corrected = (f"; closed, {view.corrected} result(s) corrected beside it"
+                 if view.evaluation.status == "closed" else "")
     out.print(f"Evaluated {view.evaluation.period_type} {view.evaluation.period_key} "
-              f"(run {view.evaluation.runs}): {counts}.")
+              f"(run {view.evaluation.runs}): {counts}{corrected}.")
 
 
 def _evaluate_last_sprints(settings: Settings) -> None:
     """Evaluate each team's most recently ended sprint, each in its own transaction. Run
     daily, every sprint is evaluated from the day after it ends (and again, harmlessly, until
     the team's next one ends); one whose evaluation was closed is left as it is."""
-    from datetime import date
-
-    from app.domain.errors import Conflict
     from app.domain.vocabulary import PeriodType
     from app.services import evaluations, periods
+    from app.services.working_calendar import department_calendar
 
+    calendar = department_calendar(settings)
     factory = make_session_factory(make_engine(settings))
     with factory() as session:
-        due = periods.last_ended_sprints(session, today=date.today())
+        due = periods.last_ended_sprints(session, today=calendar.today())
     if not due:
         out.print("No team's sprint has ended yet: nothing to evaluate.")
     for sprint in due:
         with factory() as session:
-            try:
-                view = evaluations.run(session, period_type=PeriodType.sprint,
-                                       period_key=sprint.key)
-            except Conflict as exc:
-                if exc.code != "evaluation-closed":
-                    raise
-                out.print(f"Left sprint {sprint.key} as it is: {exc.detail}")
-                continue
+            view = evaluations.run(session, period_type=PeriodType.sprint,
+                                   period_key=sprint.key, calendar=calendar)
             session.commit()
         _say_evaluated(view)
 

@@ -6,6 +6,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -74,6 +75,12 @@ class Settings(BaseSettings):
     oidc_email_claim: str = Field(default="email", min_length=1, max_length=100)
     oidc_jwks_refresh_seconds: int = Field(default=300, ge=1, le=24 * 60 * 60)
 
+    # The department's calendar (README: "How people are evaluated"): periods end at midnight
+    # in this time zone, and its public holidays are not working days.
+    timezone: str = "Europe/London"
+    holidays_country: str = Field(default="GB", min_length=2, max_length=3)
+    holidays_subdivision: str | None = "ENG"
+
     # Integrations (README: "Integrations")
     jira_webhook_secret: SecretStr | None = None
     jira_sprint_field: str = "customfield_10020"
@@ -101,6 +108,7 @@ class Settings(BaseSettings):
                     "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
                 )
         self._check_oidc()
+        self._check_calendar()
         if self.request_concurrency > self.database_pool_size + DATABASE_POOL_OVERFLOW:
             raise ValueError(
                 "GPS_MAX_CONCURRENT_REQUESTS must be at most GPS_DATABASE_POOL_SIZE + "
@@ -141,6 +149,20 @@ class Settings(BaseSettings):
             raise ValueError("GPS_OIDC_JWKS_URL must be an https:// URL")
         if url.startswith("http://") and self.env is Environment.production:
             raise ValueError("GPS_OIDC_JWKS_URL must be an https:// URL when GPS_ENV=production")
+
+    def _check_calendar(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"GPS_TIMEZONE {self.timezone!r} is not a time zone name (for "
+                             "example Europe/London)") from None
+        import holidays
+
+        try:
+            holidays.country_holidays(self.holidays_country,
+                                      subdiv=self.holidays_subdivision or None)
+        except NotImplementedError as exc:
+            raise ValueError(f"GPS_HOLIDAYS_COUNTRY / GPS_HOLIDAYS_SUBDIVISION: {exc}") from None
 
     @property
     def sqlalchemy_url(self) -> str:

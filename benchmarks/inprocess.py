@@ -14,6 +14,7 @@ from app.db.engine import make_engine, make_session_factory
 from app.domain.vocabulary import PeriodType
 from app.main import create_app
 from app.services import evaluations
+from app.services.working_calendar import department_calendar
 from app.settings import Settings
 
 
@@ -23,7 +24,8 @@ def evaluate_quarter(settings: Settings, quarter: str) -> tuple[float, dict[str,
     try:
         with make_session_factory(engine)() as session:
             started = time.perf_counter()
-            view = evaluations.run(session, period_type=PeriodType.quarter, period_key=quarter)
+            view = evaluations.run(session, period_type=PeriodType.quarter, period_key=quarter,
+                                   calendar=department_calendar(settings))
             session.commit()
             return time.perf_counter() - started, view.counts
     finally:

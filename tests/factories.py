@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlmodel import Session
 
-from app.db.models import Person, Team, TeamMember
+from app.db.models import BandPeriod, Person, Team, TeamMember, TeamMembership
 from app.services import auth, passwords, tokens
 from app.settings import Settings
 
 _seq = itertools.count(1)
+# The test department's people and teams have been there for years, unless a test says not.
+LONG_AGO = date(2020, 1, 1)
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = passwords.hash_secret(PASSWORD)
 
@@ -23,22 +26,27 @@ def new_person(db: Session, *, kind: str = "employee", band: str | None = "7",
                active: bool = True, name: str | None = None, email: str | None = None,
                login: bool = False, **extra: Any) -> Person:
     n = next(_seq)
+    extra.setdefault("started_on", LONG_AGO)
     person = Person(name=name or f"Person {n}", email=(email or f"person{n}@example.org").lower(),
                     kind=kind, band=band, line_manager_id=line_manager.id if line_manager else None,
                     roles=roles or [], active=active,
                     password_hash=_PASSWORD_HASH if login else None, **extra)
     db.add(person)
     db.commit()
+    db.add(BandPeriod(person_id=person.id, band=band, kind=kind, started_on=person.started_on))
+    db.commit()
     return person
 
 
 def new_team(db: Session, *, members: list[Person], lead: Person | None = None,
-             name: str | None = None) -> Team:
+             name: str | None = None, since: date = LONG_AGO) -> Team:
     team = Team(name=name or f"Team {next(_seq)}", delivery_manager_id=lead.id if lead else None)
     db.add(team)
     db.commit()
     for member in members:
         db.add(TeamMember(team_id=team.id, person_id=member.id))
+        db.add(TeamMembership(team_id=team.id, person_id=member.id,
+                              started_on=max(since, member.started_on)))
     db.commit()
     return team
 

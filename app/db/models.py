@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.db.types import UTCDateTime, utcnow
@@ -47,6 +47,9 @@ class Person(SQLModel, table=True):
     github_login: str | None = Field(
         default=None, sa_column=Column(String(64), nullable=True, unique=True))
     active: bool = Field(default=True, index=True)
+    # The employment window: a person is judged only on periods wholly inside it.
+    started_on: date = Field(default_factory=date.today, sa_column=Column(Date, nullable=False))
+    left_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     # The person's choice: leave them out of public praise (the recognition digest).
     praise_opt_out: bool = Field(default=False, nullable=False)
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -96,6 +99,33 @@ class TeamMember(SQLModel, table=True):
                                           primary_key=True))
     person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id"), primary_key=True,
                                             index=True))
+
+
+class TeamMembership(SQLModel, table=True):
+    """Who was in which team, and when (`team_member` holds today's members)."""
+
+    __tablename__ = "team_membership"
+    __table_args__ = (Index("ix_team_membership_team", "team_id", "started_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(sa_column=Column(Integer, ForeignKey("team.id", ondelete="CASCADE"),
+                                          nullable=False, index=False))
+    person_id: int = Field(sa_column=_fk("person.id", nullable=False))
+    started_on: date = Field(sa_column=Column(Date, nullable=False))
+    ended_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+
+
+class BandPeriod(SQLModel, table=True):
+    """The band and kind a person had, and when: periods are judged with the band of then."""
+
+    __tablename__ = "band_period"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(sa_column=_fk("person.id", nullable=False))
+    band: str | None = Field(default=None, sa_column=Column(String(3), nullable=True))
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    started_on: date = Field(sa_column=Column(Date, nullable=False))
+    ended_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
 
 
 class TeamBoard(SQLModel, table=True):

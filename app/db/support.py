@@ -33,6 +33,8 @@ class PolicyVersion(SQLModel, table=True):
     missed_streak_periods: int = Field(default=3, sa_column=Column(Integer, nullable=False))
     case_window_days: int = Field(default=183, sa_column=Column(Integer, nullable=False))
     case_min_interventions: int = Field(default=2, sa_column=Column(Integer, nullable=False))
+    # Fairness gate: support counts only if it lasted this long from agreed to completed.
+    case_min_support_days: int = Field(default=28, sa_column=Column(Integer, nullable=False))
     excused_share: Decimal = Field(default=Decimal("0.5"),
                                    sa_column=Column(Numeric(3, 2), nullable=False))
     # Set when a closed evaluation used this version: from then on it cannot change.
@@ -100,6 +102,13 @@ class TargetResult(SQLModel, table=True):
     measured: Decimal = Field(sa_column=Column(Numeric(10, 2), nullable=False))
     threshold: Decimal = Field(sa_column=Column(Numeric(8, 2), nullable=False))
     evidence_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    objective_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    one_to_one_ids: list[int] = Field(default_factory=list,
+                                      sa_column=Column(JSON, nullable=False))
+    # A closed evaluation's results stay as decided; a later run on changed facts records what
+    # the result would be now beside them (outcome, measured, ids, at).
+    correction: dict | None = Field(default=None,
+                                    sa_column=Column(JSON(none_as_null=True), nullable=True))
 
 
 class Trigger(SQLModel, table=True):
@@ -120,7 +129,11 @@ class Trigger(SQLModel, table=True):
     facts_key: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
     summary: str = Field(sa_column=Column(Text, nullable=False))
     details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    objective_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     fired_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+    # Set when the facts it stood on changed: kept, visibly, never deleted.
+    withdrawn_at: datetime | None = Field(default=None, sa_column=_when(True))
+    withdrawn_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Intervention(SQLModel, table=True):
@@ -139,7 +152,14 @@ class Intervention(SQLModel, table=True):
     summary: str = Field(sa_column=Column(Text, nullable=False))
     notes: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_by_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
+    agreed_at: datetime | None = Field(default=None, sa_column=_when(True))
     completed_at: datetime | None = Field(default=None, sa_column=_when(True))
+    outcome_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    withdrawn_at: datetime | None = Field(default=None, sa_column=_when(True))
+    withdrawn_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Support already under way when its trigger was withdrawn: it goes on, but its line
+    # manager is shown that the reason behind it changed.
+    trigger_withdrawn_at: datetime | None = Field(default=None, sa_column=_when(True))
     version: int = Field(default=1, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())

@@ -42,6 +42,27 @@ class SupportRecord:
     kind: InterventionKind
     status: InterventionStatus
     completed_at: datetime | None
+    agreed_at: datetime | None = None
+    outcome_note: str | None = None
+
+
+def _why_support_does_not_count(support: SupportRecord, trigger: NegativeTrigger,
+                                min_days: int) -> str | None:
+    """Why a supportive intervention is not evidence that support was tried (None: it is)."""
+    if support.kind not in SUPPORTIVE_KINDS:
+        return "it is not support"
+    if support.status is not InterventionStatus.completed or support.completed_at is None:
+        return f"it is {support.status.value}, not completed"
+    if support.completed_at < trigger.fired_at:
+        return "it was completed before the negative trigger"
+    if not (support.outcome_note or "").strip():
+        return "it was completed without an outcome note"
+    if support.agreed_at is None:
+        return "it was never agreed"
+    if support.completed_at - support.agreed_at < timedelta(days=min_days):
+        lasted = (support.completed_at - support.agreed_at).days
+        return f"it lasted {lasted} day(s) from agreed to completed; the policy needs {min_days}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -53,10 +74,12 @@ class GateResult:
 
 def fairness_gate(kind: CaseKind, *, negative_triggers: Sequence[NegativeTrigger],
                   interventions: Sequence[SupportRecord], window_days: int, min_support: int,
-                  now: datetime) -> GateResult:
+                  now: datetime, min_support_days: int = 0) -> GateResult:
     """A capability or voluntary band change case needs recorded evidence that support was
-    tried first: a negative trigger in the window, and enough supportive interventions
-    completed since it. Disciplinary cases have no gate."""
+    tried first: a negative trigger in the window (one that still stands: withdrawn triggers
+    are never passed in), and enough supportive interventions completed since it, each with
+    an outcome note and lasting at least `min_support_days` from agreed to completed.
+    Disciplinary cases have no gate."""
     if kind not in GATED_CASE_KINDS:
         return GateResult(True, [], {"gate": "not required for " + kind.value})
     since = now - timedelta(days=window_days)
@@ -67,19 +90,30 @@ def fairness_gate(kind: CaseKind, *, negative_triggers: Sequence[NegativeTrigger
         missing.append(f"no negative trigger in the last {window_days} days")
         return GateResult(False, missing, {})
     first = recent[0]
-    completed = [i for i in interventions if i.kind in SUPPORTIVE_KINDS
-                 and i.status is InterventionStatus.completed and i.completed_at is not None
-                 and i.completed_at >= first.fired_at]
-    if len(completed) < min_support:
-        missing.append(f"{len(completed)} supportive intervention(s) completed since the "
-                       f"negative trigger of {first.fired_at.date().isoformat()}; the policy "
-                       f"needs {min_support}")
+    counted, refused = [], []
+    for support in interventions:
+        why = _why_support_does_not_count(support, first, min_support_days)
+        if why is None:
+            counted.append(support)
+        elif support.kind in SUPPORTIVE_KINDS:
+            refused.append({"id": support.id, "kind": support.kind.value, "why": why})
+    if len(counted) < min_support:
+        missing.append(f"{len(counted)} supportive intervention(s) completed since the "
+                       f"negative trigger of {first.fired_at.date().isoformat()} with an "
+                       f"outcome note and lasting at least {min_support_days} days; the "
+                       f"policy needs {min_support}")
+        missing += [f"intervention {r['id']} ({r['kind']}) does not count: {r['why']}"
+                    for r in refused]
     snapshot = {
         "window_days": window_days, "min_support": min_support,
+        "min_support_days": min_support_days,
         "negative_triggers": [{"id": t.id, "fired_at": t.fired_at.isoformat(),
                                "summary": t.summary} for t in recent],
-        "supportive_interventions": [{"id": i.id, "kind": i.kind.value,
-                                      "completed_at": i.completed_at.isoformat()}  # type: ignore[union-attr]
-                                     for i in completed],
+        "supportive_interventions": [
+            {"id": i.id, "kind": i.kind.value,
+             "agreed_at": i.agreed_at.isoformat() if i.agreed_at else None,
+             "completed_at": i.completed_at.isoformat() if i.completed_at else None,
+             "outcome_note": i.outcome_note} for i in counted],
+        "not_counted": refused,
     }
     return GateResult(not missing, missing, snapshot)

@@ -30,6 +30,10 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    def has_ended(self, today: date) -> bool:
+        """A period is over once its last day is: only then may anyone be judged on it."""
+        return self.end < today
+
 
 def week(key: str) -> Period:
     match = _WEEK.match(key)
@@ -131,6 +135,12 @@ def check_range(start: date, end: date) -> None:
                              f"({MIN_YEAR} to {MAX_YEAR})")
 
 
-def working_days(period: Period) -> list[date]:
+def weekdays(period: Period) -> list[date]:
+    """Monday to Friday in the period (public holidays included)."""
     return [period.start + timedelta(days=i) for i in range(period.days)
             if (period.start + timedelta(days=i)).weekday() < 5]
+
+
+def working_days(period: Period, holidays: frozenset[date] = frozenset()) -> list[date]:
+    """The period's weekdays that are not public holidays."""
+    return [day for day in weekdays(period) if day not in holidays]

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from app.domain.periods import Period, working_days
+from app.domain.employment import Span
+from app.domain.periods import Period, weekdays
 from app.domain.vocabulary import EvidenceKind, Metric, Outcome, PeriodType
 
 _EVIDENCE_METRICS: dict[Metric, EvidenceKind] = {
@@ -37,9 +38,12 @@ class TargetRule:
 
 @dataclass(frozen=True)
 class PersonFacts:
+    """A person as they were in the period being judged."""
+
     id: int
     band: str | None
     kind: str
+    window: Span = Span(date.min)  # employment: judged only for periods wholly inside it
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,17 @@ class ActivityFacts:
     one_to_ones_held: Sequence[tuple[int, date]] = ()  # (id, day)
     objectives_completed: Sequence[tuple[int, str]] = ()  # (id, quarter) of 20%-time ones
     absences: Sequence[tuple[date, date]] = ()
+    holidays: frozenset[date] = frozenset()  # the department's public holidays
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A figure and the records behind it, each kind of record under its own name."""
+
+    value: Decimal
+    evidence_ids: tuple[int, ...] = ()
+    objective_ids: tuple[int, ...] = ()
+    one_to_one_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,8 @@ class Result:
     threshold: Decimal
     evidence_ids: list[int] = field(default_factory=list)
     stretch: bool = False
+    objective_ids: list[int] = field(default_factory=list)
+    one_to_one_ids: list[int] = field(default_factory=list)
 
 
 def applies(target: TargetRule, person: PersonFacts) -> bool:
@@ -78,12 +95,14 @@ def applies(target: TargetRule, person: PersonFacts) -> bool:
     return not (target.kinds and person.kind not in target.kinds)
 
 
-def absent_share(period: Period, absences: Sequence[tuple[date, date]]) -> Decimal:
-    """The share of the period's working days covered by absence."""
-    days = working_days(period)
+def away_share(period: Period, absences: Sequence[tuple[date, date]],
+               holidays: frozenset[date] = frozenset()) -> Decimal:
+    """The share of the period's weekdays not worked: public holidays and absence."""
+    days = weekdays(period)
     if not days:
-        return Decimal(0)
-    away = sum(1 for day in days if any(start <= day <= end for start, end in absences))
+        return Decimal(1)
+    away = sum(1 for day in days if day in holidays
+               or any(start <= day <= end for start, end in absences))
     return Decimal(away) / Decimal(len(days))
 
 
@@ -95,73 +114,164 @@ def _in_period(item: EvidenceFact, period: Period) -> bool:
     return period.contains(item.occurred_on)
 
 
-def measure(metric: Metric, period: Period, facts: ActivityFacts) -> tuple[Decimal, list[int]]:
+def measure(metric: Metric, period: Period, facts: ActivityFacts) -> Measure:
     """The figure a target is judged on, and the ids of the records behind it."""
     if metric in _EVIDENCE_METRICS:
         kind = _EVIDENCE_METRICS[metric]
         items = [e for e in facts.evidence if e.kind is kind and _in_period(e, period)]
+        ids = tuple(sorted({e.id for e in items}))
         if metric is Metric.training_hours:
-            return sum((e.hours or Decimal(0) for e in items), Decimal(0)), [e.id for e in items]
-        return Decimal(len(items)), [e.id for e in items]
+            return Measure(sum((e.hours or Decimal(0) for e in items), Decimal(0)), ids)
+        return Measure(Decimal(len(ids)), ids)
     if metric is Metric.one_to_ones_held:
-        held = [i for i, day in facts.one_to_ones_held if period.contains(day)]
-        return Decimal(len(held)), held
+        held = tuple(sorted({i for i, day in facts.one_to_ones_held if period.contains(day)}))
+        return Measure(Decimal(len(held)), one_to_one_ids=held)
     if metric is Metric.objectives_completed:
-        done = [i for i, quarter in facts.objectives_completed
-                if period.type is PeriodType.quarter and quarter == period.key]
-        return Decimal(len(done)), done
+        done = tuple(sorted({i for i, quarter in facts.objectives_completed
+                             if period.type is PeriodType.quarter and quarter == period.key}))
+        return Measure(Decimal(len(done)), objective_ids=done)
     raise ValueError(f"unknown metric {metric}")
 
 
 def evaluate(target: TargetRule, person: PersonFacts, period: Period, facts: ActivityFacts,
              *, excused_share: Decimal) -> Result:
-    """Judge one target for one person and period: met, missed, excused or not applicable."""
-    if not applies(target, person) or target.period is not period.type:
+    """Judge one target for one person and period: met, missed, excused or not applicable.
+
+    Not applicable: the target is not for this person (band, kind) or this kind of period, or
+    the period is not wholly inside the person's employment. Excused: more than
+    `excused_share` of its weekdays were public holidays or absence (and the target was not met
+    all the same)."""
+    if not applies(target, person) or target.period is not period.type \
+            or not person.window.covers(period):
         return Result(target.id, target.metric, Outcome.not_applicable, Decimal(0),
                       target.threshold, [], target.stretch)
-    measured, ids = measure(target.metric, period, facts)
-    if measured >= target.threshold:
+    found = measure(target.metric, period, facts)
+    if found.value >= target.threshold:
         outcome = Outcome.met
-    elif absent_share(period, facts.absences) > excused_share:
-        outcome = Outcome.excused  # mostly away: the period does not count
+    elif away_share(period, facts.absences, facts.holidays) > excused_share:
+        outcome = Outcome.excused  # mostly not a working period for them: it does not count
     else:
         outcome = Outcome.missed
-    return Result(target.id, target.metric, outcome, measured, target.threshold, ids,
-                  target.stretch)
+    return Result(target.id, target.metric, outcome, found.value, target.threshold,
+                  list(found.evidence_ids), target.stretch, list(found.objective_ids),
+                  list(found.one_to_one_ids))
 
 
 @dataclass(frozen=True)
 class PastResult:
+    """One period's result for one target, as the facts stand now."""
+
     period_key: str
     period_start: date
     outcome: Outcome
     evidence_ids: tuple[int, ...] = ()
+    period_end: date | None = None  # None: a one-day period (tests); sprints may overlap
+
+    @property
+    def last_day(self) -> date:
+        return self.period_end or self.period_start
 
 
-def _counting(results: Sequence[PastResult]) -> list[PastResult]:
-    # Excused periods neither break nor extend a run.
-    ordered = sorted(results, key=lambda r: r.period_start)
-    return [r for r in ordered if r.outcome in (Outcome.met, Outcome.missed)]
+@dataclass(frozen=True)
+class Step:
+    """One step of a person's own timeline: a period, or overlapping sprints merged (a person
+    in two teams lives through one stretch of time, not two)."""
+
+    period_keys: tuple[str, ...]
+    start: date
+    end: date
+    outcome: Outcome
+    evidence_ids: tuple[int, ...]  # each record once, however many merged periods count it
 
 
-def missed_streak(results: Sequence[PastResult], k: int) -> list[PastResult] | None:
-    """The run of misses ending at the latest counted period, if it is K or longer."""
+def timeline(results: Sequence[PastResult]) -> list[Step]:
+    """Merge a person's results for one target into the steps of their own timeline.
+
+    Periods that overlap in time become one step. A step is met when any of its periods was
+    met, missed when none was met and one was missed, and otherwise does not count (excused or
+    not applicable). Each piece of evidence appears once in a step."""
+    ordered = sorted(results, key=lambda r: (r.period_start, r.last_day, r.period_key))
+    groups: list[list[PastResult]] = []
+    end: date | None = None
+    for result in ordered:
+        if groups and end is not None and result.period_start <= end:
+            groups[-1].append(result)
+            end = max(end, result.last_day)
+        else:
+            groups.append([result])
+            end = result.last_day
+    steps = []
+    for group in groups:
+        outcomes = {r.outcome for r in group}
+        outcome = (Outcome.met if Outcome.met in outcomes else Outcome.missed
+                   if Outcome.missed in outcomes else Outcome.excused
+                   if Outcome.excused in outcomes else Outcome.not_applicable)
+        counted = [r for r in group if r.outcome is outcome]
+        ids: dict[int, None] = {}
+        for r in counted:
+            ids.update(dict.fromkeys(r.evidence_ids))
+        steps.append(Step(tuple(r.period_key for r in counted), group[0].period_start,
+                          max(r.last_day for r in group), outcome, tuple(ids)))
+    return steps
+
+
+def _counting(results: Sequence[PastResult]) -> list[Step]:
+    # Excused and not-applicable steps neither break nor extend a run.
+    return [s for s in timeline(results) if s.outcome in (Outcome.met, Outcome.missed)]
+
+
+def missed_streak(results: Sequence[PastResult], k: int) -> list[Step] | None:
+    """The run of misses ending at the latest counted step, if it is K or longer."""
     return _run(results, Outcome.missed, k)
 
 
-def met_streak(results: Sequence[PastResult], n: int) -> list[PastResult] | None:
-    """The run of successes ending at the latest counted period, if it is N or longer."""
+def met_streak(results: Sequence[PastResult], n: int) -> list[Step] | None:
+    """The run of successes ending at the latest counted step, if it is N or longer."""
     return _run(results, Outcome.met, n)
 
 
-def _run(results: Sequence[PastResult], outcome: Outcome, length: int) -> list[PastResult] | None:
-    counted = _counting(results)
-    run: list[PastResult] = []
-    for result in reversed(counted):
-        if result.outcome is not outcome:
+def _run(results: Sequence[PastResult], outcome: Outcome, length: int) -> list[Step] | None:
+    run: list[Step] = []
+    for step in reversed(_counting(results)):
+        if step.outcome is not outcome:
             break
-        run.insert(0, result)
+        run.insert(0, step)
     return run if len(run) >= length else None
+
+
+def met_blocks(results: Sequence[PastResult], n: int) -> list[list[Step]]:
+    """Every block of N successive met steps in the whole timeline: each run of successes of
+    length L gives L // N blocks, counted from the run's first step, so the same steps always
+    make the same blocks and no step is in two."""
+    blocks: list[list[Step]] = []
+    run: list[Step] = []
+    for step in [*_counting(results), None]:
+        if step is not None and step.outcome is Outcome.met:
+            run.append(step)
+            continue
+        blocks += [run[i:i + n] for i in range(0, len(run) - n + 1, n)]
+        run = []
+    return blocks
+
+
+def missed_runs(results: Sequence[PastResult], k: int) -> list[list[Step]]:
+    """Every maximal run of K or more missed steps in the timeline."""
+    runs: list[list[Step]] = []
+    run: list[Step] = []
+    for step in [*_counting(results), None]:
+        if step is not None and step.outcome is Outcome.missed:
+            run.append(step)
+            continue
+        if len(run) >= k:
+            runs.append(run)
+        run = []
+    return runs
+
+
+def standing_misses(results: Sequence[PastResult], k: int) -> dict[str, list[Step]]:
+    """The negative triggers the facts support: for each run of K or more misses, its first K
+    steps, keyed by the run's first period. A trigger stands while it names exactly these."""
+    return {run[0].period_keys[0]: run[:k] for run in missed_runs(results, k)}
 
 
 def all_met(results: Sequence[Result]) -> bool:

@@ -102,6 +102,11 @@ class Outcome(StrEnum):
     not_applicable = "not_applicable"
 
 
+class TriggerStatus(StrEnum):
+    live = "live"
+    withdrawn = "withdrawn"  # its facts changed: kept, with when and why
+
+
 class TriggerDirection(StrEnum):
     positive = "positive"
     negative = "negative"
@@ -135,6 +140,8 @@ class InterventionStatus(StrEnum):
     in_progress = "in_progress"
     completed = "completed"
     declined = "declined"
+    # The trigger behind it no longer stands (facts changed) before anyone acted on it.
+    withdrawn = "withdrawn"
 
 
 class CaseKind(StrEnum):

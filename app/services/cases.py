@@ -158,6 +158,7 @@ def _gate(session: Session, subject_id: int, kind: CaseKind, now: datetime) -> G
     version = _policy_in_force(session, now.date())
     triggers = session.scalars(select(Trigger).where(
         Trigger.person_id == subject_id, Trigger.direction == TriggerDirection.negative.value,
+        Trigger.withdrawn_at.is_(None),  # type: ignore[union-attr]
         Trigger.fired_at >= now - timedelta(days=version.case_window_days)))
     support = session.scalars(select(Intervention).where(
         Intervention.person_id == subject_id,
@@ -168,10 +169,11 @@ def _gate(session: Session, subject_id: int, kind: CaseKind, now: datetime) -> G
         kind, negative_triggers=[NegativeTrigger(t.id, t.fired_at, t.summary)  # type: ignore[arg-type]
                                  for t in triggers],
         interventions=[SupportRecord(i.id, InterventionKind(i.kind),  # type: ignore[arg-type]
-                                     InterventionStatus(i.status), i.completed_at)
+                                     InterventionStatus(i.status), i.completed_at, i.agreed_at,
+                                     i.outcome_note)
                        for i in support],
         window_days=version.case_window_days, min_support=version.case_min_interventions,
-        now=now)
+        min_support_days=version.case_min_support_days, now=now)
     return GateResult(result.passed, result.missing,
                       {**result.snapshot, "policy_version_id": version.id})
 

@@ -1,8 +1,11 @@
-"""Evaluating a period: every active person a target applies to, under the policy in force.
+"""Evaluating a period: everyone employed for the whole of it whom a target applies to, with
+the band, kind and teams they had then, under the policy in force.
 
-Re-running an open evaluation recomputes it (the same facts give the same results); two
-evaluations of one period at once queue on the evaluation's row, so nothing is doubled;
-closing an evaluation freezes its results and the policy version it used.
+Only a period that has ended (in the department's time zone) is evaluated. Re-running an open
+evaluation recomputes it from the facts as they stand (the same facts give the same results);
+re-running a closed one leaves its results as decided and records beside each what it would
+be now (a correction). Either way, any trigger that no longer stands on the facts is withdrawn.
+Two evaluations of one period at once queue on the evaluation's row, so nothing is doubled.
 """
 
 from __future__ import annotations
@@ -12,16 +15,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, func, insert, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.growth import Evidence, Objective, OneToOne
-from app.db.models import Absence, Person, TeamMember
+from app.db.models import Absence, BandPeriod, Person, TeamMembership
 from app.db.support import Evaluation, PolicyTarget, PolicyVersion, TargetResult
 from app.db.types import utcnow
 from app.domain import targets as rules
+from app.domain.employment import Dated, Span, as_of
 from app.domain.errors import Conflict, NotFound, RuleViolation
 from app.domain.periods import Period
 from app.domain.policy import Action, Actor, Record, authorize, require_scope
@@ -30,12 +34,14 @@ from app.domain.vocabulary import EvidenceKind, Metric, ObjectiveStatus, Outcome
 from app.services import people, periods, policies, triggers
 from app.services.pagination import Page, keyset_page
 from app.services.relationships import relations_to
+from app.services.working_calendar import DepartmentCalendar
 
 
 @dataclass(frozen=True)
 class EvaluationView:
     evaluation: Evaluation
     counts: dict[str, int]
+    corrected: int = 0  # closed evaluations: results the facts have since changed
 
 
 def _claim(session: Session, period: Period, version_id: int) -> Evaluation:
@@ -54,14 +60,46 @@ def _claim(session: Session, period: Period, version_id: int) -> Evaluation:
 
 
 def _people(session: Session, period: Period) -> list[Person]:
-    stmt = select(Person).where(Person.active.is_(True))  # type: ignore[attr-defined]
+    """Everyone employed on at least one day of the period (in the team, for a team's
+    sprint, on at least one of its days); who is judged is decided per person after."""
+    stmt = select(Person).where(Person.started_on <= period.end,
+                                or_(col(Person.left_on).is_(None), Person.left_on >= period.start))
     if period.type is PeriodType.sprint and period.team_id is not None:
-        stmt = stmt.where(Person.id.in_(select(TeamMember.person_id).where(  # type: ignore[union-attr]
-            TeamMember.team_id == period.team_id)))
+        stmt = stmt.where(col(Person.id).in_(select(TeamMembership.person_id).where(
+            TeamMembership.team_id == period.team_id, TeamMembership.started_on <= period.end,
+            or_(col(TeamMembership.ended_on).is_(None),
+                TeamMembership.ended_on >= period.start))))
     return list(session.exec(stmt.order_by(Person.id)))
 
 
-def _facts(session: Session, ids: list[int], period: Period) -> dict[int, rules.ActivityFacts]:
+def _as_they_were(session: Session, everyone: list[Person],
+                  period: Period) -> dict[int, rules.PersonFacts]:
+    """Each person with the band and kind they had when the period began, and the part of the
+    period they were employed for (in the team too, for a team's sprint)."""
+    ids = [p.id for p in everyone]
+    history: dict[int, list[Dated[tuple[str | None, str]]]] = defaultdict(list)
+    for row in session.exec(select(BandPeriod).where(col(BandPeriod.person_id).in_(ids))):
+        history[row.person_id].append(Dated(Span(row.started_on, row.ended_on),
+                                            (row.band, row.kind)))
+    in_team: dict[int, list[Span]] = defaultdict(list)
+    if period.type is PeriodType.sprint and period.team_id is not None:
+        for m in session.exec(select(TeamMembership).where(
+                TeamMembership.team_id == period.team_id, col(TeamMembership.person_id).in_(ids))):
+            in_team[m.person_id].append(Span(m.started_on, m.ended_on))
+    found = {}
+    for person in everyone:
+        band, kind = as_of(history[person.id], max(period.start, person.started_on)) \
+            or (person.band, person.kind)
+        window = Span(person.started_on, person.left_on)
+        if period.type is PeriodType.sprint and period.team_id is not None \
+                and not any(span.covers(period) for span in in_team[person.id]):
+            window = Span(period.end + timedelta(days=1))  # not in the team for all of it
+        found[person.id] = rules.PersonFacts(person.id, band, kind, window)  # type: ignore[index]
+    return found
+
+
+def _facts(session: Session, ids: list[int], period: Period,
+           holidays: frozenset) -> dict[int, rules.ActivityFacts]:
     """Everything evaluation counts, for everyone at once (a fixed number of queries)."""
     # Tickets done in a Jira sprint count in it whatever their day, so look wider for sprints.
     margin = timedelta(days=60 if period.type is PeriodType.sprint else 0)
@@ -94,8 +132,8 @@ def _facts(session: Session, ids: list[int], period: Period) -> dict[int, rules.
             Absence.person_id.in_(ids), Absence.start_date <= period.end,  # type: ignore[attr-defined]
             Absence.end_date >= period.start)):
         away[a.person_id].append((a.start_date, a.end_date))
-    return {i: rules.ActivityFacts(evidence[i], held[i], done[i], away[i])  # type: ignore[arg-type]
-            for i in ids}
+    return {i: rules.ActivityFacts(evidence[i], held[i], done[i], away[i],  # type: ignore[arg-type]
+                                   holidays) for i in ids}
 
 
 def _rule(target: PolicyTarget) -> rules.TargetRule:
@@ -106,35 +144,45 @@ def _rule(target: PolicyTarget) -> rules.TargetRule:
                             stretch=target.stretch)
 
 
-def evaluate(session: Session, actor: Actor, *, period_type: PeriodType,
-             period_key: str) -> EvaluationView:
-    """Evaluate (or re-evaluate) a period and fire the triggers its results call for."""
+def evaluate(session: Session, actor: Actor, *, period_type: PeriodType, period_key: str,
+             calendar: DepartmentCalendar) -> EvaluationView:
+    """Evaluate (or re-evaluate) a period and fire or withdraw the triggers its results call
+    for."""
     require_scope(actor, Scope.evaluations)
-    return run(session, period_type=period_type, period_key=period_key)
+    return run(session, period_type=period_type, period_key=period_key, calendar=calendar)
 
 
-def run(session: Session, *, period_type: PeriodType, period_key: str) -> EvaluationView:
+def run(session: Session, *, period_type: PeriodType, period_key: str,
+        calendar: DepartmentCalendar) -> EvaluationView:
     """The evaluation itself, for the API and for `gps evaluate`."""
     period = periods.resolve(session, period_type, period_key)
+    today = calendar.today()
+    if not period.has_ended(today):
+        raise RuleViolation(
+            detail=f"{period.type.value} {period.key} ends on {period.end.isoformat()}: nobody "
+                   f"is judged on a period that has not ended. Evaluate it from "
+                   f"{(period.end + timedelta(days=1)).isoformat()}.",
+            rule="PERIOD-NOT-ENDED",
+            extra={"field": "period_key", "ends_on": period.end.isoformat()})
     version = policies.in_force(session, period.start)
     if version is None:
         raise RuleViolation(detail=f"No policy version is in force on "
                                    f"{period.start.isoformat()}.", rule="POLICY-IN-FORCE")
     evaluation = _claim(session, period, version.id)  # type: ignore[arg-type]
-    if evaluation.status == "closed":
-        raise Conflict(detail=f"{period.type.value} {period.key} was closed on "
-                              f"{evaluation.closed_at.date().isoformat()}; its results are "  # type: ignore[union-attr]
-                              "frozen.", code="evaluation-closed")
-    if evaluation.policy_version_id != version.id:
-        evaluation.policy_version_id = version.id
-    session.execute(delete(TargetResult).where(TargetResult.evaluation_id == evaluation.id))
-    targets = [_rule(t) for t in policies.targets_of(session, [version.id])[version.id]  # type: ignore[index]
+    closed = evaluation.status == "closed"
+    if closed:  # judged as decided then: the version it was closed under
+        version = session.get(PolicyVersion, evaluation.policy_version_id) or version
+    elif evaluation.policy_version_id != version.id:
+        evaluation.policy_version_id = version.id  # type: ignore[assignment]
+    targets = [_rule(t) for t in policies.targets_of(session, [version.id])[version.id]  # type: ignore[index,list-item]
                if t.period == period.type.value]
     everyone = _people(session, period)
-    facts = _facts(session, [p.id for p in everyone], period)  # type: ignore[misc]
+    facts = _facts(session, [p.id for p in everyone], period,  # type: ignore[misc]
+                   calendar.holidays(period.start, period.end))
+    subjects = _as_they_were(session, everyone, period)
     results: list[dict] = []
     for person in everyone:
-        subject = rules.PersonFacts(person.id, person.band, person.kind)  # type: ignore[arg-type]
+        subject = subjects[person.id]  # type: ignore[index]
         for target in targets:
             r = rules.evaluate(target, subject, period, facts[person.id],  # type: ignore[index]
                                excused_share=Decimal(str(version.excused_share)))
@@ -145,22 +193,54 @@ def run(session: Session, *, period_type: PeriodType, period_key: str) -> Evalua
                 policy_version_id=version.id, metric=target.metric.value, stretch=r.stretch,
                 period_type=period.type.value, period_key=period.key,
                 period_start=period.start, period_end=period.end, outcome=r.outcome.value,
-                measured=r.measured, threshold=r.threshold, evidence_ids=r.evidence_ids))
-    if results:  # one statement (executemany), however many people
-        session.execute(insert(TargetResult), results)
+                measured=r.measured, threshold=r.threshold, evidence_ids=r.evidence_ids,
+                objective_ids=r.objective_ids, one_to_one_ids=r.one_to_one_ids))
+    if closed:
+        _record_corrections(session, evaluation, results)
+    else:
+        session.execute(delete(TargetResult).where(
+            TargetResult.evaluation_id == evaluation.id))  # type: ignore[arg-type]
+        if results:  # one statement (executemany), however many people
+            session.execute(insert(TargetResult), results)
     evaluation.runs += 1
     evaluation.evaluated_at = utcnow()
     session.add(evaluation)
     session.flush()
-    triggers.after_evaluation(session, version=version, period=period, people=everyone)
-    return EvaluationView(evaluation, _counts(results))
+    triggers.after_evaluation(session, version=version, period=period, people=everyone,
+                              today=today)
+    return _views(session, [evaluation])[0]
 
 
-def _counts(results: list[dict]) -> dict[str, int]:
-    counts = {o.value: 0 for o in Outcome}
-    for r in results:
-        counts[r["outcome"]] += 1
-    return counts
+_COMPARED = ("outcome", "measured", "evidence_ids", "objective_ids", "one_to_one_ids")
+
+
+def _record_corrections(session: Session, evaluation: Evaluation, results: list[dict]) -> None:
+    """Leave a closed evaluation's results as decided; note beside each one what it would be
+    on today's facts, or clear the note when the facts agree again."""
+    now = {(r["person_id"], r["target_id"]): r for r in results}
+    for row in session.exec(select(TargetResult).where(
+            TargetResult.evaluation_id == evaluation.id)):
+        fresh = now.get((row.person_id, row.target_id)) or dict(
+            outcome=Outcome.not_applicable.value, measured=Decimal(0), evidence_ids=[],
+            objective_ids=[], one_to_one_ids=[])
+        differs = (fresh["outcome"] != row.outcome
+                   or Decimal(str(fresh["measured"])) != Decimal(str(row.measured))
+                   or any(list(fresh[k]) != list(getattr(row, k)) for k in _COMPARED[2:]))
+        correction = None
+        if differs:
+            correction = {k: fresh[k] for k in _COMPARED}
+            correction["measured"] = float(fresh["measured"])
+            previous = row.correction or {}
+            same = {k: v for k, v in previous.items() if k != "at"} == correction
+            correction["at"] = previous["at"] if same else utcnow().isoformat()
+        if correction != row.correction:
+            row.correction = correction
+            session.add(row)
+
+
+def current_outcome(row: TargetResult) -> Outcome:
+    """A result's outcome on today's facts: its correction's, if it has one."""
+    return Outcome(row.correction["outcome"] if row.correction else row.outcome)
 
 
 def close(session: Session, actor: Actor, evaluation_id: int) -> EvaluationView:
@@ -186,21 +266,34 @@ def _get(session: Session, evaluation_id: int) -> Evaluation:
     return evaluation
 
 
+def _views(session: Session, evaluations: list[Evaluation]) -> list[EvaluationView]:
+    """Evaluations with their results counted by outcome: one statement for a whole page."""
+    ids = [e.id for e in evaluations]
+    counts: dict[int, dict[str, int]] = {i: {o.value: 0 for o in Outcome} for i in ids}  # type: ignore[misc]
+    corrected: dict[int, int] = defaultdict(int)
+    if ids:
+        for evaluation_id, outcome, fixed, n in session.exec(
+                select(TargetResult.evaluation_id, TargetResult.outcome,
+                       col(TargetResult.correction).is_not(None), func.count())
+                .where(col(TargetResult.evaluation_id).in_(ids))
+                .group_by(TargetResult.evaluation_id, TargetResult.outcome,
+                          col(TargetResult.correction).is_not(None))):
+            counts[evaluation_id][outcome] += n
+            if fixed:
+                corrected[evaluation_id] += n
+    return [EvaluationView(e, counts[e.id], corrected[e.id]) for e in evaluations]  # type: ignore[index]
+
+
 def view(session: Session, actor: Actor, evaluation_id: int) -> EvaluationView:
     require_scope(actor, Scope.evaluations)
-    evaluation = _get(session, evaluation_id)
-    rows = session.exec(select(TargetResult.outcome).where(
-        TargetResult.evaluation_id == evaluation_id)).all()
-    counts = {o.value: 0 for o in Outcome}
-    for outcome in rows:
-        counts[outcome] += 1
-    return EvaluationView(evaluation, counts)
+    return _views(session, [_get(session, evaluation_id)])[0]
 
 
 def list_evaluations(session: Session, actor: Actor, *, cursor: str | None,
-                     limit: int) -> Page[Evaluation]:
+                     limit: int) -> Page[EvaluationView]:
     require_scope(actor, Scope.evaluations)
-    return keyset_page(session, select(Evaluation), Evaluation.id, cursor=cursor, limit=limit)
+    page = keyset_page(session, select(Evaluation), Evaluation.id, cursor=cursor, limit=limit)
+    return Page(items=_views(session, page.items), next_cursor=page.next_cursor)
 
 
 def results_for(session: Session, actor: Actor, person_id: int, *, start, end,  # type: ignore[no-untyped-def]

@@ -158,8 +158,15 @@ def update_evidence(session: Session, actor: Actor, evidence_id: int, *,
     _check(session, person_id=evidence.person_id, kind=EvidenceKind(merged["kind"]),
            source=EvidenceSource(evidence.source), hours=merged["hours"], topic=merged["topic"],
            objective_id=merged["objective_id"])
+    was_qualification = evidence.kind == EvidenceKind.qualification.value
     for name, value in changes.items():
         setattr(evidence, name, value.value if isinstance(value, EvidenceKind) else value)
+    if was_qualification and evidence.kind != EvidenceKind.qualification.value:
+        triggers.on_qualification_gone(session, evidence=evidence,
+                                       why=f"changed to {evidence.kind}")
+    elif not was_qualification and evidence.kind == EvidenceKind.qualification.value:
+        triggers.on_qualification(session, evidence=evidence,
+                                  person=people.get_or_404(session, evidence.person_id))
     evidence.version += 1
     evidence.updated_at = utcnow()
     session.add(evidence)
@@ -169,7 +176,10 @@ def update_evidence(session: Session, actor: Actor, evidence_id: int, *,
 
 def delete_evidence(session: Session, actor: Actor, evidence_id: int) -> None:
     """Delete manual evidence recorded in error (its person only)."""
-    session.delete(_writable(session, actor, evidence_id))
+    evidence = _writable(session, actor, evidence_id)
+    if evidence.kind == EvidenceKind.qualification.value:
+        triggers.on_qualification_gone(session, evidence=evidence, why="deleted")
+    session.delete(evidence)
     session.flush()
 
 

@@ -9,6 +9,7 @@ recorded as completed, for the head of department's update (`app/services/digest
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlmodel import Session, select
@@ -184,6 +185,49 @@ def recognise(session: Session, *, trigger: Trigger, person: Person) -> Interven
     return intervention
 
 
+def on_trigger_withdrawn(session: Session, *, trigger: Trigger, reason: str,
+                         now: datetime) -> None:
+    """The trigger's facts changed: withdraw the support nobody has acted on yet and the
+    recognition it gave; support already agreed or under way goes on, marked so the line
+    manager sees that the reason behind it changed."""
+    for intervention in session.exec(select(Intervention).where(
+            Intervention.trigger_id == trigger.id)):
+        status = InterventionStatus(intervention.status)
+        if status is InterventionStatus.proposed or (
+                intervention.kind == InterventionKind.recognition.value
+                and status is InterventionStatus.completed):
+            intervention.status = InterventionStatus.withdrawn.value
+            intervention.withdrawn_at, intervention.withdrawn_reason = now, reason
+        elif status in (InterventionStatus.agreed, InterventionStatus.in_progress):
+            intervention.trigger_withdrawn_at = now
+            line = (f"{now.date().isoformat()}, the trigger behind this support was withdrawn "
+                    f"({reason}); it goes on unless you and the person decide otherwise.")
+            intervention.notes = f"{intervention.notes}\n{line}" if intervention.notes else line
+        else:
+            continue  # completed or declined: history stays as it was
+        intervention.version += 1
+        intervention.updated_at = now
+        session.add(intervention)
+
+
+def on_trigger_reinstated(session: Session, *, trigger: Trigger, person: Person) -> None:
+    """The same facts hold again: what was withdrawn with the trigger comes back."""
+    now = utcnow()
+    for intervention in session.exec(select(Intervention).where(
+            Intervention.trigger_id == trigger.id)):
+        if intervention.status == InterventionStatus.withdrawn.value:
+            recognition = intervention.kind == InterventionKind.recognition.value
+            intervention.status = (InterventionStatus.completed if recognition
+                                   else InterventionStatus.proposed).value
+            intervention.withdrawn_at, intervention.withdrawn_reason = None, None
+            if not recognition:
+                intervention.proposed_to_id = person.line_manager_id
+        intervention.trigger_withdrawn_at = None
+        intervention.version += 1
+        intervention.updated_at = now
+        session.add(intervention)
+
+
 # --- the API's use cases ---------------------------------------------------------------------
 
 
@@ -283,8 +327,11 @@ def _move(session: Session, actor: Actor, intervention_id: int, action: Interven
                         InterventionKind(intervention.kind), action)
     now = utcnow()
     intervention.status = status.value
+    if status is InterventionStatus.agreed:
+        intervention.agreed_at = now
     if status is InterventionStatus.completed:
         intervention.completed_at = now
+        intervention.outcome_note = note or None
     if note:
         line = f"{now.date().isoformat()}, {_PAST[action]}: {note}"
         intervention.notes = f"{intervention.notes}\n{line}" if intervention.notes else line
@@ -313,6 +360,7 @@ def start(session: Session, actor: Actor, intervention_id: int) -> InterventionV
 
 def complete(session: Session, actor: Actor, intervention_id: int, *,
              note: str | None) -> InterventionView:
-    """Record support as completed, with an optional note (the line manager)."""
+    """Record support as completed, with its outcome (the line manager). Support completed
+    without an outcome note does not count as evidence that support was tried."""
     return _move(session, actor, intervention_id, InterventionAction.complete,
                  note=note.strip() if note else None)

@@ -211,6 +211,7 @@ def reopen(session: Session, actor: Actor, objective_id: int, *, reason: str) ->
     objective.reopen_reason = reason
     objective.completed_at = None
     _publish(session, objective, owner, HrEventType.objective_reopened)
+    triggers.on_objective_reopened(session, objective=objective, reason=reason)
     return _save(session, objective)
 
 

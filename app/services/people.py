@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import String, cast, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from app.db.models import LineManagementPeriod, Person, TeamMember
+from app.db.models import BandPeriod, LineManagementPeriod, Person, TeamMember
 from app.db.types import utcnow
 from app.domain import line_management as lm
+from app.domain.employment import check_window
 from app.domain.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
 from app.domain.policy import (Action, Actor, Record, Relation, authorize, permits,
                                may_override_line_rules, require_scope, sees_personal_details)
@@ -213,10 +215,13 @@ def create_person(session: Session, actor: Actor, *, values: dict[str, Any],
     manager_id = values.pop("line_manager_id", None)
     buddy_id = values.pop("buddy_id", None)
     person = Person(**values)
+    _check_window(person)
     if password is not None:
         person.password_hash = passwords.hash_secret(password)
     session.add(person)
     session.flush()
+    session.add(BandPeriod(person_id=person.id, band=person.band, kind=person.kind,
+                           started_on=person.started_on))
     _assign_line_manager(session, actor, person, manager_id, override_reason)
     _assign_buddy(session, actor, person, buddy_id, override_reason)
     session.add(person)
@@ -256,6 +261,13 @@ def update_person(session: Session, actor: Actor, person_id: int, *, changes: di
     _assign_buddy(session, actor, person, buddy_id, override_reason)
     if "active" in changes and not person.active:
         _refuse_deactivating_a_manager(session, person)
+        if person.left_on is None:
+            person.left_on = date.today()  # leaving ends the employment window
+    elif changes.get("active") and "left_on" not in changes:
+        person.left_on = None  # back again
+    _check_window(person)
+    if {"band", "kind"} & changes.keys():
+        _record_band(session, person, date.today())
     person.version += 1
     person.updated_at = utcnow()
     session.add(person)
@@ -265,6 +277,30 @@ def update_person(session: Session, actor: Actor, person_id: int, *, changes: di
     if replay_with is not None and {"jira_account_id", "github_login", "email"} & changes.keys():
         replay.replay_for_person(session, replay_with, person)
     return person
+
+
+def _check_window(person: Person) -> None:
+    try:
+        check_window(person.started_on, person.left_on)
+    except ValueError as exc:
+        raise RuleViolation(detail=f"{exc}: a person leaves after they start.",
+                            rule="PERSON-WINDOW", extra={"field": "left_on"}) from None
+
+
+def _record_band(session: Session, person: Person, today: date) -> None:
+    """Keep the band and kind history: the one held until yesterday ends, today's starts."""
+    current = session.exec(select(BandPeriod).where(
+        BandPeriod.person_id == person.id, col(BandPeriod.ended_on).is_(None))).all()
+    if all(row.band == person.band and row.kind == person.kind for row in current) and current:
+        return
+    for row in current:
+        if row.started_on >= today:
+            session.delete(row)  # changed again the same day: only the last one held
+        else:
+            row.ended_on = today - timedelta(days=1)
+            session.add(row)
+    session.add(BandPeriod(person_id=person.id, band=person.band, kind=person.kind,
+                           started_on=max(today, person.started_on)))
 
 
 def _refuse_deactivating_a_manager(session: Session, person: Person) -> None:

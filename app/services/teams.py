@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from app.db.models import Person, Team, TeamBoard, TeamMember
+from app.db.models import Person, Team, TeamBoard, TeamMember, TeamMembership
 from app.db.types import utcnow
 from app.domain.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
 from app.domain.policy import Actor, require_scope
@@ -90,10 +91,34 @@ def _set_boards(session: Session, team: Team, board_ids: list[int]) -> None:
         session.add(TeamBoard(board_id=board_id, team_id=team.id))
 
 
-def _set_members(session: Session, team: Team, member_ids: list[int]) -> None:
+def _set_members(session: Session, team: Team, member_ids: list[int],
+                 since: date | None = None) -> None:
+    """Set today's members, and keep the history: leavers' membership ends yesterday, joiners'
+    starts today or on `since` (sprints are judged with the team as it was)."""
     _require_people(session, member_ids, "member_ids")
+    wanted = set(member_ids)
+    today = date.today()
+    if since is not None and since > today:
+        raise RuleViolation(detail="members_since: members join on a day that has come, "
+                                   f"not {since.isoformat()}.", rule="TEAM-MEMBERS-SINCE",
+                            extra={"field": "members_since"})
+    open_rows = {m.person_id: m for m in session.exec(select(TeamMembership).where(
+        TeamMembership.team_id == team.id, col(TeamMembership.ended_on).is_(None)))}
+    for person_id, membership in open_rows.items():
+        if person_id in wanted:
+            continue
+        if membership.started_on >= today:
+            session.delete(membership)  # joined and left the same day: never a member
+        else:
+            membership.ended_on = today - timedelta(days=1)
+            session.add(membership)
+    started = {p.id: p.started_on for p in session.exec(
+        select(Person).where(col(Person.id).in_(wanted - open_rows.keys())))}
+    for person_id in sorted(wanted - open_rows.keys()):
+        joined = max(since or today, started[person_id])  # nobody joins before they started
+        session.add(TeamMembership(team_id=team.id, person_id=person_id, started_on=joined))
     session.execute(delete(TeamMember).where(TeamMember.team_id == team.id))
-    for person_id in sorted(set(member_ids)):
+    for person_id in sorted(wanted):
         session.add(TeamMember(team_id=team.id, person_id=person_id))
 
 
@@ -101,6 +126,7 @@ def create_team(session: Session, actor: Actor, *, values: dict[str, Any]) -> Te
     """Create a team (admin)."""
     require_scope(actor, Scope.teams_write)
     member_ids = values.pop("member_ids", [])
+    since = values.pop("members_since", None)
     board_ids = values.pop("jira_board_ids", [])
     _check_name(session, values["name"], None)
     _require_people(session, [values.get("delivery_manager_id"),
@@ -108,7 +134,7 @@ def create_team(session: Session, actor: Actor, *, values: dict[str, Any]) -> Te
     team = Team(**values)
     session.add(team)
     session.flush()
-    _set_members(session, team, member_ids)
+    _set_members(session, team, member_ids, since)
     _set_boards(session, team, board_ids)
     session.flush()
     audit.record(session, actor=actor, action="team.create", target_type="team",
@@ -128,8 +154,9 @@ def update_team(session: Session, actor: Actor, team_id: int, *, changes: dict[s
         _check_name(session, changes["name"], team.id)
     _require_people(session, [changes.get("delivery_manager_id"),
                               changes.get("product_owner_id")], "team lead")
+    since = changes.pop("members_since", None)
     if "member_ids" in changes:
-        _set_members(session, team, changes.pop("member_ids"))
+        _set_members(session, team, changes.pop("member_ids"), since)
     if "jira_board_ids" in changes:
         _set_boards(session, team, changes.pop("jira_board_ids"))
     for name, value in changes.items():

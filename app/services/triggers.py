@@ -2,21 +2,26 @@
 evidence and policy version behind it, and never twice for the same facts.
 
 A negative trigger only ever *proposes* support to the person's line manager; a positive one
-becomes a recognition. Nothing here opens a formal case.
+becomes a recognition. Nothing here opens a formal case. A trigger whose facts no longer hold
+(results re-run on changed facts, an objective reopened, evidence deleted) is *withdrawn*:
+kept, with when and why, and its proposed support and recognitions are withdrawn with it.
+Should the same facts hold again, the same trigger is reinstated.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.growth import Evidence, Objective
 from app.db.models import Person
 from app.db.support import PolicyVersion, TargetResult, Trigger
+from app.db.types import utcnow
 from app.domain import targets as rules
 from app.domain.periods import Period, quarter_containing
 from app.domain.policy import Action, Actor, Record, require_scope
@@ -32,15 +37,20 @@ _LOOKBACK = {PeriodType.week: 7, PeriodType.sprint: 14, PeriodType.quarter: 92}
 
 def fire(session: Session, *, person: Person, direction: TriggerDirection, rule: TriggerRule,
          facts_key: str, summary: str, evidence_ids: Sequence[int],
-         version: PolicyVersion | None, details: dict | None = None) -> Trigger | None:
+         version: PolicyVersion | None, details: dict | None = None,
+         objective_ids: Sequence[int] = ()) -> Trigger | None:
     """Record a trigger once per facts; act on it (support or recognition). Returns the new
-    trigger, or None when these facts had fired it already."""
-    if session.exec(select(Trigger.id).where(Trigger.facts_key == facts_key)).first():
-        return None
+    (or reinstated) trigger, or None when these facts stand fired already."""
+    existing = session.exec(select(Trigger).where(Trigger.facts_key == facts_key)).first()
+    if existing is not None:
+        if existing.withdrawn_at is None:
+            return None
+        return _reinstate(session, existing, person)
     trigger = Trigger(person_id=person.id, direction=direction.value, rule=rule.value,  # type: ignore[arg-type]
                       policy_version_id=version.id if version else None,
-                      evidence_ids=list(evidence_ids), facts_key=facts_key, summary=summary,
-                      details=details or {})
+                      evidence_ids=list(dict.fromkeys(evidence_ids)),
+                      objective_ids=list(dict.fromkeys(objective_ids)), facts_key=facts_key,
+                      summary=summary, details=details or {})
     try:
         with session.begin_nested():
             session.add(trigger)
@@ -53,13 +63,48 @@ def fire(session: Session, *, person: Person, direction: TriggerDirection, rule:
     return trigger
 
 
+def withdraw(session: Session, trigger: Trigger, *, reason: str,
+             now: datetime | None = None) -> None:
+    """Withdraw a trigger whose facts no longer hold, and what it proposed or recognised."""
+    if trigger.withdrawn_at is not None:
+        return
+    now = now or utcnow()
+    trigger.withdrawn_at, trigger.withdrawn_reason = now, reason
+    session.add(trigger)
+    interventions.on_trigger_withdrawn(session, trigger=trigger, reason=reason, now=now)
+
+
+def _reinstate(session: Session, trigger: Trigger, person: Person) -> Trigger:
+    history = list(trigger.details.get("withdrawals", []))
+    history.append({"withdrawn_at": trigger.withdrawn_at.isoformat(),  # type: ignore[union-attr]
+                    "reason": trigger.withdrawn_reason, "reinstated_at": utcnow().isoformat()})
+    trigger.details = {**trigger.details, "withdrawals": history}
+    trigger.withdrawn_at, trigger.withdrawn_reason = None, None
+    session.add(trigger)
+    interventions.on_trigger_reinstated(session, trigger=trigger, person=person)
+    return trigger
+
+
+def _withdraw_key(session: Session, facts_key: str, reason: str) -> None:
+    found = session.exec(select(Trigger).where(Trigger.facts_key == facts_key)).first()
+    if found is not None:
+        withdraw(session, found, reason=reason)
+
+
 def on_objective_completed(session: Session, *, objective: Objective, owner: Person) -> None:
     fire(session, person=owner, direction=TriggerDirection.positive,
          rule=TriggerRule.objective_completed, facts_key=f"objective-completed:{objective.id}",
          summary=f"completed the objective “{objective.title}” ({objective.quarter})",
-         evidence_ids=[], version=policies.in_force(session, date.today()),
+         evidence_ids=[], objective_ids=[objective.id],  # type: ignore[list-item]
+         version=policies.in_force(session, date.today()),
          details={"objective_id": objective.id, "quarter": objective.quarter,
                   "twenty_percent_time": objective.twenty_percent_time})
+
+
+def on_objective_reopened(session: Session, *, objective: Objective, reason: str) -> None:
+    """A reopened objective is no longer completed: its recognition no longer stands."""
+    _withdraw_key(session, f"objective-completed:{objective.id}",
+                  f"the objective was reopened: {reason}")
 
 
 def on_qualification(session: Session, *, evidence: Evidence, person: Person) -> None:
@@ -69,98 +114,175 @@ def on_qualification(session: Session, *, evidence: Evidence, person: Person) ->
          version=policies.in_force(session, evidence.occurred_on))
 
 
+def on_qualification_gone(session: Session, *, evidence: Evidence, why: str) -> None:
+    """The qualification's evidence was deleted, retracted or changed into something else."""
+    _withdraw_key(session, f"qualification:{evidence.id}", f"its evidence was {why}")
+
+
 def after_evaluation(session: Session, *, version: PolicyVersion, period: Period,
-                     people: list[Person]) -> None:
-    """Fire what this period's results (and the runs they end) call for."""
+                     people: list[Person], today: date) -> None:
+    """Withdraw what this period's results no longer support, then fire what they (and the
+    runs they end) call for. People who have left are no longer sent support."""
     if not people:
         return
     ids = [p.id for p in people]
     longest = max(version.missed_streak_periods, version.production_streak_sprints) + 2
-    since = period.start - timedelta(days=_LOOKBACK[period.type] * longest)
-    if period.type is PeriodType.quarter:
-        since = min(since, period.start)
+    reach = timedelta(days=_LOOKBACK[period.type] * longest)
     rows = list(session.exec(select(TargetResult).where(
-        TargetResult.person_id.in_(ids), TargetResult.period_start >= since,  # type: ignore[attr-defined]
-        TargetResult.period_start <= period.start)))
+        col(TargetResult.person_id).in_(ids), TargetResult.period_type == period.type.value,
+        TargetResult.period_start >= period.start - reach,
+        TargetResult.period_start <= period.end + reach)))
     by_person: dict[int, list[TargetResult]] = defaultdict(list)
     for row in rows:
         by_person[row.person_id].append(row)
-    # Every result inside the quarter (its weeks and sprints too), for everyone at once: one
-    # statement, not one a person.
-    in_quarter: dict[int, list[TargetResult]] = defaultdict(list)
-    quarter = quarter_containing(period.start)
-    if period.type is PeriodType.quarter:
+    # Shipping streaks run over each person's whole sprint timeline, so that the same sprints
+    # always make the same blocks; quarters look at every result inside them.
+    shipped: dict[int, list[TargetResult]] = defaultdict(list)
+    if period.type is PeriodType.sprint:
         for row in session.exec(select(TargetResult).where(
-                TargetResult.person_id.in_(ids), TargetResult.period_start >= quarter.start,  # type: ignore[attr-defined]
+                col(TargetResult.person_id).in_(ids),
+                TargetResult.period_type == PeriodType.sprint.value,
+                TargetResult.metric == Metric.production_changes.value)):
+            shipped[row.person_id].append(row)
+    quarters = {quarter_containing(period.start).key: quarter_containing(period.start),
+                quarter_containing(period.end).key: quarter_containing(period.end)}
+    in_quarter: dict[tuple[int, str], list[TargetResult]] = defaultdict(list)
+    for quarter in quarters.values():
+        for row in session.exec(select(TargetResult).where(
+                col(TargetResult.person_id).in_(ids), TargetResult.period_start >= quarter.start,
                 TargetResult.period_end <= quarter.end)):
-            in_quarter[row.person_id].append(row)
+            in_quarter[(row.person_id, quarter.key)].append(row)
+    live = _live_triggers(session, ids)
     for person in people:
-        mine = by_person[person.id]  # type: ignore[index]
-        _missed_streaks(session, version, period, person, mine)
+        mine = live[person.id]  # type: ignore[index]
+        employed = person.left_on is None or person.left_on >= today
+        _missed_streaks(session, version, period, person, by_person[person.id], mine,  # type: ignore[index]
+                        fire_new=employed)
         if period.type is PeriodType.sprint:
-            _production_streak(session, version, person, mine)
-        if period.type is PeriodType.quarter:
-            _quarter_all_met(session, version, quarter, person,
-                             in_quarter[person.id])  # type: ignore[index]
+            _production_streaks(session, version, person, shipped[person.id], mine,  # type: ignore[index]
+                                fire_new=employed)
+        for quarter in quarters.values():
+            _quarter_all_met(session, version, quarter, person, period,
+                             in_quarter[(person.id, quarter.key)], mine,  # type: ignore[index]
+                             fire_new=employed)
+
+
+def _live_triggers(session: Session, ids: list[int]) -> dict[int, list[Trigger]]:
+    found: dict[int, list[Trigger]] = defaultdict(list)
+    for trigger in session.exec(select(Trigger).where(
+            col(Trigger.person_id).in_(ids), col(Trigger.withdrawn_at).is_(None),
+            or_(Trigger.rule == TriggerRule.target_missed_streak.value,
+                Trigger.rule == TriggerRule.production_streak.value,
+                Trigger.rule == TriggerRule.quarter_all_met.value))):
+        found[trigger.person_id].append(trigger)
+    return found
+
+
+def _current(row: TargetResult) -> Outcome:
+    # A closed result's correction says what it is on today's facts.
+    return Outcome(row.correction["outcome"] if row.correction else row.outcome)
+
+
+def _current_ids(row: TargetResult) -> tuple[int, ...]:
+    return tuple((row.correction or {}).get("evidence_ids", row.evidence_ids))
 
 
 def _past(rows: list[TargetResult]) -> list[rules.PastResult]:
-    return [rules.PastResult(r.period_key, r.period_start, Outcome(r.outcome),
-                             tuple(r.evidence_ids)) for r in rows]
+    return [rules.PastResult(r.period_key, r.period_start, _current(r), _current_ids(r),
+                             r.period_end) for r in rows]
 
 
 def _missed_streaks(session: Session, version: PolicyVersion, period: Period, person: Person,
-                    rows: list[TargetResult]) -> None:
+                    rows: list[TargetResult], live: list[Trigger], *, fire_new: bool) -> None:
+    """Runs of K misses of one target, over the periods around this one: a trigger stands
+    while its K periods are still the start of such a run on today's facts; a run that
+    includes this period and has no trigger fires one."""
     series: dict[str, list[TargetResult]] = defaultdict(list)
     for row in rows:
-        if row.period_type == period.type.value and not row.stretch:
+        if not row.stretch:
             series[row.metric].append(row)
+    k = version.missed_streak_periods
     for metric, results in series.items():
-        if not any(r.period_key == period.key for r in results):
+        past = _past(results)
+        standing = rules.standing_misses(past, k)
+        seen = {r.period_key for r in results}
+        current = {r.period_key: r.outcome for r in past}
+        for trigger in live:
+            named = trigger.details.get("periods") or []
+            if trigger.rule != TriggerRule.target_missed_streak.value \
+                    or trigger.details.get("metric") != metric \
+                    or trigger.details.get("period_type") != period.type.value \
+                    or not named or not set(named) <= seen:
+                continue
+            steps = standing.get(named[0])
+            if steps is None or [key for s in steps for key in s.period_keys] != named:
+                changed = [key for key in named if current.get(key) is not Outcome.missed]
+                withdraw(session, trigger, reason="the facts changed: " + (
+                    ", ".join(f"{key} is now {current.get(key, Outcome.not_applicable).value}"
+                              for key in changed) if changed
+                    else "those periods are no longer the start of a run of misses"))
+        if not fire_new:
             continue
-        run = rules.missed_streak(_past(results), version.missed_streak_periods)
-        if run is None or run[-1].period_key != period.key:
-            continue
-        what = metric.replace("_", " ")
-        fire(session, person=person, direction=TriggerDirection.negative,
-             rule=TriggerRule.target_missed_streak,
-             facts_key=f"missed:{person.id}:{metric}:{period.type.value}:{run[0].period_key}",
-             summary=f"{what[0].upper()}{what[1:]} under target for {len(run)} "
-                     f"{period.type.value}s running ({run[0].period_key} to {run[-1].period_key})",
-             evidence_ids=[i for r in run for i in r.evidence_ids], version=version,
-             details={"metric": metric, "period_type": period.type.value,
-                      "periods": [r.period_key for r in run]})
+        for first, steps in standing.items():
+            run = next(r for r in rules.missed_runs(past, k) if r[0].period_keys[0] == first)
+            if not any(period.key in step.period_keys for step in run):
+                continue
+            keys = [key for step in steps for key in step.period_keys]
+            what = metric.replace("_", " ")
+            fire(session, person=person, direction=TriggerDirection.negative,
+                 rule=TriggerRule.target_missed_streak,
+                 facts_key=f"missed:{person.id}:{metric}:{period.type.value}:{first}",
+                 summary=f"{what[0].upper()}{what[1:]} under target for {len(steps)} "
+                         f"{period.type.value}s running ({keys[0]} to {keys[-1]})",
+                 evidence_ids=[i for step in steps for i in step.evidence_ids],
+                 version=version,
+                 details={"metric": metric, "period_type": period.type.value,
+                          "periods": keys, "steps": len(steps)})
 
 
-def _production_streak(session: Session, version: PolicyVersion, person: Person,
-                       rows: list[TargetResult]) -> None:
-    results = [r for r in rows if r.period_type == PeriodType.sprint.value
-               and r.metric == Metric.production_changes.value]
-    run = rules.met_streak(_past(results), version.production_streak_sprints)
-    if run is None:
-        return
-    # One trigger per N sprints shipped: a run of 2N fires twice, never more for the same sprints.
+def _production_streaks(session: Session, version: PolicyVersion, person: Person,
+                        rows: list[TargetResult], live: list[Trigger], *,
+                        fire_new: bool) -> None:
+    """One recognition per N steps shipped in a row on the person's own sprint timeline
+    (overlapping sprints of two teams are one step); withdrawn when the block is gone."""
     n = version.production_streak_sprints
-    block = run[(len(run) // n - 1) * n:(len(run) // n) * n]
-    fire(session, person=person, direction=TriggerDirection.positive,
-         rule=TriggerRule.production_streak,
-         facts_key=f"prod-streak:{person.id}:{block[0].period_key}",
-         summary=f"shipped to production {n} sprints in a row", version=version,
-         evidence_ids=[i for r in block for i in r.evidence_ids],
-         details={"sprints": [r.period_key for r in block]})
+    blocks = {f"prod-streak:{person.id}:{block[0].period_keys[0]}": block
+              for block in rules.met_blocks(_past(rows), n)}
+    for trigger in live:
+        if trigger.rule == TriggerRule.production_streak.value \
+                and trigger.facts_key not in blocks:
+            withdraw(session, trigger, reason="the facts changed: those sprints no longer "
+                                              f"make {n} in a row with a change shipped")
+    if not fire_new:
+        return
+    for key, block in blocks.items():
+        fire(session, person=person, direction=TriggerDirection.positive,
+             rule=TriggerRule.production_streak, facts_key=key,
+             summary=f"shipped to production {n} sprints in a row", version=version,
+             evidence_ids=[i for step in block for i in step.evidence_ids],
+             details={"sprints": [k for step in block for k in step.period_keys]})
 
 
 def _quarter_all_met(session: Session, version: PolicyVersion, quarter: Period, person: Person,
-                     rows: list[TargetResult]) -> None:
-    person_id = person.id
-    results = [rules.Result(r.target_id, Metric(r.metric), Outcome(r.outcome), r.measured,
-                            r.threshold, r.evidence_ids, r.stretch) for r in rows]
+                     period: Period, rows: list[TargetResult], live: list[Trigger], *,
+                     fire_new: bool) -> None:
+    results = [rules.Result(r.target_id, Metric(r.metric), _current(r), r.measured,
+                            r.threshold, list(_current_ids(r)), r.stretch) for r in rows]
+    key = f"quarter-all-met:{person.id}:{quarter.key}"
     if not rules.all_met(results):
+        for trigger in live:
+            if trigger.facts_key == key:
+                withdraw(session, trigger, reason=f"the facts changed: not every target in "
+                                                  f"{quarter.key} is met any more")
         return
+    if not fire_new or period.type is not PeriodType.quarter or period.key != quarter.key:
+        return  # fired when the quarter itself is evaluated
     fire(session, person=person, direction=TriggerDirection.positive,
-         rule=TriggerRule.quarter_all_met, facts_key=f"quarter-all-met:{person_id}:{quarter.key}",
+         rule=TriggerRule.quarter_all_met, facts_key=key,
          summary=f"met every target in {quarter.key}", version=version,
-         evidence_ids=sorted({i for r in rows for i in r.evidence_ids}),
+         evidence_ids=sorted({i for r in results for i in r.evidence_ids}),
+         objective_ids=sorted({i for r in rows for i in (
+             (r.correction or {}).get("objective_ids", r.objective_ids))}),
          details={"quarter": quarter.key})
 
 

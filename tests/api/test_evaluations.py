@@ -94,9 +94,16 @@ def test_a_closed_period_is_frozen_and_its_policy_cannot_change(client, org, db,
     evaluation = _run(client, admin, "week", "2026-W48")
     closed = client.post(f"/v1/evaluations/{evaluation['id']}/close", headers=admin)
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    decided = [(r.person_id, r.metric, r.outcome) for r in _results(db, org["dev"])]
+    # Running it again leaves the results as decided; with no facts changed, nothing is
+    # corrected beside them.
     again = client.post("/v1/evaluations", headers=admin,
                         json={"period_type": "week", "period_key": "2026-W48"})
-    assert again.status_code == 409 and "frozen" in again.json()["detail"]
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "closed" and again.json()["corrected"] == 0
+    assert again.json()["counts"] == closed.json()["counts"]
+    db.expire_all()
+    assert [(r.person_id, r.metric, r.outcome) for r in _results(db, org["dev"])] == decided
     policy = client.get("/v1/policies", headers=admin).json()["items"][0]
     assert policy["locked"] is True
     url = f"/v1/policies/{policy['id']}"
@@ -143,23 +150,24 @@ def test_k_misses_in_a_row_propose_support_and_never_open_a_case(client, org, db
 
 
 def test_an_excused_week_neither_breaks_nor_extends_a_run(client, org, db, admin):
-    db.add(Absence(person_id=org["dev"].id, kind="leave", start_date=date(2026, 11, 16),
-                   end_date=date(2026, 11, 20)))
+    db.add(Absence(person_id=org["dev"].id, kind="leave", start_date=date(2026, 11, 9),
+                   end_date=date(2026, 11, 13)))
     db.commit()
-    for key in ("2026-W46", "2026-W47", "2026-W48"):
+    for key in ("2026-W45", "2026-W46", "2026-W47"):
         _run(client, admin, "week", key)
     fired = db.exec(select(Trigger).where(Trigger.person_id == org["dev"].id)).all()
     assert fired == []  # only two counted misses
-    _run(client, admin, "week", "2026-W49")
+    _run(client, admin, "week", "2026-W48")
     fired = db.exec(select(Trigger).where(Trigger.person_id == org["dev"].id)).all()
-    assert {t.details["periods"][0] for t in fired} == {"2026-W46"}
-    assert all(t.details["periods"] == ["2026-W46", "2026-W48", "2026-W49"] for t in fired)
+    assert {t.details["periods"][0] for t in fired} == {"2026-W45"}
+    assert all(t.details["periods"] == ["2026-W45", "2026-W47", "2026-W48"] for t in fired)
 
 
 def test_three_sprints_shipping_to_production_is_recognised(client, org, db, admin, as_):
     team = client.post("/v1/teams", headers=admin, json={
         "name": "Slots", "member_ids": [org["dev"].id, org["peer"].id],
-        "sprint_anchor_date": "2026-09-07", "sprint_length_days": 14}).json()
+        "members_since": "2026-01-05", "sprint_anchor_date": "2026-09-07",
+        "sprint_length_days": 14}).json()
     sprints = client.get(f"/v1/periods?type=sprint&from=2026-09-07&to=2026-10-18"
                          f"&team_id={team['id']}", headers=admin).json()
     assert [s["key"] for s in sprints] == [f"team{team['id']}-2026-09-07",
@@ -317,7 +325,7 @@ def test_gps_evaluate_last_sprint_takes_each_teams_sprint_that_just_ended(
     import subprocess
     import sys
 
-    from app.db.models import Team, TeamMember
+    from app.db.models import Team, TeamMember, TeamMembership
 
     today = date.today()
     fortnightly = Team(name="Slots", sprint_anchor_date=today - timedelta(days=30))
@@ -325,7 +333,11 @@ def test_gps_evaluate_last_sprint_takes_each_teams_sprint_that_just_ended(
     db.add_all([fortnightly, weekly, Team(name="No cadence")])
     db.commit()
     db.add_all([TeamMember(team_id=fortnightly.id, person_id=org["dev"].id),
-                TeamMember(team_id=weekly.id, person_id=org["peer"].id)])
+                TeamMember(team_id=weekly.id, person_id=org["peer"].id),
+                TeamMembership(team_id=fortnightly.id, person_id=org["dev"].id,
+                               started_on=today - timedelta(days=90)),
+                TeamMembership(team_id=weekly.id, person_id=org["peer"].id,
+                               started_on=today - timedelta(days=90))])
     db.commit()
     ended = f"team{fortnightly.id}-{(today - timedelta(days=16)).isoformat()}"
     closed = f"team{weekly.id}-{(today - timedelta(days=7)).isoformat()}"
@@ -338,6 +350,8 @@ def test_gps_evaluate_last_sprint_takes_each_teams_sprint_that_just_ended(
                           env={**os.environ, "GPS_DATABASE_URL": database_url})
     assert done.returncode == 0, done.stderr
     assert f"Evaluated sprint {ended} (run 1)" in done.stdout
-    assert f"Left sprint {closed} as it is" in done.stdout
+    # A closed sprint keeps its results; running it again only notes what changed beside them.
+    assert f"Evaluated sprint {closed} (run 2)" in done.stdout
+    assert "closed, 0 result(s) corrected beside it" in done.stdout
     evaluated = db.exec(select(TargetResult.period_key, TargetResult.person_id)).all()
     assert set(evaluated) == {(ended, org["dev"].id), (closed, org["peer"].id)}

@@ -11,7 +11,7 @@ from app.domain import periods
 from app.domain.cases import NegativeTrigger, SupportRecord, fairness_gate
 from app.domain.policy import ManagementSpell, excluded_from_case
 from app.domain.targets import (ActivityFacts, EvidenceFact, PastResult, PersonFacts,
-                                TargetRule, absent_share, all_met, evaluate, met_streak,
+                                TargetRule, away_share, all_met, evaluate, met_streak,
                                 missed_streak)
 from app.domain.vocabulary import (CaseKind, EvidenceKind, InterventionKind, InterventionStatus,
                                    Metric, Outcome, PeriodType)
@@ -75,13 +75,16 @@ def test_every_evidence_metric_counts_its_kind_inside_the_period(metric, kind, h
 
 def test_one_to_ones_and_objectives_completed():
     held = ActivityFacts(one_to_ones_held=[(5, date(2026, 11, 24)), (6, date(2026, 12, 2))])
-    assert evaluate(rule(Metric.one_to_ones_held), DEV, WEEK, held,
-                    excused_share=Decimal("0.5")).evidence_ids == [5]
+    counted = evaluate(rule(Metric.one_to_ones_held), DEV, WEEK, held,
+                       excused_share=Decimal("0.5"))
+    # Each kind of record under its own name: one-to-one ids are not evidence ids.
+    assert counted.one_to_one_ids == [5] and counted.evidence_ids == []
     quarter = periods.quarter("2026-Q4")
     done = ActivityFacts(objectives_completed=[(1, "2026-Q4"), (2, "2026-Q4"), (3, "2026-Q3")])
     result = evaluate(rule(Metric.objectives_completed, PeriodType.quarter, 3), DEV, quarter,
                       done, excused_share=Decimal("0.5"))
     assert (result.measured, result.outcome) == (2, Outcome.missed)
+    assert result.objective_ids == [1, 2] and result.evidence_ids == []
 
 
 def test_tickets_count_in_their_jira_sprint_whatever_the_day():
@@ -95,7 +98,7 @@ def test_tickets_count_in_their_jira_sprint_whatever_the_day():
 
 def test_absence_over_the_share_excuses_a_miss_but_not_a_met():
     away = ActivityFacts(absences=[(date(2026, 11, 23), date(2026, 11, 25))])  # 3 of 5 days
-    assert absent_share(WEEK, away.absences) == Decimal("0.6")
+    assert away_share(WEEK, away.absences) == Decimal("0.6")
     target = rule(Metric.accomplishments_logged)
     assert evaluate(target, DEV, WEEK, away, excused_share=Decimal("0.5")).outcome \
         is Outcome.excused
@@ -128,9 +131,9 @@ def _results(*outcomes):
 def test_a_run_of_misses_is_counted_and_excused_periods_neither_break_nor_extend_it():
     assert missed_streak(_results("missed", "missed"), 3) is None
     run = missed_streak(_results("met", "missed", "missed", "missed"), 3)
-    assert [r.period_key for r in run] == ["p1", "p2", "p3"]
+    assert [r.period_keys for r in run] == [("p1",), ("p2",), ("p3",)]
     bridged = missed_streak(_results("missed", "excused", "missed", "missed"), 3)
-    assert [r.period_key for r in bridged] == ["p0", "p2", "p3"]
+    assert [r.period_keys for r in bridged] == [("p0",), ("p2",), ("p3",)]
     assert missed_streak(_results("missed", "excused", "excused", "missed"), 3) is None
     assert missed_streak(_results("missed", "missed", "missed", "met"), 3) is None
     assert missed_streak(_results("missed", "not_applicable", "missed"), 2) is not None
@@ -157,14 +160,16 @@ NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
 
 def _support(n, completed_days_ago, kind=InterventionKind.coaching,
-             status=InterventionStatus.completed):
-    return SupportRecord(n, kind, status, NOW - timedelta(days=completed_days_ago))
+             status=InterventionStatus.completed, lasted_days=30, note="talked it through"):
+    completed = NOW - timedelta(days=completed_days_ago)
+    return SupportRecord(n, kind, status, completed, completed - timedelta(days=lasted_days),
+                         note)
 
 
 def test_the_fairness_gate():
     trigger = NegativeTrigger(1, NOW - timedelta(days=100), "missed")
     old = NegativeTrigger(2, NOW - timedelta(days=400), "missed long ago")
-    gate = dict(window_days=183, min_support=2, now=NOW)
+    gate = dict(window_days=183, min_support=2, now=NOW, min_support_days=28)
     refused = fairness_gate(CaseKind.capability, negative_triggers=[old], interventions=[],
                             **gate)
     assert not refused.passed and "no negative trigger in the last 183 days" in refused.missing
@@ -183,6 +188,18 @@ def test_the_fairness_gate():
     passed = fairness_gate(CaseKind.capability, negative_triggers=[trigger],
                            interventions=[_support(1, 50), _support(2, 10)], **gate)
     assert passed.passed and len(passed.snapshot["supportive_interventions"]) == 2
+    # Support clicked through in a day, or completed with nothing to say, is not support.
+    rushed = fairness_gate(CaseKind.capability, negative_triggers=[trigger],
+                           interventions=[_support(1, 50), _support(2, 10, lasted_days=0)],
+                           **gate)
+    assert not rushed.passed
+    assert any("lasted 0 day(s)" in line for line in rushed.missing)
+    silent = fairness_gate(CaseKind.capability, negative_triggers=[trigger],
+                           interventions=[_support(1, 50), _support(2, 10, note="  ")], **gate)
+    assert not silent.passed and any("without an outcome note" in m for m in silent.missing)
+    # Lasting from before the trigger does not help: it must be completed after it.
+    assert not fairness_gate(CaseKind.capability, negative_triggers=[trigger], interventions=[
+        _support(1, 50), _support(2, 101, lasted_days=60)], **gate).passed
     assert fairness_gate(CaseKind.disciplinary, negative_triggers=[], interventions=[],
                          **gate).passed
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, Security, status
 
 from app.api.conditional import expected_version, set_etag
-from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
+from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, SettingsDep, current_actor
 from app.api.problems import problem_responses
 from app.api.schemas.common import IsoDate, Page, PathId
 from app.api.schemas.targets import (EvaluationRead, EvaluationRequest, PeriodRead, PolicyCreate,
@@ -15,8 +15,10 @@ from app.api.schemas.targets import (EvaluationRead, EvaluationRequest, PeriodRe
                                      TriggerRead)
 from app.domain.policy import Actor
 from app.domain.scopes import Scope
-from app.domain.vocabulary import PeriodType, TriggerDirection
+from app.db.support import Trigger
+from app.domain.vocabulary import PeriodType, TriggerDirection, TriggerStatus
 from app.services import evaluations, periods, policies, triggers
+from app.services.working_calendar import department_calendar
 
 router = APIRouter(prefix=API_PREFIX)
 
@@ -32,7 +34,7 @@ def _policy(found: policies.PolicyView) -> PolicyRead:
     return PolicyRead(**{k: getattr(version, k) for k in (
         "id", "name", "effective_from", "effective_to", "production_streak_sprints",
         "missed_streak_periods", "case_window_days", "case_min_interventions",
-        "created_at", "updated_at")}, excused_share=float(version.excused_share),
+        "case_min_support_days", "created_at", "updated_at")}, excused_share=float(version.excused_share),
         locked=version.locked_at is not None,
         targets=[TargetRead(id=t.id, metric=t.metric, period=t.period,  # type: ignore[arg-type]
                             threshold=float(t.threshold), bands=t.bands, kinds=t.kinds,
@@ -109,18 +111,24 @@ def _evaluation(view: evaluations.EvaluationView) -> EvaluationRead:
                           period_start=e.period_start, period_end=e.period_end,
                           policy_version_id=e.policy_version_id, status=e.status, runs=e.runs,
                           evaluated_at=e.evaluated_at, closed_at=e.closed_at,
-                          counts=view.counts)
+                          counts=view.counts, corrected=view.corrected)
 
 
 @router.post("/evaluations", operation_id="run_evaluation", response_model=EvaluationRead,
              tags=["evaluations"], responses=problem_responses(401, 403, 404, 409, 413, 422))
-def run_evaluation(body: EvaluationRequest, session: SessionDep,
+def run_evaluation(body: EvaluationRequest, session: SessionDep, settings: SettingsDep,
                    actor: Evaluator) -> EvaluationRead:
-    """Evaluate a period (admin; also `gps evaluate`): each active person's result per target
-    (met, missed, excused, not_applicable) with the figure and evidence behind it, under the
-    policy in force. Running it again recomputes the same results; a closed period is 409."""
+    """Evaluate a period that has ended (admin; also `gps evaluate`): the result per target
+    (met, missed, excused, not_applicable) of everyone employed during it, with the figure and
+    the records behind it, under the policy in force. A period that has not ended yet is 422.
+
+    Running it again recomputes the results from the facts as they stand, and withdraws any
+    trigger they no longer support. A closed evaluation keeps its results as decided; a run
+    records beside each result what it would be now (`correction`), and still withdraws the
+    triggers that no longer stand."""
     return _evaluation(evaluations.evaluate(session, actor, period_type=body.period_type,
-                                            period_key=body.period_key))
+                                            period_key=body.period_key,
+                                            calendar=department_calendar(settings)))
 
 
 @router.get("/evaluations", operation_id="list_evaluations",
@@ -128,10 +136,9 @@ def run_evaluation(body: EvaluationRequest, session: SessionDep,
             responses=problem_responses(401, 403, 422))
 def list_evaluations(session: SessionDep, actor: Evaluator, limit: Limit = 50,
                      cursor: Cursor = None) -> Page[EvaluationRead]:
-    """List evaluations (admin)."""
+    """List evaluations with their results counted by outcome (admin)."""
     page = evaluations.list_evaluations(session, actor, cursor=cursor, limit=limit)
-    return Page(items=[_evaluation(evaluations.EvaluationView(e, {})) for e in page.items],
-                next_cursor=page.next_cursor)
+    return Page(items=[_evaluation(v) for v in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/evaluations/{evaluation_id:int}", operation_id="get_evaluation",
@@ -174,10 +181,17 @@ def list_triggers(session: SessionDep, actor: Grower,
                   kind: Annotated[TriggerDirection | None, Query(
                       description="positive or negative")] = None,
                   limit: Limit = 50, cursor: Cursor = None) -> Page[TriggerRead]:
-    """A person's triggers, each with its rule, policy version and evidence."""
+    """A person's triggers, each with its rule, policy version and the records it stands on;
+    withdrawn ones too, with when and why."""
     page = triggers.list_triggers(session, actor, person_id=person_id, direction=kind,
                                   cursor=cursor, limit=limit)
-    return Page(items=[TriggerRead.model_validate(t) for t in page.items],
-                next_cursor=page.next_cursor)
+    return Page(items=[_trigger(t) for t in page.items], next_cursor=page.next_cursor)
+
+
+def _trigger(trigger: Trigger) -> TriggerRead:
+    status = TriggerStatus.withdrawn if trigger.withdrawn_at else TriggerStatus.live
+    return TriggerRead.model_validate(
+        {name: getattr(trigger, name) for name in TriggerRead.model_fields if name != "status"}
+        | {"status": status})
 
 

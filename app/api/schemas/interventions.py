@@ -51,7 +51,16 @@ class InterventionRead(Output):
                                    "completion, one per line")
     created_by_id: int | None = Field(description="Who recorded it by hand; null when a "
                                                   "trigger did")
+    agreed_at: datetime | None
     completed_at: datetime | None
+    outcome_note: str | None = Field(description="What came of the support, recorded on "
+                                                 "completion")
+    withdrawn_at: datetime | None = Field(description="When it was withdrawn because the "
+                                                      "trigger behind it no longer stands")
+    withdrawn_reason: str | None
+    trigger_withdrawn_at: datetime | None = Field(
+        description="Support already agreed or under way when the trigger behind it was "
+                    "withdrawn: it goes on, but its reason changed then")
     created_at: datetime
     updated_at: datetime
 
@@ -60,7 +69,9 @@ class InterventionRead(Output):
         i = v.intervention
         return cls(**{k: getattr(i, k) for k in (
             "id", "person_id", "kind", "status", "trigger_id", "proposed_to_id", "summary",
-            "notes", "created_by_id", "completed_at", "created_at", "updated_at")},
+            "notes", "created_by_id", "agreed_at", "completed_at", "outcome_note",
+            "withdrawn_at", "withdrawn_reason", "trigger_withdrawn_at", "created_at",
+            "updated_at")},
             allowed_actions=v.allowed_actions)
 
 

@@ -47,6 +47,10 @@ class TeamCreate(Input):
     delivery_manager_id: PersonId | None = None
     product_owner_id: PersonId | None = None
     member_ids: list[PersonId] = Field(default_factory=list, max_length=500)
+    members_since: IsoDate | None = Field(
+        default=None, description="The day the members added by this change joined the team "
+                                  "(today if not given; not after today). Sprints are judged "
+                                  "with the team as it was")
     jira_board_ids: list[BoardId] = Field(default_factory=list, max_length=50)
     sprint_length_days: StrictInt = Field(default=14, ge=1, le=56)
     sprint_anchor_date: IsoDate | None = Field(
@@ -58,13 +62,18 @@ class TeamUpdate(Input):
     delivery_manager_id: PersonId | None = None
     product_owner_id: PersonId | None = None
     member_ids: list[PersonId] | None = Field(default=None, max_length=500)
+    members_since: IsoDate | None = Field(
+        default=None, description="The day the members added by this change joined the team "
+                                  "(today if not given; not after today). Sprints are judged "
+                                  "with the team as it was")
     jira_board_ids: list[BoardId] | None = Field(default=None, max_length=50)
     sprint_length_days: StrictInt | None = Field(default=None, ge=1, le=56)
     sprint_anchor_date: IsoDate | None = None
 
     @model_validator(mode="after")
     def _required_fields_not_null(self) -> TeamUpdate:
-        for name in ("name", "member_ids", "jira_board_ids", "sprint_length_days"):
+        for name in ("name", "member_ids", "jira_board_ids", "sprint_length_days",
+                     "members_since"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from app.api.schemas.common import Flag, Input, Output, RecordId
+from app.api.schemas.common import Flag, Input, IsoDate, Output, RecordId
 from app.domain.vocabulary import Band, PersonKind, Role
 from app.services.fields import (Email, EmployeeNumber, GithubLogin, JiraAccountId, Name,
                                  Password, Reason)
@@ -29,6 +29,9 @@ class PersonCreate(Input):
         default=None, description="HR identifier; a string, leading zeros kept")
     jira_account_id: JiraAccountId | None = None
     github_login: GithubLogin | None = None
+    started_on: IsoDate | None = Field(
+        default=None, description="First day of employment; today if not given. Nobody is "
+                                  "judged on a period that began before it")
     password: Password | None = Field(default=None, description="Sets a local login. Write-only.")
     override_reason: Reason | None = Field(
         default=None, description="Admins only: why a line-management matrix rule is overridden")
@@ -38,12 +41,14 @@ class PersonCreate(Input):
         data["kind"] = self.kind.value
         data["band"] = self.band.value if self.band else None
         data["roles"] = sorted({r.value for r in self.roles})
+        if self.started_on is None:
+            del data["started_on"]
         if self.password is not None:
             data["password"] = self.password.get_secret_value()
         return data
 
 
-_NOT_NULL = ("name", "email", "kind", "roles", "active")
+_NOT_NULL = ("name", "email", "kind", "roles", "active", "started_on")
 
 
 class PersonUpdate(Input):
@@ -60,6 +65,10 @@ class PersonUpdate(Input):
     jira_account_id: JiraAccountId | None = None
     github_login: GithubLogin | None = None
     active: Flag | None = None
+    started_on: IsoDate | None = None
+    left_on: IsoDate | None = Field(
+        default=None, description="Last day of employment (set to today when the person is "
+                                  "deactivated without one); null clears it")
     password: Password | None = None
     override_reason: Reason | None = None
 
@@ -107,6 +116,8 @@ class PersonRead(Output):
     github_login: str | None = Field(description="Personal")
     roles: list[Role] | None = Field(description="Personal")
     has_login: bool | None = Field(description="Personal: whether a local password is set")
+    started_on: date | None = Field(description="Personal: first day of employment")
+    left_on: date | None = Field(description="Personal: last day of employment, if they left")
     created_at: datetime | None = Field(description="Personal")
     updated_at: datetime | None = Field(description="Personal")
 
@@ -116,11 +127,11 @@ class PersonRead(Output):
         personal: dict[str, Any] = dict(
             buddy_id=p.buddy_id, employee_number=p.employee_number,
             jira_account_id=p.jira_account_id, github_login=p.github_login, roles=p.roles,
-            has_login=p.password_hash is not None, created_at=p.created_at,
-            updated_at=p.updated_at,
+            has_login=p.password_hash is not None, started_on=p.started_on, left_on=p.left_on,
+            created_at=p.created_at, updated_at=p.updated_at,
         ) if v.full else dict.fromkeys(
             ("buddy_id", "employee_number", "jira_account_id", "github_login", "roles",
-             "has_login", "created_at", "updated_at"))
+             "has_login", "started_on", "left_on", "created_at", "updated_at"))
         return cls(id=p.id, name=p.name, email=p.email, kind=p.kind, band=p.band,
                    line_manager_id=p.line_manager_id, team_ids=v.team_ids, active=p.active,
                    visibility=Visibility.full if v.full else Visibility.directory, **personal)

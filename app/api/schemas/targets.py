@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from pydantic import Field, StrictInt, model_validator
 
 from app.api.schemas.common import Flag, Input, IsoDate, Output, json_decimal
-from app.domain.vocabulary import Band, Metric, Outcome, PeriodType, PersonKind, TriggerDirection
+from app.domain.vocabulary import (Band, Metric, Outcome, PeriodType, PersonKind,
+                                   TriggerDirection, TriggerStatus)
 from app.services.fields import Name
 
 Count = Annotated[StrictInt, Field(ge=1, le=52)]
@@ -48,6 +49,9 @@ class PolicyCreate(Input):
         default=183, description="Fairness gate: a negative trigger within this many days")
     case_min_interventions: Annotated[StrictInt, Field(ge=1, le=20)] = Field(
         default=2, description="Fairness gate: supportive interventions completed since it")
+    case_min_support_days: Annotated[StrictInt, Field(ge=0, le=365)] = Field(
+        default=28, description="Fairness gate: each of them lasting at least this many days "
+                                "from agreed to completed")
     excused_share: ExcusedShare = Field(default=Decimal("0.5"),
                                         json_schema_extra={"default": 0.5})
     targets: list[TargetIn] = Field(default_factory=list, max_length=50)
@@ -64,6 +68,7 @@ class PolicyUpdate(Input):
     missed_streak_periods: Count | None = None
     case_window_days: Annotated[StrictInt, Field(ge=1, le=730)] | None = None
     case_min_interventions: Annotated[StrictInt, Field(ge=1, le=20)] | None = None
+    case_min_support_days: Annotated[StrictInt, Field(ge=0, le=365)] | None = None
     excused_share: ExcusedShare | None = None
     targets: list[TargetIn] | None = Field(default=None, max_length=50,
                                            description="When sent, replaces every target")
@@ -98,6 +103,7 @@ class PolicyRead(Output):
     missed_streak_periods: int
     case_window_days: int
     case_min_interventions: int
+    case_min_support_days: int
     excused_share: float
     locked: bool = Field(description="Used by a closed evaluation: it can no longer change")
     targets: list[TargetRead]
@@ -132,7 +138,18 @@ class EvaluationRead(Output):
     runs: int
     evaluated_at: datetime | None
     closed_at: datetime | None
-    counts: dict[str, int] = Field(description="Results by outcome")
+    counts: dict[str, int] = Field(description="Results by outcome (as decided)")
+    corrected: int = Field(description="Closed evaluations: results whose facts have changed "
+                                       "since, each with a `correction`")
+
+
+class ResultCorrection(Output):
+    outcome: Outcome
+    measured: float
+    evidence_ids: list[int]
+    objective_ids: list[int]
+    one_to_one_ids: list[int]
+    at: datetime = Field(description="When the changed facts were first seen")
 
 
 class TargetResultRead(Output):
@@ -149,7 +166,12 @@ class TargetResultRead(Output):
     outcome: Outcome
     measured: float
     threshold: float
-    evidence_ids: list[int]
+    evidence_ids: list[int] = Field(description="Evidence records counted")
+    objective_ids: list[int] = Field(description="Completed objectives counted")
+    one_to_one_ids: list[int] = Field(description="One-to-ones counted")
+    correction: ResultCorrection | None = Field(
+        description="Closed evaluations only: what this result would be on today's facts, "
+                    "when they have changed since it was decided")
 
 
 class TriggerRead(Output):
@@ -158,7 +180,11 @@ class TriggerRead(Output):
     direction: TriggerDirection
     rule: str
     policy_version_id: int | None
-    evidence_ids: list[int]
+    evidence_ids: list[int] = Field(description="Evidence records it stands on")
+    objective_ids: list[int] = Field(description="Objectives it stands on")
     summary: str
     details: dict
     fired_at: datetime
+    status: TriggerStatus = Field(description="live, or withdrawn when its facts changed")
+    withdrawn_at: datetime | None
+    withdrawn_reason: str | None
