@@ -184,22 +184,28 @@ class Step:
     evidence_ids: tuple[int, ...]  # each record once, however many merged periods count it
 
 
+def _mostly_overlap(a: PastResult, b: PastResult) -> bool:
+    """Two periods are one stretch of time when they share at least half of the shorter."""
+    shared = (min(a.last_day, b.last_day) - max(a.period_start, b.period_start)).days + 1
+    shorter = min((a.last_day - a.period_start).days, (b.last_day - b.period_start).days) + 1
+    return shared * 2 >= shorter
+
+
 def timeline(results: Sequence[PastResult]) -> list[Step]:
     """Merge a person's results for one target into the steps of their own timeline.
 
-    Periods that overlap in time become one step. A step is met when any of its periods was
-    met, missed when none was met and one was missed, and otherwise does not count (excused or
-    not applicable). Each piece of evidence appears once in a step."""
+    A period that shares at least half its days with the first period of the step before it
+    joins that step (two teams' sprints of the same fortnight are one step; staggered sprints
+    do not chain into one). A step is met when any of its periods was met, missed when none
+    was met and one was missed, and otherwise does not count (excused or not applicable).
+    Each piece of evidence appears once in a step."""
     ordered = sorted(results, key=lambda r: (r.period_start, r.last_day, r.period_key))
     groups: list[list[PastResult]] = []
-    end: date | None = None
     for result in ordered:
-        if groups and end is not None and result.period_start <= end:
+        if groups and _mostly_overlap(groups[-1][0], result):
             groups[-1].append(result)
-            end = max(end, result.last_day)
         else:
             groups.append([result])
-            end = result.last_day
     steps = []
     for group in groups:
         outcomes = {r.outcome for r in group}
@@ -216,8 +222,24 @@ def timeline(results: Sequence[PastResult]) -> list[Step]:
 
 
 def _counting(results: Sequence[PastResult]) -> list[Step]:
-    # Excused and not-applicable steps neither break nor extend a run.
-    return [s for s in timeline(results) if s.outcome in (Outcome.met, Outcome.missed)]
+    """The steps that count for runs, each record counted once in a run of successes.
+
+    Excused and not-applicable steps neither break nor extend a run. A met step whose every
+    record was already counted earlier in the same run (sprints that overlap a little share
+    days) is the same work seen twice: it neither breaks nor extends the run either."""
+    counted: list[Step] = []
+    used: set[int] = set()
+    for step in timeline(results):
+        if step.outcome is Outcome.missed:
+            used = set()
+            counted.append(step)
+        elif step.outcome is Outcome.met:
+            fresh = tuple(i for i in step.evidence_ids if i not in used)
+            if step.evidence_ids and not fresh:
+                continue
+            used.update(fresh)
+            counted.append(Step(step.period_keys, step.start, step.end, step.outcome, fresh))
+    return counted
 
 
 def missed_streak(results: Sequence[PastResult], k: int) -> list[Step] | None:
