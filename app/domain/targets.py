@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from app.domain.employment import Span
@@ -221,15 +221,27 @@ def timeline(results: Sequence[PastResult]) -> list[Step]:
     return steps
 
 
-def _counting(results: Sequence[PastResult]) -> list[Step]:
-    """The steps that count for runs, each record counted once in a run of successes.
+# A period nobody evaluated is not a miss or a success: a gap longer than a weekend between
+# one step and the next breaks a run.
+_GAP = timedelta(days=3)
 
-    Excused and not-applicable steps neither break nor extend a run. A met step whose every
-    record was already counted earlier in the same run (sprints that overlap a little share
-    days) is the same work seen twice: it neither breaks nor extends the run either."""
-    counted: list[Step] = []
+
+def _counting(results: Sequence[PastResult]) -> list[Step | None]:
+    """The steps that count for runs, None where a run must break, each record counted once
+    in a run of successes.
+
+    Excused and not-applicable steps neither break nor extend a run; a gap in the timeline (a
+    period with no result) breaks it. A met step whose every record was already counted
+    earlier in the same run (sprints that overlap a little share days) is the same work seen
+    twice: it neither breaks nor extends the run either."""
+    counted: list[Step | None] = []
     used: set[int] = set()
+    last_end: date | None = None
     for step in timeline(results):
+        if last_end is not None and step.start - last_end > _GAP:
+            counted.append(None)
+            used = set()
+        last_end = step.end if last_end is None else max(last_end, step.end)
         if step.outcome is Outcome.missed:
             used = set()
             counted.append(step)
@@ -255,7 +267,7 @@ def met_streak(results: Sequence[PastResult], n: int) -> list[Step] | None:
 def _run(results: Sequence[PastResult], outcome: Outcome, length: int) -> list[Step] | None:
     run: list[Step] = []
     for step in reversed(_counting(results)):
-        if step.outcome is not outcome:
+        if step is None or step.outcome is not outcome:
             break
         run.insert(0, step)
     return run if len(run) >= length else None

@@ -24,6 +24,7 @@ from app.db.support import PolicyVersion, TargetResult, Trigger
 from app.db.types import utcnow
 from app.domain import targets as rules
 from app.domain.periods import Period, quarter_containing
+from app.domain.quarters import MIN_YEAR
 from app.domain.policy import Action, Actor, Record, require_scope
 from app.domain.scopes import Scope
 from app.domain.vocabulary import (Metric, Outcome, PeriodType, TriggerDirection,
@@ -128,13 +129,7 @@ def after_evaluation(session: Session, *, version: PolicyVersion, period: Period
     ids = [p.id for p in people]
     longest = max(version.missed_streak_periods, version.production_streak_sprints) + 2
     reach = timedelta(days=_LOOKBACK[period.type] * longest)
-    rows = list(session.exec(select(TargetResult).where(
-        col(TargetResult.person_id).in_(ids), TargetResult.period_type == period.type.value,
-        TargetResult.period_start >= period.start - reach,
-        TargetResult.period_start <= period.end + reach)))
-    by_person: dict[int, list[TargetResult]] = defaultdict(list)
-    for row in rows:
-        by_person[row.person_id].append(row)
+    by_person = _results_around(session, ids, period, reach)
     # Shipping streaks run over each person's whole sprint timeline, so that the same sprints
     # always make the same blocks; quarters look at every result inside them.
     shipped: dict[int, list[TargetResult]] = defaultdict(list)
@@ -165,6 +160,42 @@ def after_evaluation(session: Session, *, version: PolicyVersion, period: Period
             _quarter_all_met(session, version, quarter, person, period,
                              in_quarter[(person.id, quarter.key)], mine,  # type: ignore[index]
                              fire_new=employed)
+
+
+def _results_around(session: Session, ids: list[int], period: Period,
+                    reach: timedelta) -> dict[int, list[TargetResult]]:
+    """Each person's results of this kind of period around it; further back, for whoever's
+    earliest loaded result was a miss, until the run of misses it belongs to starts (so a run
+    is named by its real first period, whichever period is being evaluated)."""
+    by_person: dict[int, list[TargetResult]] = defaultdict(list)
+    lower, upper, wanted = period.start - reach, period.end + reach, ids
+    while wanted:
+        rows = list(session.exec(select(TargetResult).where(
+            col(TargetResult.person_id).in_(wanted),
+            TargetResult.period_type == period.type.value, TargetResult.period_start >= lower,
+            TargetResult.period_start <= upper)))
+        for row in rows:
+            by_person[row.person_id].append(row)
+        reaching_back = set()
+        for person_id in wanted:
+            counted = sorted((r for r in by_person[person_id]
+                              if _current(r) in (Outcome.met, Outcome.missed)),
+                             key=lambda r: r.period_start)
+            if counted and any(_current(r) is Outcome.missed and r.period_start == counted[0]
+                               .period_start for r in counted) \
+                    or not counted and by_person[person_id]:
+                reaching_back.add(person_id)
+        if not reaching_back or lower.year <= MIN_YEAR:
+            break
+        wanted = sorted(reaching_back)
+        upper = lower - timedelta(days=1)
+        lower = lower - reach * 4
+        if not session.exec(select(TargetResult.id).where(
+                col(TargetResult.person_id).in_(wanted),
+                TargetResult.period_type == period.type.value,
+                TargetResult.period_start <= upper).limit(1)).first():
+            break
+    return by_person
 
 
 def _live_triggers(session: Session, ids: list[int]) -> dict[int, list[Trigger]]:

@@ -40,9 +40,12 @@ def _trigger(db, subject, *, days_ago: int, direction: str = "negative") -> Trig
 
 def _support(db, subject, *, days_ago: int | None, kind: str = "coaching",
              status: str = "completed") -> Intervention:
+    completed = None if days_ago is None else datetime.now(UTC) - timedelta(days=days_ago)
     intervention = Intervention(
         person_id=subject.id, kind=kind, status=status, summary="Support",
-        completed_at=None if days_ago is None else datetime.now(UTC) - timedelta(days=days_ago))
+        completed_at=completed, outcome_note="Worked through it together" if completed else None,
+        # Support that lasted the policy's 28 days from agreed to completed.
+        agreed_at=completed - timedelta(days=30) if completed else None)
     db.add(intervention)
     db.commit()
     return intervention

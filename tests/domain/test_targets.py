@@ -124,7 +124,8 @@ def test_targets_apply_by_band_and_kind():
 
 def _results(*outcomes):
     start = date(2026, 1, 5)
-    return [PastResult(f"p{i}", start + timedelta(weeks=i), Outcome(o), (i,))
+    return [PastResult(f"p{i}", start + timedelta(weeks=i), Outcome(o), (i,),
+                       start + timedelta(weeks=i, days=6))
             for i, o in enumerate(outcomes)]
 
 

@@ -1,0 +1,138 @@
+"""Evaluation over random histories, on the real database: evidence logged, back-filled and
+deleted, absences, a late start, weeks evaluated, closed and re-run in any order. Whatever
+happens, no result lies outside the person's employment, every live negative trigger stands
+on periods that are all missed on today's facts, re-running changes nothing, and a closed
+evaluation's results never change."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete
+from sqlmodel import select
+
+from app.db.growth import Evidence
+from app.db.models import Absence
+from app.db.support import Evaluation, Intervention, TargetResult, Trigger
+from app.db.types import utcnow
+from app.domain import periods
+from app.domain.vocabulary import PeriodType
+from app.services import evaluations
+from app.services.working_calendar import DepartmentCalendar
+
+WEEKS = [periods.week(f"2026-W{n}") for n in range(40, 47)]
+CALENDAR = DepartmentCalendar()
+
+actions = st.lists(st.one_of(
+    st.tuples(st.just("log"), st.integers(0, 48)),
+    st.tuples(st.just("delete"), st.integers(0, 20)),
+    st.tuples(st.just("away"), st.integers(0, 48), st.integers(0, 6)),
+    st.tuples(st.just("evaluate"), st.integers(0, len(WEEKS) - 1)),
+    st.tuples(st.just("close"), st.integers(0, len(WEEKS) - 1)),
+), min_size=1, max_size=25)
+
+
+def _reset(db, person):
+    for table in (Intervention, Trigger, TargetResult, Evaluation, Evidence, Absence):
+        db.exec(delete(table))
+    db.commit()
+
+
+def _evaluate(db, week):
+    evaluations.run(db, period_type=PeriodType.week, period_key=week.key, calendar=CALENDAR)
+    db.commit()
+
+
+def _snapshot(db):
+    db.expire_all()
+    results = sorted((r.person_id, r.period_key, r.metric, r.outcome, str(r.measured),
+                      tuple(r.evidence_ids), repr(r.correction and {
+                          k: v for k, v in r.correction.items() if k != "at"}))
+                     for r in db.exec(select(TargetResult)))
+    fired = sorted((t.facts_key, t.withdrawn_at is None) for t in db.exec(select(Trigger)))
+    return results, fired
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known defect: when weeks are first evaluated out of order and an absence recorded later "
+    "excuses one of them, a run of misses can keep standing on the excused week"))
+@given(history=actions, start_offset=st.integers(-10, 30),
+       first_order=st.permutations(list(range(len(WEEKS)))))
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def test_evaluation_is_fair_in_time_whatever_happens(db, org, history, start_offset,
+                                                     first_order):
+    dev = org["dev"]
+    _reset(db, dev)
+    dev.started_on = WEEKS[0].start + timedelta(days=start_offset)
+    db.add(dev)
+    db.commit()
+    base = WEEKS[0].start
+    frozen: dict[int, list] = {}
+    # Every week judged once on the facts as they start (nothing logged: runs of misses),
+    # then the history happens, with weeks judged again as it goes.
+    for index in first_order:
+        _evaluate(db, WEEKS[index])
+    for action in history:
+        if action[0] == "log":
+            db.add(Evidence(person_id=dev.id, kind="accomplishment", source="manual",
+                            occurred_on=base + timedelta(days=action[1]), title="did things"))
+        elif action[0] == "delete":
+            items = db.exec(select(Evidence).order_by(Evidence.id)).all()
+            if items:
+                db.delete(items[action[1] % len(items)])
+        elif action[0] == "away":
+            first = base + timedelta(days=action[1])
+            db.add(Absence(person_id=dev.id, kind="leave", start_date=first,
+                           end_date=first + timedelta(days=action[2])))
+        elif action[0] == "evaluate":
+            _evaluate(db, WEEKS[action[1]])
+        else:
+            found = db.exec(select(Evaluation).where(
+                Evaluation.period_key == WEEKS[action[1]].key)).first()
+            if found is not None and found.status == "open":
+                found.status, found.closed_at = "closed", utcnow()
+                db.add(found)
+                db.commit()
+                frozen[found.id] = sorted(
+                    (r.person_id, r.metric, r.outcome, str(r.measured))
+                    for r in db.exec(select(TargetResult).where(
+                        TargetResult.evaluation_id == found.id)))
+        db.commit()
+    evaluated = [w for w in WEEKS if db.exec(select(Evaluation).where(
+        Evaluation.period_key == w.key)).first()]
+    # Take today's facts into account everywhere, in an order of its own.
+    for week in reversed(evaluated):
+        _evaluate(db, week)
+    for week in evaluated:
+        _evaluate(db, week)
+    before = _snapshot(db)
+    for week in evaluated:
+        _evaluate(db, week)
+    assert _snapshot(db) == before, "re-running on the same facts changed something"
+
+    db.expire_all()
+    rows = db.exec(select(TargetResult).where(TargetResult.person_id == dev.id)).all()
+    current = {}
+    for row in rows:
+        week = periods.week(row.period_key)
+        outcome = row.correction["outcome"] if row.correction else row.outcome
+        if week.start < dev.started_on:
+            assert outcome == "not_applicable", "judged before they started"
+        assert week.end < date.today()
+        current[(row.metric, row.period_key)] = outcome
+    for trigger in db.exec(select(Trigger).where(Trigger.person_id == dev.id,
+                                                 Trigger.withdrawn_at.is_(None))):
+        if trigger.direction == "negative":
+            for key in trigger.details["periods"]:
+                assert current[(trigger.details["metric"], key)] == "missed", \
+                    f"{trigger.summary} stands on {key}, which is not missed"
+    for evaluation_id, decided in frozen.items():
+        assert sorted((r.person_id, r.metric, r.outcome, str(r.measured))
+                      for r in db.exec(select(TargetResult).where(
+                          TargetResult.evaluation_id == evaluation_id))) == decided
+    for support in db.exec(select(Intervention).where(Intervention.status == "proposed")):
+        assert db.get(Trigger, support.trigger_id).withdrawn_at is None
