@@ -475,7 +475,7 @@ def _team_periods(session: Session, members: list[int], trend: list[Period]) -> 
     covered = len(members)
     out = []
     for period in trend:
-        sums = {metric: sum((rules.measure(metric, period, rules.ActivityFacts(evidence[i]))[0]
+        sums = {metric: sum((rules.measure(metric, period, rules.ActivityFacts(evidence[i])).value
                              for i in members), Decimal(0)) for metric in _SUM_METRICS}
         out.append(TeamPeriod(
             period=period, people_covered=covered,
