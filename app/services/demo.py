@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
@@ -17,6 +18,8 @@ from app.settings import Environment, Settings
 
 DEMO_PASSWORD = "gps-demo-password"
 DOMAIN = "example.org"
+# The demo department has been working for a year, so past periods can be evaluated.
+SINCE = date.today() - timedelta(days=365)
 
 SYSTEM_ACTOR = Actor(client_id="gps-cli", roles=frozenset({Role.admin}),
                      scopes=scopes_for_roles(set(ROLE_SCOPES)))
@@ -71,7 +74,8 @@ def seed(session: Session, settings: Settings) -> DemoSummary:
             line_manager_id=manager.id if manager else None,
             buddy_id=buddy.id if buddy else None,
             employee_number=f"{number:06d}", password=DEMO_PASSWORD,
-            jira_account_id=f"demo-{number:04d}", github_login=f"demo-dev-{number}"))
+            jira_account_id=f"demo-{number:04d}", github_login=f"demo-dev-{number}",
+            started_on=SINCE))
         summary.created += 1
         return person
 
@@ -98,7 +102,8 @@ def seed(session: Session, settings: Settings) -> DemoSummary:
                    *apprentices[t:t + 1], *contractors[t:t + 1]]
         teams.create_team(session, SYSTEM_ACTOR, values=dict(
             name=team_name, delivery_manager_id=dms[t % 2].id, product_owner_id=None,
-            member_ids=[p.id for p in members], jira_board_ids=[100 + t],
+            member_ids=[p.id for p in members], members_since=SINCE,
+            jira_board_ids=[100 + t],
             sprint_length_days=14, sprint_anchor_date=None))
     programme = coaching.seed_first_programme(session)
     for i, senior in enumerate(seniors[:4]):
