@@ -46,7 +46,11 @@ def fire(session: Session, *, person: Person, direction: TriggerDirection, rule:
     if existing is not None:
         if existing.withdrawn_at is None:
             return None
-        return _reinstate(session, existing, person)
+        # The same rule fires again on facts with the same identity (e.g. a run of misses
+        # that starts in the same period): bring the trigger back, standing on today's facts.
+        return _reinstate(session, existing, person, summary=summary,
+                          evidence_ids=evidence_ids, objective_ids=objective_ids,
+                          details=details or {})
     trigger = Trigger(person_id=person.id, direction=direction.value, rule=rule.value,  # type: ignore[arg-type]
                       policy_version_id=version.id if version else None,
                       evidence_ids=list(dict.fromkeys(evidence_ids)),
@@ -75,11 +79,18 @@ def withdraw(session: Session, trigger: Trigger, *, reason: str,
     interventions.on_trigger_withdrawn(session, trigger=trigger, reason=reason, now=now)
 
 
-def _reinstate(session: Session, trigger: Trigger, person: Person) -> Trigger:
+def _reinstate(session: Session, trigger: Trigger, person: Person, *, summary: str,
+               evidence_ids: Sequence[int], objective_ids: Sequence[int],
+               details: dict) -> Trigger:
     history = list(trigger.details.get("withdrawals", []))
     history.append({"withdrawn_at": trigger.withdrawn_at.isoformat(),  # type: ignore[union-attr]
-                    "reason": trigger.withdrawn_reason, "reinstated_at": utcnow().isoformat()})
-    trigger.details = {**trigger.details, "withdrawals": history}
+                    "reason": trigger.withdrawn_reason, "reinstated_at": utcnow().isoformat(),
+                    "stood_on": {k: v for k, v in trigger.details.items()
+                                 if k != "withdrawals"}})
+    trigger.details = {**details, "withdrawals": history}
+    trigger.summary = summary
+    trigger.evidence_ids = list(dict.fromkeys(evidence_ids))
+    trigger.objective_ids = list(dict.fromkeys(objective_ids))
     trigger.withdrawn_at, trigger.withdrawn_reason = None, None
     session.add(trigger)
     interventions.on_trigger_reinstated(session, trigger=trigger, person=person)

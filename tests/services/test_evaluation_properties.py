@@ -56,9 +56,6 @@ def _snapshot(db):
     return results, fired
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known defect: when weeks are first evaluated out of order and an absence recorded later "
-    "excuses one of them, a run of misses can keep standing on the excused week"))
 @given(history=actions, start_offset=st.integers(-10, 30),
        first_order=st.permutations(list(range(len(WEEKS)))))
 @settings(max_examples=30, deadline=None,
