@@ -18,6 +18,9 @@ from app.services.reports import Participation, Rollup, Share, TeamReport
 
 _RC = {
     "svg.fonttype": "none",  # keep <text> elements
+    # Names are people's and teams' own words: `$...$` in one is text, never mathtext (which
+    # fails on input such as `$x^$` and would turn the chart into an error).
+    "text.parse_math": False,
     "svg.hashsalt": "gps-reports",  # the same report draws the same bytes
     "font.family": "DejaVu Sans",
     "font.size": 10,
