@@ -32,6 +32,20 @@ TURNED_AWAY = Counter("gps_http_requests_turned_away_total",
                       "Requests answered 503 because no turn came free in time")
 
 
+# Routes whose traffic would tell an outsider that casework happens (a case opened, a concern
+# raised): counted together, without method or status, so no series follows them.
+CASEWORK_TAGS = frozenset({"cases", "concerns", "audit"})
+CASEWORK = "casework"
+
+
+def metric_labels(scope: Scope, status: int) -> tuple[str, str, str]:
+    """(method, route, status) for the request counters."""
+    route = scope.get("route")
+    if CASEWORK_TAGS.intersection(getattr(route, "tags", None) or ()):
+        return CASEWORK, CASEWORK, CASEWORK
+    return scope["method"], getattr(route, "path", None) or "unmatched", str(status)
+
+
 class EdgeMiddleware:
     """Pure ASGI middleware (no buffering of response bodies, so streams stay streams)."""
 
@@ -83,9 +97,9 @@ class EdgeMiddleware:
                 await self.app(scope, receive_wrapper, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            REQUESTS.labels(scope["method"], route, str(status_holder["status"])).inc()
-            LATENCY.labels(scope["method"], route).observe(elapsed)
+            method, route, status = metric_labels(scope, int(status_holder["status"]))
+            REQUESTS.labels(method, route, status).inc()
+            LATENCY.labels(method, route).observe(elapsed)
             access_log.info("%s %s %s %.1fms", scope["method"], path, status_holder["status"],
                             elapsed * 1000)
             request_id_var.reset(token)

@@ -52,7 +52,11 @@ def test_requests_get_503_not_500_when_the_database_is_unreachable(settings):
 def test_healthz_and_metrics(client, org, as_):
     assert client.get("/healthz").json() == {"status": "ok"}
     client.get("/v1/people", headers=as_(org["dev"]))
-    metrics = client.get("/metrics").text
+    account = client.post("/v1/service-accounts", headers=as_(org["admin"]), json={
+        "name": "Prometheus", "scopes": ["metrics:read"]}).json()
+    token = client.post("/v1/auth/token", auth=(account["client_id"], account["client_secret"]),
+                        data={"grant_type": "client_credentials"}).json()["access_token"]
+    metrics = client.get("/metrics", headers={"Authorization": f"Bearer {token}"}).text
     assert 'gps_http_requests_total{method="GET",route="/v1/people",status="200"}' in metrics
 
 
