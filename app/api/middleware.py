@@ -100,8 +100,12 @@ class EdgeMiddleware:
             method, route, status = metric_labels(scope, int(status_holder["status"]))
             REQUESTS.labels(method, route, status).inc()
             LATENCY.labels(method, route).observe(elapsed)
+            # Structured: the JSON log line escapes whatever the caller put in the path.
             access_log.info("%s %s %s %.1fms", scope["method"], path, status_holder["status"],
-                            elapsed * 1000)
+                            elapsed * 1000, extra={
+                                "method": scope["method"], "path": path,
+                                "status": status_holder["status"],
+                                "duration_ms": round(elapsed * 1000, 1)})
             request_id_var.reset(token)
 
     def _too_large_detail(self) -> str:
