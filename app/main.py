@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI
@@ -17,7 +18,9 @@ from app.api.routes import (auth, calendar, cases, checklists, coaching, consult
                             docs, evidence, hr, integrations, interventions, objectives,
                             one_to_ones, ops, org, people, reports, targets)
 from app.db.engine import make_engine, make_session_factory
-from app.settings import Settings, get_settings
+from app.settings import DEVELOPMENT_JWT_SECRET, Settings, get_settings
+
+log = logging.getLogger("gps.startup")
 
 VERSION = "1.0.0"
 
@@ -75,6 +78,12 @@ TAGS = [
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    if settings.jwt_secret.get_secret_value() == DEVELOPMENT_JWT_SECRET:
+        log.warning("GPS_JWT_SECRET is not set: tokens are signed with the development secret "
+                    "written in GPS's source code, so anyone who reads the source can forge a "
+                    "token for any person, admin included. Never expose this server; set "
+                    "GPS_JWT_SECRET to a random value (production refuses to start without "
+                    "one).")
     app = FastAPI(title="GPS — Grow Perform Succeed", version=VERSION, description=DESCRIPTION,
                   openapi_url=docs.OPENAPI_URL, docs_url=None, redoc_url=None,
                   openapi_tags=TAGS, separate_input_output_schemas=False)

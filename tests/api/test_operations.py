@@ -174,3 +174,23 @@ def test_cli_imports_people_all_or_nothing(tmp_path, database_url, org, db):
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert "row 2: band" in refused.stderr and "row 3: kind" in refused.stderr
     assert db.exec(select(Person).where(Person.email == "a@example.org")).first() is None
+
+
+def test_the_development_secret_is_warned_about_at_start(caplog, settings):
+    with caplog.at_level(logging.WARNING, logger="gps.startup"):
+        create_app(Settings(database_url="sqlite://")).state.engine.dispose()
+    [warning] = [r for r in caplog.records if r.name == "gps.startup"]
+    assert warning.levelno == logging.WARNING
+    assert "forge" in warning.getMessage() and "source" in warning.getMessage()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="gps.startup"):
+        create_app(Settings(database_url="sqlite://", jwt_secret=settings.jwt_secret)
+                   ).state.engine.dispose()
+    assert not [r for r in caplog.records if r.name == "gps.startup"]
+
+
+def test_gps_serve_listens_on_loopback_unless_told_otherwise():
+    import inspect
+
+    from app import cli
+    assert inspect.signature(cli.serve).parameters["host"].default == "127.0.0.1"
