@@ -32,6 +32,10 @@ TURNED_AWAY = Counter("gps_http_requests_turned_away_total",
                       "Requests answered 503 because no turn came free in time")
 
 
+# On every answer: no content sniffing (a JSON body is never run as a script or page), and
+# no URL of GPS's (ids, a calendar link's token) leaks to another site as a referrer.
+SECURITY_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"))
+
 # Routes whose traffic would tell an outsider that casework happens (a case opened, a concern
 # raised): counted together, without method or status, so no series follows them.
 CASEWORK_TAGS = frozenset({"cases", "concerns", "audit"})
@@ -69,7 +73,7 @@ class EdgeMiddleware:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 status_holder["started"] = True
-                extra = [(b"x-request-id", request_id.encode())]
+                extra = [(b"x-request-id", request_id.encode()), *SECURITY_HEADERS]
                 if path.startswith("/v1/"):
                     names = {k.lower() for k, _ in message.get("headers", [])}
                     if b"cache-control" not in names:
