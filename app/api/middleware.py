@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.problems import service_busy
+from app.api.problems import problem, service_busy
 from app.services.context import request_id_var
 
 access_log = logging.getLogger("gps.access")
@@ -50,12 +50,34 @@ def metric_labels(scope: Scope, status: int) -> tuple[str, str, str]:
     return scope["method"], getattr(route, "path", None) or "unmatched", str(status)
 
 
+# Answered whatever the Host: probes and scrapers address a replica by its own address.
+PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+_HOST = re.compile(r"(?P<name>\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::[0-9]{1,5})?")
+
+
+def host_allowed(host: str, allowed: frozenset[str]) -> bool:
+    """Whether a `Host` header names this server: an exact name, or `*.example.org` for its
+    subdomains, or `*` for any (the port is not compared)."""
+    if "*" in allowed:
+        return True
+    parsed = _HOST.fullmatch(host.lower())
+    if parsed is None:
+        return False
+    name = parsed["name"]
+    return name in allowed or any(
+        pattern.startswith("*.") and name.endswith(pattern[1:]) for pattern in allowed)
+
+
 class EdgeMiddleware:
     """Pure ASGI middleware (no buffering of response bodies, so streams stay streams)."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int,
+                 allowed_hosts: frozenset[str] = frozenset({"*"})) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.allowed_hosts = allowed_hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,7 +117,13 @@ class EdgeMiddleware:
             return message
 
         try:
-            if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            if path not in PROBES and not host_allowed(headers.get("host", ""),
+                                                       self.allowed_hosts):
+                # A forged Host could poison caches or links built from it: refused first.
+                await problem(Request(scope), 400, code="bad-host", title="Unknown host",
+                              detail="This server does not answer to the host name in the "
+                                     "Host header.")(scope, receive, send_wrapper)
+            elif declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
                 await self._too_large(scope, send_wrapper, request_id)
             else:
                 await self.app(scope, receive_wrapper, send_wrapper)
