@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.problems import problem, service_busy
+from app.api.problems import REQUESTED_METHOD, problem, service_busy
 from app.services.context import request_id_var
 
 access_log = logging.getLogger("gps.access")
@@ -90,8 +90,17 @@ class EdgeMiddleware:
         started = time.perf_counter()
         status_holder = {"status": 500, "started": False}
         path: str = scope.get("path", "")
+        method: str = scope["method"]
+        head = method == "HEAD"
+        if head:
+            # HEAD is GET without the body (RFC 9110 9.3.2): the GET route answers, with its
+            # status and headers, and the body is dropped here.
+            scope["method"] = "GET"
+            scope[REQUESTED_METHOD] = "HEAD"
 
         async def send_wrapper(message: Message) -> None:
+            if head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 status_holder["started"] = True
@@ -129,13 +138,14 @@ class EdgeMiddleware:
                 await self.app(scope, receive_wrapper, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
-            method, route, status = metric_labels(scope, int(status_holder["status"]))
-            REQUESTS.labels(method, route, status).inc()
-            LATENCY.labels(method, route).observe(elapsed)
+            scope["method"] = method
+            label_method, route, status = metric_labels(scope, int(status_holder["status"]))
+            REQUESTS.labels(label_method, route, status).inc()
+            LATENCY.labels(label_method, route).observe(elapsed)
             # Structured: the JSON log line escapes whatever the caller put in the path.
-            access_log.info("%s %s %s %.1fms", scope["method"], path, status_holder["status"],
+            access_log.info("%s %s %s %.1fms", method, path, status_holder["status"],
                             elapsed * 1000, extra={
-                                "method": scope["method"], "path": path,
+                                "method": method, "path": path,
                                 "status": status_holder["status"],
                                 "duration_ms": round(elapsed * 1000, 1)})
             request_id_var.reset(token)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import Match, Mount
 
 from app.db.engine import is_unavailable
 from app.domain import errors
@@ -24,6 +24,10 @@ log = logging.getLogger("gps.errors")
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = 5
 BEARER_REALM = 'Bearer realm="gps"'
+# The scope key holding the method the client sent, when the edge answers it as another
+# (HEAD is served by the GET route).
+REQUESTED_METHOD = "gps.requested_method"
+ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 class FieldError(BaseModel):
@@ -182,22 +186,26 @@ def _validation_error(request: Request, exc: RequestValidationError) -> JSONResp
 
 
 def _allowed_methods(request: Request) -> str:
-    """Every method some route offers at this path (Starlette names only the first route's)."""
+    """Every method some route offers at this path: each is tried against the routes (which
+    name only their own), and HEAD goes with GET."""
     methods: set[str] = set()
     for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        if match is not Match.NONE and getattr(route, "methods", None):
-            methods |= set(route.methods)
-    for method in list(methods):
-        if method == "HEAD" and "GET" not in methods:
-            methods.discard(method)
-    return ", ".join(sorted(methods - {"HEAD"}))
+        if isinstance(route, Mount):  # static files: read only
+            if request.url.path.startswith(route.path + "/"):
+                methods.add("GET")
+            continue
+        methods |= {method for method in ALL_METHODS
+                    if route.matches({**request.scope, "method": method})[0] is Match.FULL}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    method = request.scope.get(REQUESTED_METHOD, request.method)
     details = {
         404: "There is nothing at this URL. The API lives under /v1; see /docs.",
-        405: f"{request.method} is not allowed on this URL.",
+        405: f"{method} is not allowed on this URL.",
         413: "The request body is larger than this server accepts.",
     }
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in (
@@ -205,7 +213,7 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request)
-        detail = f"{request.method} is not allowed on this URL; use {headers['Allow']}."
+        detail = f"{method} is not allowed on this URL; use {headers['Allow']}."
     if exc.status_code == 400:
         detail = "The request body could not be read as JSON (is it UTF-8 JSON?)."
     return problem(request, exc.status_code, code=HTTPStatus(exc.status_code).phrase.lower()
