@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.problems import REQUESTED_METHOD, problem, service_busy
+from app.domain.json_nesting import TOO_DEEP, NestingGauge
 from app.services.context import request_id_var
 
 access_log = logging.getLogger("gps.access")
@@ -48,6 +49,21 @@ def metric_labels(scope: Scope, status: int) -> tuple[str, str, str]:
     if CASEWORK_TAGS.intersection(getattr(route, "tags", None) or ()):
         return CASEWORK, CASEWORK, CASEWORK
     return scope["method"], getattr(route, "path", None) or "unmatched", str(status)
+
+
+# Routes that check a signature over the raw body before reading it: they measure the
+# nesting themselves, after the signature (an unsigned delivery is a 401, whatever it holds).
+SIGNED_BODY_PATHS = frozenset({"/v1/integrations/jira/webhook",
+                               "/v1/integrations/github/webhook"})
+
+
+def is_json(content_type: str | None) -> bool:
+    """Whether FastAPI would parse the body as JSON (it does when no type is given)."""
+    if not content_type:
+        return True
+    kind = content_type.split(";", 1)[0].strip().lower()
+    return kind == "application/json" or (kind.startswith("application/")
+                                          and kind.endswith("+json"))
 
 
 # Answered whatever the Host: probes and scrapers address a replica by its own address.
@@ -114,15 +130,20 @@ class EdgeMiddleware:
 
         declared = headers.get("content-length")
         received = 0
+        gauge = NestingGauge() if is_json(headers.get("content-type")) \
+            and path not in SIGNED_BODY_PATHS else None
 
         async def receive_wrapper() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                received += len(chunk)
+                # Both rendered as problem+json by the app's handler for HTTP errors.
                 if received > self.max_body_bytes:
-                    # Rendered as problem+json by the app's handler for HTTP errors.
                     raise HTTPException(413, detail=self._too_large_detail())
+                if gauge is not None and gauge.feed(chunk):
+                    raise HTTPException(400, detail=TOO_DEEP)
             return message
 
         try:

@@ -201,6 +201,10 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+# What FastAPI says of a body it could not parse.
+_FRAMEWORK_400 = "There was an error parsing the body"
+
+
 def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     method = request.scope.get(REQUESTED_METHOD, request.method)
     details = {
@@ -214,7 +218,7 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request)
         detail = f"{method} is not allowed on this URL; use {headers['Allow']}."
-    if exc.status_code == 400:
+    if exc.status_code == 400 and detail in (_FRAMEWORK_400, HTTPStatus(400).phrase):
         detail = "The request body could not be read as JSON (is it UTF-8 JSON?)."
     return problem(request, exc.status_code, code=HTTPStatus(exc.status_code).phrase.lower()
                    .replace(" ", "-"), detail=detail, headers=headers or None)
