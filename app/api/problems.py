@@ -49,7 +49,10 @@ class Problem(BaseModel):
     detail: str = Field(description="What went wrong and what to do about it")
     instance: str | None = None
     request_id: str | None = None
-    errors: list[FieldError] | None = None
+    errors: list[FieldError] | None = Field(
+        default=None, description="What is wrong, field by field: at most 20 are listed")
+    errors_omitted: int | None = Field(
+        default=None, description="How many more errors there were beyond those listed")
 
 
 class OAuthProblem(Problem):
@@ -159,11 +162,34 @@ def _domain_error(request: Request, exc: errors.DomainError) -> JSONResponse:
     extra = {k: v for k, v in exc.extra.items() if k not in _RESERVED}
     if isinstance(exc, errors.RuleViolation) and exc.rule:
         extra["rule"] = exc.rule
+    detail = exc.detail
     if exc.problems:
-        extra["errors"] = [{"field": p.field, "message": p.message, "row": p.row}
-                           for p in exc.problems]
-    return problem(request, status, code=exc.code, title=exc.title, detail=exc.detail,
+        extra["errors"], omitted = _listed(
+            [{"field": p.field, "message": p.message, "row": p.row} for p in exc.problems])
+        if omitted:
+            extra["errors_omitted"] = omitted
+            detail += f" (the first {MAX_LISTED_ERRORS} problems are listed; {omitted} more "
+            detail += "were left out)"
+    return problem(request, status, code=exc.code, title=exc.title, detail=detail,
                    headers=headers, **extra)
+
+
+# An error answer stays small whatever the input: a body of many bad items (or long field
+# names) must not come back many times larger. At most this many errors are listed, each
+# text cut to this many characters; the answer says how many were left out.
+MAX_LISTED_ERRORS = 20
+MAX_ERROR_TEXT = 120
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_ERROR_TEXT else text[:MAX_ERROR_TEXT - 1] + "…"
+
+
+def _listed(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """The errors to list (texts clipped), and how many were left out."""
+    shown = [{k: _clip(v) if isinstance(v, str) else v for k, v in item.items()}
+             for item in items[:MAX_LISTED_ERRORS]]
+    return shown, max(0, len(items) - MAX_LISTED_ERRORS)
 
 
 def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -179,10 +205,13 @@ def _validation_error(request: Request, exc: RequestValidationError) -> JSONResp
         if err.get("type") == "extra_forbidden":
             message = "This field is not accepted here (unknown, or set by the server)."
         items.append({"field": ".".join(loc) or where, "message": message, "in": where})
-    fields = ", ".join(sorted({i["field"] for i in items})) or "the request"
+    listed, omitted = _listed(items)
+    named = sorted({i["field"] for i in listed})
+    fields = ", ".join(named[:5]) + (", …" if len(named) > 5 else "") or "the request"
+    more = f" ({omitted} more errors were left out)" if omitted else ""
     return problem(request, 422, code="validation", title="Invalid input",
-                   detail=f"Some of the input is not valid: {fields}. See `errors`.",
-                   errors=items)
+                   detail=f"Some of the input is not valid: {fields}{more}. See `errors`.",
+                   errors=listed, errors_omitted=omitted or None)
 
 
 def _allowed_methods(request: Request) -> str:
