@@ -187,6 +187,10 @@ class EdgeMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
+# The scope key of a callable that gives the request's turn back before the request ends.
+RELEASE_TURN = "gps.release_turn"
+
+
 class ConcurrencyLimitMiddleware:
     """Serve at most `limit` requests that may touch the database at once; the rest wait.
 
@@ -236,7 +240,17 @@ class ConcurrencyLimitMiddleware:
                 WAITING.dec()
         else:
             await semaphore.acquire()
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                semaphore.release()
+
+        # A request whose database work is done (a chart to draw) gives its turn back early.
+        scope[RELEASE_TURN] = release
         try:
             await self.app(scope, receive, send)
         finally:
-            semaphore.release()
+            release()

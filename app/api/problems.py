@@ -73,7 +73,7 @@ _DESCRIPTIONS = {
     415: "Unsupported content type",
     422: "The input is not valid or breaks a rule",
     428: "This change needs an If-Match header with the record's ETag",
-    429: "Too many attempts; wait for Retry-After seconds",
+    429: "Too many attempts, or too much in progress at once; wait for Retry-After seconds",
     503: "The database is unavailable, or the service is busy; retry after Retry-After seconds",
 }
 
@@ -139,6 +139,7 @@ _STATUS: dict[type[errors.DomainError], int] = {
     errors.PreconditionFailed: 412,
     errors.Unavailable: 503,
     errors.BadRequest: 400,
+    errors.TooManyRequests: 429,
 }
 
 
@@ -158,6 +159,8 @@ def _domain_error(request: Request, exc: errors.DomainError) -> JSONResponse:
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if isinstance(exc, errors.Unauthenticated):
         headers = {"WWW-Authenticate": bearer_challenge(exc.error)}
+    if isinstance(exc, errors.TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
     # Extension members never overwrite the standard ones.
     extra = {k: v for k, v in exc.extra.items() if k not in _RESERVED}
     if isinstance(exc, errors.RuleViolation) and exc.rule:
