@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -17,7 +20,9 @@ from app.api.routes import (auth, calendar, cases, checklists, coaching, consult
                             docs, evidence, hr, integrations, interventions, objectives,
                             one_to_ones, ops, org, people, reports, targets)
 from app.db.engine import make_engine, make_session_factory
-from app.settings import Settings, get_settings
+from app.settings import DEVELOPMENT_JWT_SECRET, Settings, get_settings
+
+log = logging.getLogger("gps.startup")
 
 VERSION = "1.0.0"
 
@@ -73,11 +78,27 @@ TAGS = [
 ]
 
 
+def warn_about_settings(settings: Settings) -> None:
+    """Say loudly, as a server starts, what makes it unsafe to expose."""
+    if settings.jwt_secret.get_secret_value() == DEVELOPMENT_JWT_SECRET:
+        log.warning("GPS_JWT_SECRET is not set: tokens are signed with the development secret "
+                    "written in GPS's source code, so anyone who reads the source can forge a "
+                    "token for any person, admin included. Never expose this server; set "
+                    "GPS_JWT_SECRET to a random value (production refuses to start without "
+                    "one).")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        warn_about_settings(settings)
+        yield
+
     app = FastAPI(title="GPS — Grow Perform Succeed", version=VERSION, description=DESCRIPTION,
                   openapi_url=docs.OPENAPI_URL, docs_url=None, redoc_url=None,
-                  openapi_tags=TAGS, separate_input_output_schemas=False)
+                  openapi_tags=TAGS, separate_input_output_schemas=False, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.session_factory = make_session_factory(app.state.engine)
@@ -97,7 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.request_concurrency,
                        wait_seconds=settings.database_pool_timeout_seconds)
-    app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes,
+                       allowed_hosts=settings.allowed_host_names)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     bootstrap_admin_password: SecretStr | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     log_level: str = "INFO"
+    # Host names GPS answers to (README: "Configuration"); `*` answers any.
+    allowed_hosts: str = "*"
 
     # Protection (README: "Configuration", "API conventions")
     login_attempts_per_account: int = Field(default=5, ge=1)
@@ -88,6 +90,10 @@ class Settings(BaseSettings):
     github_production_branches: str = "main"
     github_deploy_signal: DeploySignal = Field(default="push")
     github_production_environments: str = "production"
+
+    @property
+    def allowed_host_names(self) -> frozenset[str]:
+        return frozenset(name.lower() for name in _comma_list(self.allowed_hosts))
 
     @property
     def production_branches(self) -> frozenset[str]:

@@ -61,8 +61,9 @@ class IdempotencyMiddleware:
             return
         try:
             body = await _read_body(receive)
-        except HTTPException as exc:  # the edge's body limit
-            await problem(request, exc.status_code, code="payload-too-large",
+        except HTTPException as exc:  # the edge's body limits: size (413), nesting (400)
+            await problem(request, exc.status_code,
+                          code="payload-too-large" if exc.status_code == 413 else "bad-request",
                           detail=str(exc.detail))(scope, receive, send)
             return
         if body is None:

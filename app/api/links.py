@@ -13,13 +13,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from starlette.requests import Request
+
 ETAG_HEADER: dict[str, Any] = {
     "description": "The record's current version; send it back as `If-Match` to change it",
     "required": True, "schema": {"type": "string"}}
 LOCATION_HEADER: dict[str, Any] = {
-    "description": "Where the new record can be read", "required": True,
-    "schema": {"type": "string", "format": "uri"}}
+    "description": "Where the new record can be read: a path on this server",
+    "required": True, "schema": {"type": "string", "format": "uri-reference"}}
 _ITEM_METHODS = ("get", "put", "patch", "delete")
+
+
+def location(request: Request, route: str, **params: object) -> str:
+    """A `Location` for a created record: a path, never built from the request's `Host`
+    (which the caller chooses, and which would otherwise be reflected to whoever follows it)."""
+    return str(request.app.url_path_for(route, **params))
 
 
 def add_links(document: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import Match, Mount
 
 from app.db.engine import is_unavailable
 from app.domain import errors
@@ -24,6 +24,10 @@ log = logging.getLogger("gps.errors")
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = 5
 BEARER_REALM = 'Bearer realm="gps"'
+# The scope key holding the method the client sent, when the edge answers it as another
+# (HEAD is served by the GET route).
+REQUESTED_METHOD = "gps.requested_method"
+ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 class FieldError(BaseModel):
@@ -45,7 +49,10 @@ class Problem(BaseModel):
     detail: str = Field(description="What went wrong and what to do about it")
     instance: str | None = None
     request_id: str | None = None
-    errors: list[FieldError] | None = None
+    errors: list[FieldError] | None = Field(
+        default=None, description="What is wrong, field by field: at most 20 are listed")
+    errors_omitted: int | None = Field(
+        default=None, description="How many more errors there were beyond those listed")
 
 
 class OAuthProblem(Problem):
@@ -66,7 +73,7 @@ _DESCRIPTIONS = {
     415: "Unsupported content type",
     422: "The input is not valid or breaks a rule",
     428: "This change needs an If-Match header with the record's ETag",
-    429: "Too many attempts; wait for Retry-After seconds",
+    429: "Too many attempts, or too much in progress at once; wait for Retry-After seconds",
     503: "The database is unavailable, or the service is busy; retry after Retry-After seconds",
 }
 
@@ -132,6 +139,7 @@ _STATUS: dict[type[errors.DomainError], int] = {
     errors.PreconditionFailed: 412,
     errors.Unavailable: 503,
     errors.BadRequest: 400,
+    errors.TooManyRequests: 429,
 }
 
 
@@ -151,15 +159,40 @@ def _domain_error(request: Request, exc: errors.DomainError) -> JSONResponse:
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if isinstance(exc, errors.Unauthenticated):
         headers = {"WWW-Authenticate": bearer_challenge(exc.error)}
+    if isinstance(exc, errors.TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
     # Extension members never overwrite the standard ones.
     extra = {k: v for k, v in exc.extra.items() if k not in _RESERVED}
     if isinstance(exc, errors.RuleViolation) and exc.rule:
         extra["rule"] = exc.rule
+    detail = exc.detail
     if exc.problems:
-        extra["errors"] = [{"field": p.field, "message": p.message, "row": p.row}
-                           for p in exc.problems]
-    return problem(request, status, code=exc.code, title=exc.title, detail=exc.detail,
+        extra["errors"], omitted = _listed(
+            [{"field": p.field, "message": p.message, "row": p.row} for p in exc.problems])
+        if omitted:
+            extra["errors_omitted"] = omitted
+            detail += f" (the first {MAX_LISTED_ERRORS} problems are listed; {omitted} more "
+            detail += "were left out)"
+    return problem(request, status, code=exc.code, title=exc.title, detail=detail,
                    headers=headers, **extra)
+
+
+# An error answer stays small whatever the input: a body of many bad items (or long field
+# names) must not come back many times larger. At most this many errors are listed, each
+# text cut to this many characters; the answer says how many were left out.
+MAX_LISTED_ERRORS = 20
+MAX_ERROR_TEXT = 120
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_ERROR_TEXT else text[:MAX_ERROR_TEXT - 1] + "…"
+
+
+def _listed(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """The errors to list (texts clipped), and how many were left out."""
+    shown = [{k: _clip(v) if isinstance(v, str) else v for k, v in item.items()}
+             for item in items[:MAX_LISTED_ERRORS]]
+    return shown, max(0, len(items) - MAX_LISTED_ERRORS)
 
 
 def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -175,29 +208,40 @@ def _validation_error(request: Request, exc: RequestValidationError) -> JSONResp
         if err.get("type") == "extra_forbidden":
             message = "This field is not accepted here (unknown, or set by the server)."
         items.append({"field": ".".join(loc) or where, "message": message, "in": where})
-    fields = ", ".join(sorted({i["field"] for i in items})) or "the request"
+    listed, omitted = _listed(items)
+    named = sorted({i["field"] for i in listed})
+    fields = ", ".join(named[:5]) + (", …" if len(named) > 5 else "") or "the request"
+    more = f" ({omitted} more errors were left out)" if omitted else ""
     return problem(request, 422, code="validation", title="Invalid input",
-                   detail=f"Some of the input is not valid: {fields}. See `errors`.",
-                   errors=items)
+                   detail=f"Some of the input is not valid: {fields}{more}. See `errors`.",
+                   errors=listed, errors_omitted=omitted or None)
 
 
 def _allowed_methods(request: Request) -> str:
-    """Every method some route offers at this path (Starlette names only the first route's)."""
+    """Every method some route offers at this path: each is tried against the routes (which
+    name only their own), and HEAD goes with GET."""
     methods: set[str] = set()
     for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        if match is not Match.NONE and getattr(route, "methods", None):
-            methods |= set(route.methods)
-    for method in list(methods):
-        if method == "HEAD" and "GET" not in methods:
-            methods.discard(method)
-    return ", ".join(sorted(methods - {"HEAD"}))
+        if isinstance(route, Mount):  # static files: read only
+            if request.url.path.startswith(route.path + "/"):
+                methods.add("GET")
+            continue
+        methods |= {method for method in ALL_METHODS
+                    if route.matches({**request.scope, "method": method})[0] is Match.FULL}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+# What FastAPI says of a body it could not parse.
+_FRAMEWORK_400 = "There was an error parsing the body"
 
 
 def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    method = request.scope.get(REQUESTED_METHOD, request.method)
     details = {
         404: "There is nothing at this URL. The API lives under /v1; see /docs.",
-        405: f"{request.method} is not allowed on this URL.",
+        405: f"{method} is not allowed on this URL.",
         413: "The request body is larger than this server accepts.",
     }
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in (
@@ -205,8 +249,8 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request)
-        detail = f"{request.method} is not allowed on this URL; use {headers['Allow']}."
-    if exc.status_code == 400:
+        detail = f"{method} is not allowed on this URL; use {headers['Allow']}."
+    if exc.status_code == 400 and detail in (_FRAMEWORK_400, HTTPStatus(400).phrase):
         detail = "The request body could not be read as JSON (is it UTF-8 JSON?)."
     return problem(request, exc.status_code, code=HTTPStatus(exc.status_code).phrase.lower()
                    .replace(" ", "-"), detail=detail, headers=headers or None)

@@ -121,3 +121,13 @@ class BadRequest(DomainError):
 
     title: str = "Bad request"
     code: str = "bad-request"
+
+
+@dataclass
+class TooManyRequests(DomainError):
+    """The caller already has as much of something in progress as one caller may (HTTP 429,
+    with Retry-After)."""
+
+    title: str = "Too many requests"
+    code: str = "too-many-requests"
+    retry_after: int = 1

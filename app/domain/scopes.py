@@ -27,6 +27,7 @@ class Scope:
     reports_org = "reports:org"
     reports_team = "reports:team"
     consultation = "policy:comment"
+    metrics_read = "metrics:read"
 
 
 DESCRIPTIONS: dict[str, str] = {
@@ -51,6 +52,8 @@ DESCRIPTIONS: dict[str, str] = {
                        "department)",
     Scope.reports_team: "See team dashboards (team leads; aggregates only)",
     Scope.consultation: "Comment on policy versions open for consultation",
+    Scope.metrics_read: "Scrape the Prometheus metrics at /metrics (monitoring service "
+                        "accounts only)",
 }
 
 # What every signed-in person may do; records are then limited by relationships.
@@ -68,7 +71,9 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
 }
 
 # Scopes an admin may give a service account (client credentials).
-SERVICE_ACCOUNT_GRANTABLE: frozenset[str] = frozenset({Scope.hr_feed_read, Scope.people_read})
+# `metrics:read` is granted by no role: only a monitoring service account scrapes /metrics.
+SERVICE_ACCOUNT_GRANTABLE: frozenset[str] = frozenset({Scope.hr_feed_read, Scope.people_read,
+                                                       Scope.metrics_read})
 
 
 def scopes_for_roles(roles: frozenset[Role] | set[Role]) -> frozenset[str]:

@@ -24,6 +24,7 @@ from app.db.growth import HrEvent
 from app.domain.errors import RuleViolation
 from app.domain.policy import Actor, require_scope
 from app.domain.scopes import Scope
+from app.domain.spreadsheet import row
 from app.services.pagination import decode_cursor, encode_cursor, keyset_page
 
 FEED_WRITER_LOCK = 0x6_7_5_3_4_6  # an arbitrary constant naming the feed writers' lock
@@ -101,7 +102,9 @@ def csv_page(factory: sessionmaker[Session], actor: Actor, *, cursor: str | None
 def _stream(factory: sessionmaker[Session], *, since: datetime | None, after: int,
             end: int) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # RFC 4180's CRLF: the csv module then quotes a cell holding either character, so a
+    # title with a carriage return stays one cell (with "\n" alone, a bare CR split the row).
+    writer = csv.writer(buffer, lineterminator="\r\n")
 
     def flush() -> str:
         chunk = buffer.getvalue()
@@ -122,8 +125,8 @@ def _stream(factory: sessionmaker[Session], *, since: datetime | None, after: in
 
 
 def csv_row(event: HrEvent) -> list[str]:
-    return [str(event.id), event.event_type, event.occurred_at.isoformat().replace("+00:00", "Z"),
-            str(event.objective_id), event.title, event.quarter,
-            "true" if event.twenty_percent_time else "false",
-            event.quality_dashboard_outcome or "", str(event.person_id),
-            event.employee_number or ""]
+    # Titles are people's own words: a spreadsheet must never run one as a formula.
+    return row([event.id, event.event_type,
+                event.occurred_at.isoformat().replace("+00:00", "Z"), event.objective_id,
+                event.title, event.quarter, "true" if event.twenty_percent_time else "false",
+                event.quality_dashboard_outcome, event.person_id, event.employee_number])

@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from app.db.integrations import WebhookDelivery
 from app.db.types import utcnow
+from app.domain import json_nesting
 from app.domain.errors import BadRequest, Unauthenticated, Unavailable
 from app.domain.policy import Actor, require_scope
 from app.domain.scopes import Scope
@@ -67,6 +68,9 @@ def verify(secret: str | None, body: bytes, header: str | None, *, source: str,
 
 
 def parse_json(body: bytes) -> Any:
+    """The delivery's JSON (called once its signature has been checked)."""
+    if json_nesting.too_deep(body):
+        raise BadRequest(detail=json_nesting.TOO_DEEP, code="too-deeply-nested")
     try:
         return json.loads(body)
     except (UnicodeDecodeError, ValueError):

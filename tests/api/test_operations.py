@@ -52,7 +52,11 @@ def test_requests_get_503_not_500_when_the_database_is_unreachable(settings):
 def test_healthz_and_metrics(client, org, as_):
     assert client.get("/healthz").json() == {"status": "ok"}
     client.get("/v1/people", headers=as_(org["dev"]))
-    metrics = client.get("/metrics").text
+    account = client.post("/v1/service-accounts", headers=as_(org["admin"]), json={
+        "name": "Prometheus", "scopes": ["metrics:read"]}).json()
+    token = client.post("/v1/auth/token", auth=(account["client_id"], account["client_secret"]),
+                        data={"grant_type": "client_credentials"}).json()["access_token"]
+    metrics = client.get("/metrics", headers={"Authorization": f"Bearer {token}"}).text
     assert 'gps_http_requests_total{method="GET",route="/v1/people",status="200"}' in metrics
 
 
@@ -170,3 +174,29 @@ def test_cli_imports_people_all_or_nothing(tmp_path, database_url, org, db):
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert "row 2: band" in refused.stderr and "row 3: kind" in refused.stderr
     assert db.exec(select(Person).where(Person.email == "a@example.org")).first() is None
+
+
+def test_the_development_secret_is_warned_about_at_start(caplog, settings):
+    with caplog.at_level(logging.WARNING, logger="gps.startup"):
+        app = create_app(Settings(database_url="sqlite://"))
+        assert not caplog.records  # building the app (say, to export the contract) is quiet
+        with TestClient(app):  # serving it is not
+            pass
+        app.state.engine.dispose()
+    [warning] = [r for r in caplog.records if r.name == "gps.startup"]
+    assert warning.levelno == logging.WARNING
+    assert "forge" in warning.getMessage() and "source" in warning.getMessage()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="gps.startup"):
+        app = create_app(Settings(database_url="sqlite://", jwt_secret=settings.jwt_secret))
+        with TestClient(app):
+            pass
+        app.state.engine.dispose()
+    assert not [r for r in caplog.records if r.name == "gps.startup"]
+
+
+def test_gps_serve_listens_on_loopback_unless_told_otherwise():
+    import inspect
+
+    from app import cli
+    assert inspect.signature(cli.serve).parameters["host"].default == "127.0.0.1"

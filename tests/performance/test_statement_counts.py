@@ -813,6 +813,7 @@ SCENARIOS: dict[str, Scenario] = {
 ONE_RECORD: dict[str, str] = {
     "healthz": "liveness: no database",
     "readyz": "one fixed readiness check",
+    "metrics": "the token check, then counters kept in the process",
     "list_bands": "reference data written in the code (the band matrix), not rows",
     "get_band": "reference data written in the code (the band matrix), not rows",
     "get_evidence": "one row, no nested list",

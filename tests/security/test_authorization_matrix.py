@@ -396,6 +396,8 @@ EXPECTED: dict[str, str] = {
     "get_consultation": "su pe lm ch co tl ad cm hd",
     "add_comment": "su pe lm ch co tl ad cm hd",
     "reply_to_comment": "ad",
+    # Only a monitoring service account (metrics:read) scrapes; no person, whatever roles.
+    "metrics": "",
 }
 
 # Rows whose expectation differs from the simple rule above.

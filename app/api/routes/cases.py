@@ -16,6 +16,7 @@ from fastapi.security import SecurityScopes
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import (API_PREFIX, Cursor, Limit, SessionDep, SettingsDep, current_actor,
                           oauth2)
+from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.cases import (AssignmentCreate, AssignmentRead, AuditEntryRead,
                                    CaseCreate, CaseNoteCreate, CaseNoteRead, CaseOutcome,
@@ -120,7 +121,7 @@ def open_case(body: CaseCreate, request: Request, response: Response, session: S
     open concern."""
     found = cases.open_case(session, actor, subject_id=body.subject_id, kind=body.kind,
                             summary=body.summary, concern_id=body.concern_id)
-    response.headers["Location"] = str(request.url_for("get_case", case_id=found.case.id))
+    response.headers["Location"] = location(request, "get_case", case_id=found.case.id)
     return _answer(response, found)
 
 

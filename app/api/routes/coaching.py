@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, Security, statu
 
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
+from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.coaching import (EnrolmentCreate, EnrolmentRead, ProgrammeCreate,
                                       ProgrammeRead, ProgrammeUpdate, SessionCreate,
@@ -43,8 +44,8 @@ def create_coaching_programme(body: ProgrammeCreate, request: Request, response:
     """Create a coaching programme (admin): its cohort of bands, start and end, planned
     sessions and their length, and planned content."""
     programme = coaching.create_programme(session, actor, values=body.values())
-    response.headers["Location"] = str(request.url_for("get_coaching_programme",
-                                                       programme_id=programme.id))
+    response.headers["Location"] = location(request, "get_coaching_programme",
+                                                       programme_id=programme.id)
     set_etag(response, "coaching-programme", programme.id, programme.version)  # type: ignore[arg-type]
     return ProgrammeRead.model_validate(programme)
 
@@ -98,8 +99,8 @@ def create_coaching_enrolment(body: EnrolmentCreate, request: Request, response:
     coachee's growth records."""
     found = coaching.create_enrolment(session, actor, programme_id=body.programme_id,
                                       coachee_id=body.coachee_id, coach_id=body.coach_id)
-    response.headers["Location"] = str(request.url_for("get_coaching_enrolment",
-                                                       enrolment_id=found.enrolment.id))
+    response.headers["Location"] = location(request, "get_coaching_enrolment",
+                                                       enrolment_id=found.enrolment.id)
     _enrolment_etag(response, found)
     return EnrolmentRead.of(found)
 
@@ -151,8 +152,8 @@ def schedule_coaching_session(body: SessionCreate, request: Request, response: R
     """Schedule a coaching session (the coach or the coachee of an active enrolment)."""
     found = coaching.schedule_session(session, actor, enrolment_id=body.enrolment_id,
                                       scheduled_for=body.scheduled_for, topics=body.topics)
-    response.headers["Location"] = str(request.url_for("get_coaching_session",
-                                                       session_id=found.record.id))
+    response.headers["Location"] = location(request, "get_coaching_session",
+                                                       session_id=found.record.id)
     set_etag(response, "coaching-session", found.record.id, found.record.version)  # type: ignore[arg-type]
     return SessionRead.of(found)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from pathlib import Path
 
 from fastapi import APIRouter
@@ -14,10 +17,35 @@ OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
 
 router = APIRouter(include_in_schema=False)
 
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+def console_policy(html: str) -> str:
+    """The Content-Security-Policy of a console page: scripts only from GPS itself and the
+    page's own inline scripts (by hash), connections only to GPS, never framed.
+
+    Styles may be inline (Swagger UI and ReDoc set them from script); ReDoc searches in a
+    worker it makes from a blob.
+    """
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+        for script in _INLINE_SCRIPT.findall(html))
+    return ("default-src 'none'; "
+            f"script-src 'self'{' ' + hashes if hashes else ''}; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+            "connect-src 'self'; worker-src blob:; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+
+def _console(page: HTMLResponse) -> HTMLResponse:
+    html = bytes(page.body).decode()
+    return HTMLResponse(html, headers={"Content-Security-Policy": console_policy(html),
+                                       "X-Frame-Options": "DENY"})
+
 
 @router.get("/docs")
 def swagger_ui() -> HTMLResponse:
-    return get_swagger_ui_html(
+    return _console(get_swagger_ui_html(
         openapi_url=OPENAPI_URL, title="GPS — API console",
         swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
         swagger_css_url="/static/swagger-ui/swagger-ui.css",
@@ -26,12 +54,12 @@ def swagger_ui() -> HTMLResponse:
         swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True,
                                "tryItOutEnabled": True},
         init_oauth={"usePkceWithAuthorizationCodeGrant": False},
-    )
+    ))
 
 
 @router.get(OAUTH2_REDIRECT_URL)
 def swagger_ui_redirect() -> HTMLResponse:
-    return get_swagger_ui_oauth2_redirect_html()
+    return _console(get_swagger_ui_oauth2_redirect_html())
 
 
 _REDOC_PAGE = """<!DOCTYPE html>
@@ -45,4 +73,4 @@ _REDOC_PAGE = """<!DOCTYPE html>
 
 @router.get("/redoc")
 def redoc() -> HTMLResponse:
-    return HTMLResponse(_REDOC_PAGE.format(spec=OPENAPI_URL))
+    return _console(HTMLResponse(_REDOC_PAGE.format(spec=OPENAPI_URL)))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, Security, statu
 
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
+from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.common import Page, PathId
 from app.api.schemas.evidence import Day, EvidenceCreate, EvidenceRead, EvidenceUpdate
@@ -31,7 +32,7 @@ def record_evidence(body: EvidenceCreate, request: Request, response: Response,
     Evidence is written by the person it is about; delivery evidence (`ticket_done`,
     `production_change`) arrives only from Jira and GitHub."""
     found = evidence.record_evidence(session, actor, **body.values())
-    response.headers["Location"] = str(request.url_for("get_evidence", evidence_id=found.id))
+    response.headers["Location"] = location(request, "get_evidence", evidence_id=found.id)
     set_etag(response, "evidence", found.id, found.version)  # type: ignore[arg-type]
     return EvidenceRead.of(found)
 

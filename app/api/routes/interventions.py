@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, Security, status
 
 from app.api.conditional import set_etag
 from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
+from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.routes.cpd import MARKDOWN, QueryDate, wants_markdown
 from app.api.schemas.common import Page, PathId
@@ -45,8 +46,8 @@ def create_intervention(body: InterventionCreate, request: Request, response: Re
     found = interventions.create_intervention(session, actor, person_id=body.person_id,
                                               kind=body.kind, summary=body.summary,
                                               notes=body.notes)
-    response.headers["Location"] = str(request.url_for(
-        "get_intervention", intervention_id=found.intervention.id))
+    response.headers["Location"] = location(request, "get_intervention",
+                                            intervention_id=found.intervention.id)
     return _answer(response, found)
 
 

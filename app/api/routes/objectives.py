@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, Security, statu
 
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
+from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.common import Page, PathId
 from app.api.schemas.objectives import (CheckInCreate, CheckInRead, CompleteRequest,
@@ -38,8 +39,8 @@ def create_objective(body: ObjectiveCreate, request: Request, response: Response
     softly, when the owner has more or fewer than three 20%-time objectives that quarter."""
     found = objectives.create_objective(session, actor, person_id=body.person_id,
                                         values=body.values())
-    response.headers["Location"] = str(request.url_for("get_objective",
-                                                       objective_id=found.objective.id))
+    response.headers["Location"] = location(request, "get_objective",
+                                                       objective_id=found.objective.id)
     return _answer(response, found)
 
 

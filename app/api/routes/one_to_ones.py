@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, Security, statu
 
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
+from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.common import Page, PathId
 from app.api.schemas.evidence import Day
@@ -33,8 +34,8 @@ def record_one_to_one(body: OneToOneCreate, request: Request, response: Response
     found = one_to_ones.record_one_to_one(session, actor, person_id=body.person_id, on=body.on,
                                           status=body.status, notes=body.notes)
     record = found.one_to_one
-    response.headers["Location"] = str(request.url_for("get_one_to_one",
-                                                       one_to_one_id=record.id))
+    response.headers["Location"] = location(request, "get_one_to_one",
+                                                       one_to_one_id=record.id)
     set_etag(response, "one-to-one", record.id, record.version)  # type: ignore[arg-type]
     return OneToOneRead.of(found)
 

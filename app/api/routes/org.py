@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, Security, statu
 
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
+from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.common import IsoDate, Page, PathId
 from app.api.schemas.org import (AbsenceCreate, AbsenceRead, BandRead, ServiceAccountCreate,
@@ -51,7 +52,7 @@ def create_team(body: TeamCreate, request: Request, response: Response, session:
     """Create a team (admin): members, delivery manager, product owner, Jira boards, sprint
     cadence."""
     found = teams.create_team(session, actor, values=body.model_dump())
-    response.headers["Location"] = str(request.url_for("get_team", team_id=found.team.id))
+    response.headers["Location"] = location(request, "get_team", team_id=found.team.id)
     set_etag(response, "team", found.team.id, found.team.version)  # type: ignore[arg-type]
     return TeamRead.of(found)
 

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import (API_PREFIX, Cursor, Limit, SessionDep, SettingsDep,
                           current_actor)
+from app.api.links import location
 from app.api.problems import problem, problem_responses
 from app.api.schemas.common import Page, PathId
 from app.api.schemas.people import (ImportReport, PersonCreate, PersonRead,
@@ -39,7 +40,7 @@ def create_person(body: PersonCreate, request: Request, response: Response,
     rule by giving `override_reason`, which is recorded."""
     person = people.create_person(session, actor, values=body.values(),
                                   override_reason=body.override_reason, replay_with=settings)
-    response.headers["Location"] = str(request.url_for("get_person", person_id=person.id))
+    response.headers["Location"] = location(request, "get_person", person_id=person.id)
     set_etag(response, "person", person.id, person.version)  # type: ignore[arg-type]
     return PersonRead.of(PersonView(person, [], True))
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Query, Request, Response, Security
+from starlette.types import Receive, Send
+from starlette.types import Scope as AsgiScope
 
 from app.api.deps import API_PREFIX, SessionDep, current_actor
+from app.api.middleware import RELEASE_TURN
 from app.api.negotiation import prefers
 from app.api.problems import problem_responses
 from app.api.schemas.common import PathId
@@ -39,14 +46,50 @@ def _ok(what: str) -> dict[int | str, dict[str, Any]]:
                   "headers": {"Vary": {"description": "Accept", "schema": {"type": "string"}}}}}
 
 
-def _svg(body: bytes) -> Response:
-    return Response(content=body, media_type=SVG, headers={"Vary": "Accept"})
+# Charts already drawn, by their data (whoever asked); and how many each caller has being drawn.
+CHARTS = charts.ChartCache(size=64)
+SLOTS = charts.CallerSlots(per_caller=2)
+# Drawing is CPU-bound and matplotlib draws one chart at a time per process: charts are drawn
+# in one worker thread, and those waiting for it wait on the event loop, holding no thread.
+_DRAWERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = \
+    weakref.WeakKeyDictionary()
+
+
+def _drawer() -> anyio.CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    limiter = _DRAWERS.get(loop)
+    if limiter is None:
+        limiter = _DRAWERS[loop] = anyio.CapacityLimiter(1)
+    return limiter
+
+
+class ChartResponse(Response):
+    """An SVG chart, drawn once the route's database work is over: the request gives back its
+    turn and its connection first, then waits for the drawing without holding a thread."""
+
+    def __init__(self, chart: charts.Chart, caller: str) -> None:
+        super().__init__(media_type=SVG, headers={"Vary": "Accept"})
+        self.chart = chart
+        self.caller = caller
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        svg = CHARTS.get(self.chart)
+        if svg is None:
+            with SLOTS.hold(self.caller):  # 429 beyond two at once for one caller
+                release = scope.get(RELEASE_TURN)
+                if release is not None:
+                    release()
+                svg = await anyio.to_thread.run_sync(charts.draw, self.chart,
+                                                     limiter=_drawer())
+            CHARTS.put(self.chart, svg)
+        await Response(content=svg, media_type=SVG, headers={"Vary": "Accept"})(
+            scope, receive, send)
 
 
 @router.get("/reports/participation", operation_id="get_participation_report",
             response_model=ParticipationReport,
             responses={**_ok("The participation report"),
-                       **problem_responses(401, 403, 404, 422)})
+                       **problem_responses(401, 403, 404, 422, 429)})
 def get_participation_report(
         request: Request, response: Response, session: SessionDep, actor: Reporter,
         manager_id: Annotated[PathId | None, Query(description="Yours by default")] = None,
@@ -69,14 +112,14 @@ def get_participation_report(
     report = reports.participation(session, actor, manager_id=manager_id,
                                    period_type=period_type, period_key=period_key)
     if wants_svg(request.headers.get("accept")):
-        return _svg(charts.participation_chart(report))
+        return ChartResponse(charts.participation_chart_data(report), actor.label)
     response.headers["Vary"] = "Accept"
     return ParticipationReport.of(report)
 
 
 @router.get("/reports/teams/{team_id:int}", operation_id="get_team_report",
             response_model=TeamReport,
-            responses={**_ok("The team dashboard"), **problem_responses(401, 403, 404, 422)})
+            responses={**_ok("The team dashboard"), **problem_responses(401, 403, 404, 422, 429)})
 def get_team_report(
         team_id: PathId, request: Request, response: Response, session: SessionDep,
         actor: Reporter,
@@ -97,6 +140,6 @@ def get_team_report(
     report = reports.team_report(session, actor, team_id, period_type=period_type,
                                  period_key=period_key)
     if wants_svg(request.headers.get("accept")):
-        return _svg(charts.team_chart(report))
+        return ChartResponse(charts.team_chart_data(report), actor.label)
     response.headers["Vary"] = "Accept"
     return TeamReport.of_report(report)

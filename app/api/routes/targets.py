@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, Security, statu
 
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, SettingsDep, current_actor
+from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.common import IsoDate, Page, PathId
 from app.api.schemas.targets import (EvaluationRead, EvaluationRequest, PeriodRead, PolicyCreate,
@@ -60,7 +61,7 @@ def create_policy(body: PolicyCreate, request: Request, response: Response, sess
     evaluation depends on those days); any other overlap is a 422."""
     version = policies.create(session, actor, values=body.values(),
                               targets=[t.values() for t in body.targets])
-    response.headers["Location"] = str(request.url_for("get_policy", policy_id=version.id))
+    response.headers["Location"] = location(request, "get_policy", policy_id=version.id)
     set_etag(response, "policy", version.id, version.version)  # type: ignore[arg-type]
     return _policy(policies.views(session, [version])[0])
 
