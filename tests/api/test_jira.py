@@ -554,3 +554,89 @@ def test_a_delivery_that_fails_to_apply_is_kept_as_failed_and_applied_on_retry(
     [delivery] = db.exec(select(WebhookDelivery)).all()
     assert (delivery.status, delivery.attempts) == ("applied", 2)
     assert len(tickets(db)) == 1 and db.get(Sprint, 77) is not None
+
+
+@pytest.mark.postgres_only
+def test_deliveries_about_one_ticket_applied_at_once_end_in_its_latest_state(client, org, db):
+    """Each round, a ticket's four events (done, moved out, done, moved out, or the other way
+    round) are sent at once, in a shuffled order, by four threads of one app, each request
+    with its own session and connection. Whatever order they are applied in, the ticket ends
+    as its latest event says, counted at most once."""
+    import random
+    import threading
+
+    from app.db.integrations import JiraIssueState
+
+    shuffle = random.Random(20261206).shuffle
+    rounds, events = 40, 4
+    for r in range(rounds):
+        key = f"APPT-{1000 + r}"
+        ends_done = r % 2 == 1
+        history = [(done if (n % 2 == 0) == ends_done else moved_out)(n, key=key)
+                   for n in range(1, events + 1)]
+        sends = [(f"{key}-{n}", body) for n, body in enumerate(history, start=1)]
+        shuffle(sends)
+        start = threading.Barrier(len(sends))
+        answers = {}
+
+        def send(delivery, body):
+            start.wait(10)
+            answers[delivery] = post(client, body, delivery=delivery)
+
+        threads = [threading.Thread(target=send, args=item) for item in sends]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert sorted(a.status_code for a in answers.values()) == [200] * events, r
+        status = {d: a.json()["status"] for d, a in answers.items()}
+        assert set(status.values()) <= {"applied", "superseded"}, status
+        assert status[f"{key}-{events}"] == "applied", (r, status)
+        found = db.exec(select(Evidence).where(Evidence.external_id == key)).all()
+        current = [e for e in found if e.retracted_at is None]
+        assert len(found) <= 1 and len(current) == (1 if ends_done else 0), (r, status)
+        db.expire_all()
+        state = db.get(JiraIssueState, key)
+        assert (state.changelog_id, state.delivery_id) == (10200 + events, f"{key}-{events}")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("first, second, outcome, credited", [
+    (("done", 1), ("moved_out", 2), "applied", 0),  # in order: B waits, then moves it out
+    (("moved_out", 2), ("done", 1), "superseded", 0),  # B, older, waits, then is refused
+    (("moved_out", 1), ("done", 2), "applied", 1),
+])
+def test_a_delivery_about_a_ticket_waits_for_one_being_applied(app, client, org, db, first,
+                                                                second, outcome, credited):
+    """Delivery A about a ticket is being applied and has not committed; delivery B about the
+    same ticket waits for A's row on the ticket, then is compared with what A committed."""
+    import threading
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from app.services import jira
+
+    events = {"done": done, "moved_out": moved_out}
+    answers = []
+    later = threading.Thread(target=lambda: answers.append(
+        post(client, events[second[0]](second[1]), delivery="b")))
+    with Session(app.state.engine) as holding:
+        applied = jira.apply_delivery(holding, events[first[0]](first[1]),
+                                      sprint_field="customfield_10020",
+                                      received_at=datetime.now(UTC), delivery_id="a")
+        assert applied.status == "applied"
+        later.start()
+        for _ in range(300):  # until B waits for a lock (or has finished without waiting)
+            if not later.is_alive() or db.exec(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'")).one()[0]:
+                break
+            later.join(0.1)
+        assert later.is_alive(), "B did not wait for A"
+        holding.commit()
+    later.join(30)
+    [answer] = answers
+    assert answer.status_code == 200 and answer.json()["status"] == outcome
+    assert len(tickets(db)) == credited
