@@ -62,8 +62,7 @@ def apply_delivery(session: Session, payload: Any, *, sprint_field: str,
         # Nothing is applied, so the issue's order is left as it is: the delivery waits for
         # its person, and is checked again when replayed. One already older than what was
         # applied will never count, and is not left waiting.
-        latest = session.get(JiraIssueState, key)
-        if latest is not None and jira.is_older(order, _order_of(latest)):
+        if _is_superseded(session, key, order):
             return _superseded(key, order)
         _record_sprints(session, event, boards)
         return Outcome("unmatched", "No person has this Jira account id yet; applied once "
@@ -92,12 +91,22 @@ def replay_key(delivery: WebhookDelivery, payload: Any) -> tuple[int, ...]:
     return jira.replay_key(jira.event_order(payload, received_at=delivery.received_at))
 
 
-def _order_of(state: JiraIssueState) -> jira.EventOrder:
-    return jira.EventOrder(at_ms=state.event_ms, changelog_id=state.changelog_id)
+def _is_superseded(session: Session, key: str, order: jira.EventOrder) -> bool:
+    """Whether a newer event than this one was applied to the issue (a read, no lock: for
+    a delivery that applies nothing). Read with a plain query, not from the session's
+    identity map, which a replay's earlier claims in this transaction did not update."""
+    table = JiraIssueState.__table__  # type: ignore[attr-defined]
+    latest = session.execute(select(table.c.event_ms, table.c.changelog_id).where(
+        table.c.issue_key == key)).first()
+    return latest is not None and jira.is_older(
+        order, jira.EventOrder(at_ms=latest.event_ms, changelog_id=latest.changelog_id))
 
 
 def _superseded(key: str, order: jira.EventOrder) -> Outcome:
-    at = datetime.fromtimestamp(order.at_ms / 1000, UTC).isoformat(timespec="milliseconds")
+    try:
+        at = datetime.fromtimestamp(order.at_ms / 1000, UTC).isoformat(timespec="milliseconds")
+    except (OverflowError, OSError, ValueError):  # a timestamp no calendar can show
+        at = f"{order.at_ms} ms"
     which = f"changelog {order.changelog_id}, " if order.changelog_id is not None else ""
     return Outcome("superseded", f"{key}: a newer event was applied already (this one: "
                                  f"{which}{at}); stored, nothing changed.")

@@ -556,6 +556,38 @@ def test_a_delivery_that_fails_to_apply_is_kept_as_failed_and_applied_on_retry(
     assert len(tickets(db)) == 1 and db.get(Sprint, 77) is not None
 
 
+def test_dones_waiting_for_their_person_never_count_over_a_later_move_out(client, org, db,
+                                                                         as_):
+    """Two dones wait for an unknown person while the ticket moves out of Done (replayed
+    together, in event order). When the person's Jira id is added, both are older than the
+    move out: nothing is credited."""
+    stranger = "acct-unknown"
+    _stranded(db, "done-3", done(3, assignee=stranger))
+    _stranded(db, "moved-out-4", moved_out(4))
+    _stranded(db, "done-2", done(2, assignee=stranger))
+    admin = as_(org["admin"])
+    assert client.post("/v1/integrations/deliveries/replay", headers=admin).json() == {
+        "replayed": 3, "applied": 1}
+    assert statuses(db) == {"done-2": "unmatched", "done-3": "unmatched",
+                            "moved-out-4": "applied"}
+    url = f"/v1/people/{org['peer'].id}"
+    etag = client.get(url, headers=admin).headers["etag"]
+    assert client.patch(url, headers={**admin, "If-Match": etag},
+                        json={"jira_account_id": stranger}).status_code == 200
+    assert statuses(db) == {"done-2": "superseded", "done-3": "superseded",
+                            "moved-out-4": "applied"}
+    assert tickets(db, current=False) == []
+
+
+def test_a_superseded_delivery_with_an_odd_timestamp_is_still_answered(client, org, db):
+    post(client, moved_out(2), delivery="moved-out")
+    odd = done(1)
+    odd["timestamp"] = "0001-01-01T00:00:00.000+1400"
+    odd["changelog"]["id"] = "1"
+    answer = post(client, odd, delivery="odd")
+    assert answer.status_code == 200 and answer.json()["status"] == "superseded"
+
+
 @pytest.mark.postgres_only
 def test_deliveries_about_one_ticket_applied_at_once_end_in_its_latest_state(client, org, db):
     """Each round, a ticket's four events (done, moved out, done, moved out, or the other way
