@@ -53,24 +53,20 @@ def apply_delivery(session: Session, payload: Any, *, sprint_field: str,
                                              external_id=key)
         what = "moved out of Done" if event.change is jira.TicketChange.undone else "deleted"
         return Outcome("applied", f"{key} {what}: {count} evidence retracted.")
+    # A move into Done is the issue's newest event whoever it credits, even nobody yet: an
+    # older done for someone else must not count over it. One waiting for its person is
+    # applied when replayed, as the same event again (not older than itself).
+    if not _claim(session, key, order, event.change, delivery_id):
+        return _superseded(key, order)
+    _record_sprints(session, event, boards)
     if event.assignee_account_id is None:
-        _record_sprints(session, event, boards)
         return Outcome("ignored", f"{key} is done but has no assignee.")
     person = session.exec(select(Person).where(
         Person.jira_account_id == event.assignee_account_id)).first()
     if person is None:
-        # Nothing is applied, so the issue's order is left as it is: the delivery waits for
-        # its person, and is checked again when replayed. One already older than what was
-        # applied will never count, and is not left waiting.
-        if _is_superseded(session, key, order):
-            return _superseded(key, order)
-        _record_sprints(session, event, boards)
         return Outcome("unmatched", "No person has this Jira account id yet; applied once "
                                     "someone does.",
                        subjects=[f"jira:{event.assignee_account_id}"])
-    if not _claim(session, key, order, event.change, delivery_id):
-        return _superseded(key, order)
-    _record_sprints(session, event, boards)
     at = event.at or received_at
     sprint = event.sprint
     details = {"issue_key": key, "project": event.project,
@@ -89,17 +85,6 @@ def apply_delivery(session: Session, payload: Any, *, sprint_field: str,
 
 def replay_key(delivery: WebhookDelivery, payload: Any) -> tuple[int, ...]:
     return jira.replay_key(jira.event_order(payload, received_at=delivery.received_at))
-
-
-def _is_superseded(session: Session, key: str, order: jira.EventOrder) -> bool:
-    """Whether a newer event than this one was applied to the issue (a read, no lock: for
-    a delivery that applies nothing). Read with a plain query, not from the session's
-    identity map, which a replay's earlier claims in this transaction did not update."""
-    table = JiraIssueState.__table__  # type: ignore[attr-defined]
-    latest = session.execute(select(table.c.event_ms, table.c.changelog_id).where(
-        table.c.issue_key == key)).first()
-    return latest is not None and jira.is_older(
-        order, jira.EventOrder(at_ms=latest.event_ms, changelog_id=latest.changelog_id))
 
 
 def _superseded(key: str, order: jira.EventOrder) -> Outcome:

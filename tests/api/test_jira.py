@@ -320,6 +320,23 @@ def test_an_unknown_persons_done_older_than_a_move_out_never_counts(client, org,
     assert tickets(db, current=False) == []
 
 
+def test_a_late_done_for_someone_known_does_not_count_over_a_newer_one_waiting(client, org,
+                                                                               as_, db):
+    """The ticket was done by the dev, reassigned and done again by a newcomer GPS does not
+    know yet. The dev's done arrives late: the newcomer's, newer, is the ticket's state."""
+    newcomer = "acct-newcomer"
+    assert post(client, done(5, assignee=newcomer), delivery="newer").json()["status"] == (
+        "unmatched")
+    assert post(client, done(3), delivery="older").json()["status"] == "superseded"
+    assert tickets(db) == []
+    admin = as_(org["admin"])
+    url = f"/v1/people/{org['peer'].id}"
+    etag = client.get(url, headers=admin).headers["etag"]
+    client.patch(url, headers={**admin, "If-Match": etag}, json={"jira_account_id": newcomer})
+    assert [e.person_id for e in tickets(db)] == [org["peer"].id]
+    assert statuses(db) == {"newer": "applied", "older": "superseded"}
+
+
 def test_a_done_older_than_what_was_applied_is_not_left_waiting(client, org, db):
     post(client, moved_out(2, assignee="acct-nobody-yet"), delivery="moved-out")
     answer = post(client, done(1, assignee="acct-nobody-yet"), delivery="late")

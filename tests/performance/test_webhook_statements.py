@@ -16,11 +16,11 @@ from tests.api.test_jira import SPRINTS, done, moved_out, post
 #   store:   INSERT webhook_delivery ... ON CONFLICT DO NOTHING
 #   apply:   SELECT the delivery FOR UPDATE, SAVEPOINT, [the work], RELEASE, UPDATE its outcome
 # The work:
-#   done        person, the row (one conditional upsert), sprint, board,
+#   done        the row (one conditional upsert), sprint, board, person,
 #               evidence lookup, evidence insert
 #   moved out   the row, sprint, board, evidence lookup, its retraction
 #   superseded  the row, which refuses the event: nothing else is read or written
-EXPECTED = {"done": 11, "moved out": 10, "superseded": 7}
+EXPECTED = {"done": 11, "moved out": 10, "superseded": 6}
 SQLITE_BEGINS = 2
 
 
