@@ -1,7 +1,8 @@
 """Jira issues keep the newest event applied to them, so an older one cannot overwrite it.
 
-Backfilled from the Jira deliveries already applied: each issue starts from the newest
-status change or deletion among them.
+Backfilled from the Jira deliveries already taken (applied, waiting for their person, or a
+done with no assignee): each issue starts from the newest status change or deletion among
+them. Failed and stranded deliveries are left to their replay.
 
 Revision ID: 0012
 Revises: 0009
@@ -106,7 +107,8 @@ def _backfill(connection: sa.engine.Connection) -> list[dict]:
                         sa.column("received_at"), sa.column("body"), sa.column("status"))
     found = connection.execute(
         sa.select(delivery.c.delivery_id, delivery.c.received_at, delivery.c.body)
-        .where(delivery.c.source == "jira", delivery.c.status == "applied",
+        .where(delivery.c.source == "jira",
+               delivery.c.status.in_(("applied", "unmatched", "ignored")),
                delivery.c.event_type.in_(("jira:issue_updated", "jira:issue_deleted")))
         .order_by(delivery.c.id)).yield_per(500)
     newest: dict[str, dict] = {}

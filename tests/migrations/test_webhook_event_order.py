@@ -1,4 +1,4 @@
-"""Migration 0012 starts each Jira issue from the newest status change already applied."""
+"""Migration 0012 starts each Jira issue from the newest status change already taken."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def test_the_newest_applied_event_of_each_issue_is_backfilled(database_url, app)
         ("d-5", "applied", done(5, key="APPT-2")),
         ("d-9", "applied", deleted),
         ("d-6", "ignored", issue_updated(key="APPT-3", items=[])),  # no status change
+        ("d-7", "unmatched", done(7, key="APPT-4", assignee="acct-unknown")),
     ]
     try:
         command.downgrade(config, "0009")
@@ -48,4 +49,5 @@ def test_the_newest_applied_event_of_each_issue_is_backfilled(database_url, app)
     assert [tuple(r) for r in rows] == [
         ("APPT-101", 1760006400117 + 3 * 60_000, 10203, "undone", "d-3"),
         ("APPT-2", 1760006400117 + 9 * 60_000, None, "deleted", "d-9"),
+        ("APPT-4", 1760006400117 + 7 * 60_000, 10207, "done", "d-7"),
     ]
