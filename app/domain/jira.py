@@ -41,8 +41,13 @@ def parse_time(value: Any) -> datetime | None:
         return base.replace(tzinfo=UTC)
     sign = 1 if tz[0] == "+" else -1
     digits = tz[1:].replace(":", "")
-    offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-    return base.replace(tzinfo=timezone(sign * offset))
+    try:
+        moment = base.replace(tzinfo=timezone(sign * timedelta(
+            hours=int(digits[:2]), minutes=int(digits[2:]))))
+        moment.astimezone(UTC)  # the first and last days of the calendar, offset past its end
+    except (OverflowError, ValueError):
+        return None
+    return moment
 
 
 @dataclass(frozen=True)

@@ -605,6 +605,15 @@ def test_a_superseded_delivery_with_an_odd_timestamp_is_still_answered(client, o
     assert answer.status_code == 200 and answer.json()["status"] == "superseded"
 
 
+def test_a_done_stamped_past_the_calendar_is_applied_not_failed(client, org, db):
+    odd = done(1)
+    odd["timestamp"] = "0001-01-01T00:00:00.000+1400"
+    odd["issue"]["fields"]["updated"] = "2025-10-09T11:40:00+9999"
+    answer = post(client, odd, delivery="odd")
+    assert answer.status_code == 200 and answer.json()["status"] == "applied"
+    assert len(tickets(db)) == 1
+
+
 @pytest.mark.postgres_only
 def test_deliveries_about_one_ticket_applied_at_once_end_in_its_latest_state(client, org, db):
     """Each round, a ticket's four events (done, moved out, done, moved out, or the other way

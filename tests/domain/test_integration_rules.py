@@ -41,7 +41,10 @@ def test_jira_timestamps(text, expected):
 
 
 @pytest.mark.parametrize("junk", ["yesterday", "", None, True, [], {}, "2025-13-45T99:99:99",
-                                  10**30])
+                                  10**30, "2025-10-09T11:40:00+9999",
+                                  # the calendar's ends, pushed past them by their offset
+                                  "0001-01-01T00:00:00.000+1400",
+                                  "9999-12-31T23:59:59.999-1400"])
 def test_unreadable_timestamps_are_none_not_errors(junk):
     assert jira.parse_time(junk) is None
 
