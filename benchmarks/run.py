@@ -354,7 +354,7 @@ class Bench:
         run_id = f"bench{int(time.time())}w{workers}"
         requests, unique = jira_deliveries(plan, n, run_id, first_key=workers * 10_000_000)
         final = text("SELECT count(*) FROM webhook_delivery WHERE delivery_id LIKE :p "
-                     "AND status IN ('applied', 'ignored', 'unmatched', 'failed')")
+                     "AND status IN ('applied', 'ignored', 'unmatched', 'superseded', 'failed')")
 
         def settled() -> bool:
             with engine.connect() as c:

@@ -1,10 +1,12 @@
-"""Tables of the integrations: webhook deliveries as received, and Jira sprints seen."""
+"""Tables of the integrations: webhook deliveries as received, Jira sprints seen, and the latest
+event applied to each Jira issue."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Column, Date, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlmodel import Field, SQLModel
 
 from app.db.types import UTCDateTime, utcnow
@@ -27,7 +29,7 @@ class WebhookDelivery(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime,
                                                                             nullable=False))
     body: str = Field(sa_column=Column(Text, nullable=False))
-    # received → applied | ignored | unmatched | awaiting_deploy | failed
+    # received → applied | ignored | unmatched | awaiting_deploy | superseded | failed
     status: str = Field(sa_column=Column(String(20), nullable=False))
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # Who the delivery is about, for replay once they are known: "jira:<accountId>",
@@ -56,5 +58,23 @@ class Sprint(SQLModel, table=True):
     start_date: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     end_date: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     complete_date: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime,
+                                                                           nullable=False))
+
+
+class JiraIssueState(SQLModel, table=True):
+    """The newest event applied to a Jira issue's Done state (`app.domain.jira.is_older`).
+
+    An older event, however it arrives (late, re-sent under another delivery id, replayed),
+    is stored and marked superseded instead of being applied over it.
+    """
+
+    __tablename__ = "jira_issue_state"
+
+    issue_key: str = Field(sa_column=Column(String(100), primary_key=True))
+    event_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
+    changelog_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    change: str = Field(sa_column=Column(String(10), nullable=False))  # done | undone | deleted
+    delivery_id: str = Field(sa_column=Column(String(200), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime,
                                                                            nullable=False))

@@ -194,7 +194,7 @@ class AuditEntry(SQLModel, table=True):
 # The growth cycle's tables live in their own module; importing it here registers them.
 from app.db.growth import (CheckIn, CoachingEnrolment, CoachingProgramme,  # noqa: E402,F401
                            CoachingSession, Evidence, HrEvent, Objective, OneToOne)
-from app.db.integrations import Sprint, WebhookDelivery  # noqa: E402,F401
+from app.db.integrations import JiraIssueState, Sprint, WebhookDelivery  # noqa: E402,F401
 from app.db.support import (CaseAssignment, CaseNote, Concern, Evaluation,  # noqa: E402,F401
                             FormalCase, Intervention, PolicyTarget, PolicyVersion,
                             TargetResult, Trigger)

@@ -41,8 +41,13 @@ def parse_time(value: Any) -> datetime | None:
         return base.replace(tzinfo=UTC)
     sign = 1 if tz[0] == "+" else -1
     digits = tz[1:].replace(":", "")
-    offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-    return base.replace(tzinfo=timezone(sign * offset))
+    try:
+        moment = base.replace(tzinfo=timezone(sign * timedelta(
+            hours=int(digits[:2]), minutes=int(digits[2:]))))
+        moment.astimezone(UTC)  # the first and last days of the calendar, offset past its end
+    except (OverflowError, ValueError):
+        return None
+    return moment
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,78 @@ def interpret(payload: Any, *, sprint_field: str) -> TicketEvent:
     category = _dict(_dict(fields.get("status")).get("statusCategory")).get("key")
     change = TicketChange.done if category == "done" else TicketChange.undone
     return TicketEvent(change=change, **base)
+
+
+# --- order ----------------------------------------------------------------------------------
+#
+# Jira retries a delivery for up to about 30 minutes, each retry under the same
+# `X-Atlassian-Webhook-Identifier`, but the same event can also arrive under another id (a
+# second registered webhook, a body re-sent by hand or by someone holding the secret). So an
+# issue's state is set by the newest event applied to it, never by the last to arrive.
+#
+# Every delivery carries `timestamp` (epoch milliseconds, when Jira made the event). A status
+# change also carries `changelog.id`: Jira's changelog ids come from one increasing sequence,
+# and Jira writes an issue's changes one after another, so for one issue they order its
+# changes exactly, even two in the same millisecond. Changelog ids decide when both events
+# have one; otherwise (a deletion makes no changelog entry) the timestamps decide.
+
+_BIG = 2**63  # the database keeps both as signed 64-bit integers
+
+
+@dataclass(frozen=True)
+class EventOrder:
+    """Where an event stands in its issue's history."""
+
+    at_ms: int  # Jira's `timestamp`, epoch milliseconds
+    changelog_id: int | None  # `changelog.id` of a change; None for a deletion
+
+
+def is_older(event: EventOrder, than: EventOrder) -> bool:
+    """True when `event` happened before `than`: applying it would overwrite newer state.
+
+    The same event again (equal ids) is not older: applying it again changes nothing.
+    """
+    if event.changelog_id is not None and than.changelog_id is not None:
+        return event.changelog_id < than.changelog_id
+    return event.at_ms < than.at_ms
+
+
+def _epoch_ms(moment: datetime) -> int:
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+
+
+def _changelog_id(value: Any) -> int | None:
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _BIG:
+        return value
+    return None
+
+
+def event_order(payload: Any, *, received_at: datetime) -> EventOrder:
+    """The event's place in its issue's history: Jira's timestamp (else the issue's `updated`
+    time, else when GPS received it) and, for an update, its changelog id."""
+    body = _dict(payload)
+    raw = body.get("timestamp")
+    at_ms: int | None = None
+    if isinstance(raw, int) and not isinstance(raw, bool) and parse_time(raw) is not None:
+        at_ms = raw  # exact: no round trip through a float
+    else:
+        moment = parse_time(raw) or parse_time(_dict(_dict(body.get("issue")).get("fields"))
+                                                .get("updated"))
+        at_ms = _epoch_ms(moment) if moment is not None else None
+    if at_ms is None or not -_BIG < at_ms < _BIG:
+        at_ms = _epoch_ms(received_at)
+    changelog = None
+    if body.get("webhookEvent") == "jira:issue_updated":
+        changelog = _changelog_id(_dict(body.get("changelog")).get("id"))
+    return EventOrder(at_ms=at_ms, changelog_id=changelog)
+
+
+def replay_key(order: EventOrder) -> tuple[int, int]:
+    """Sorts stored events of one issue oldest first, for replay (timestamps, then changelog
+    ids). Replay still checks each one with `is_older`, so a tie sorted either way is safe."""
+    return order.at_ms, -1 if order.changelog_id is None else order.changelog_id
 
 
 def event_type(payload: Any) -> str:

@@ -65,7 +65,10 @@ def _count(session: Session, push: github.PushInfo, *, ref_key: str | None) -> O
             occurred_on=at.date() if at else datetime.now(UTC).date(),
             title=(commit.message or f"Commit {commit.sha[:12]}")[:300],
             details={"sha": commit.sha, "repository": push.repository, "branch": push.branch,
-                     "committed_at": at.isoformat() if at else None, "url": commit.url})
+                     "committed_at": at.isoformat() if at else None, "url": commit.url},
+            # Nothing in GitHub takes a commit back, so a push never restores evidence that
+            # was retracted: a re-sent or late push cannot undo a retraction.
+            restore=False)
         counted += changed
     subjects = sorted(set(unmatched))
     if subjects:

@@ -16,12 +16,23 @@ from app.services import evidence as evidence_service
 
 def upsert(session: Session, *, person_id: int, kind: EvidenceKind, source: EvidenceSource,
            external_id: str, occurred_on: date, title: str,
-           details: dict[str, Any]) -> tuple[Evidence, bool]:
-    """Record the evidence once per (source, external id, person); a retracted one comes back.
+           details: dict[str, Any], restore: bool = True,
+           serialized: bool = False) -> tuple[Evidence, bool]:
+    """Record the evidence once per (source, external id, person). A retracted one comes back
+    when `restore` (a Jira ticket moved back into Done); otherwise it stays retracted.
+
+    `serialized`: the caller holds a lock that every writer of this evidence takes first (a
+    Jira issue's row), so no concurrent delivery can insert it meanwhile and the insert needs
+    no savepoint to recover from losing that race.
 
     Returns the evidence and whether anything changed.
     """
     existing = _find(session, source, external_id, person_id)
+    if existing is None and serialized:
+        created = evidence_service.add_evidence(
+            session, person_id=person_id, kind=kind, source=source, occurred_on=occurred_on,
+            title=title, external_id=external_id, details=details)
+        return created, True
     if existing is None:
         try:
             with session.begin_nested():
@@ -34,7 +45,7 @@ def upsert(session: Session, *, person_id: int, kind: EvidenceKind, source: Evid
             # A concurrent delivery recorded it first: that one counts.
             existing = _find(session, source, external_id, person_id)
             assert existing is not None
-    if existing.retracted_at is None:
+    if existing.retracted_at is None or not restore:
         return existing, False
     existing.retracted_at = None
     existing.occurred_on, existing.title, existing.details = occurred_on, title, details

@@ -25,6 +25,10 @@ def _appliers(settings: Settings) -> dict[str, webhooks.Applier]:
     return {jira.SOURCE: jira.applier(settings), github.SOURCE: github.applier(settings)}
 
 
+def _keys() -> dict[str, webhooks.ReplayKey]:
+    return {jira.SOURCE: jira.replay_key}
+
+
 def subjects_of(person: Person) -> list[str]:
     keys = [f"email:{person.email}"]
     if person.jira_account_id:
@@ -37,7 +41,8 @@ def subjects_of(person: Person) -> list[str]:
 def replay_for_person(session: Session, settings: Settings, person: Person) -> int:
     """Apply the deliveries that were waiting for this person; return how many applied."""
     waiting = webhooks.waiting_for(session, subjects_of(person))
-    return webhooks.replay(session, deliveries=waiting, appliers=_appliers(settings))
+    return webhooks.replay(session, deliveries=waiting, appliers=_appliers(settings),
+                           keys=_keys())
 
 
 def replay_waiting(session: Session, actor: Actor, settings: Settings, *,
@@ -58,4 +63,4 @@ def replay_waiting(session: Session, actor: Actor, settings: Settings, *,
         stmt = stmt.where(WebhookDelivery.source == source)
     waiting = list(session.exec(stmt))
     return len(waiting), webhooks.replay(session, deliveries=waiting,
-                                         appliers=_appliers(settings))
+                                         appliers=_appliers(settings), keys=_keys())

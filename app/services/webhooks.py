@@ -32,14 +32,14 @@ from app.services.pagination import Page, keyset_page
 
 log = logging.getLogger("gps.webhooks")
 
-FINAL = frozenset({"applied", "ignored", "unmatched", "awaiting_deploy"})
+FINAL = frozenset({"applied", "ignored", "unmatched", "awaiting_deploy", "superseded"})
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What applying a delivery did."""
 
-    status: str  # applied | ignored | unmatched | awaiting_deploy
+    status: str  # applied | ignored | unmatched | awaiting_deploy | superseded
     detail: str
     subjects: list[str] | None = None
     ref_key: str | None = None
@@ -54,6 +54,8 @@ class Receipt:
 
 
 Applier = Callable[[Session, WebhookDelivery, Any], Outcome]
+# Where a stored delivery stands among its source's events, for replaying them in order.
+ReplayKey = Callable[[WebhookDelivery, Any], tuple[int, ...]]
 
 
 def verify(secret: str | None, body: bytes, header: str | None, *, source: str,
@@ -160,14 +162,23 @@ def _run(session: Session, delivery: WebhookDelivery, payload: Any, apply: Appli
 
 
 def replay(session: Session, *, deliveries: list[WebhookDelivery],
-           appliers: dict[str, Applier]) -> int:
-    """Apply stored deliveries again (for people who have since become known), oldest first.
+           appliers: dict[str, Applier], keys: dict[str, ReplayKey] | None = None) -> int:
+    """Apply stored deliveries again (for people who have since become known), in the order
+    of their events (`keys`, by source; else the order they were received).
 
-    Appliers are idempotent, so what was applied before is not applied twice.
+    Appliers are idempotent and check the order themselves, so what was applied before is not
+    applied twice, and an older event never overwrites what a newer one set.
     """
+    keys = keys or {}
+    loaded = [(delivery, json.loads(delivery.body)) for delivery in deliveries]
+
+    def position(item: tuple[WebhookDelivery, Any]) -> tuple[Any, ...]:
+        delivery, payload = item
+        key = keys.get(delivery.source)
+        return (delivery.source, key(delivery, payload) if key else (), delivery.id or 0)
+
     applied = 0
-    for delivery in sorted(deliveries, key=lambda d: d.id or 0):
-        payload = json.loads(delivery.body)
+    for delivery, payload in sorted(loaded, key=position):
         outcome = _run(session, delivery, payload, appliers[delivery.source])
         applied += outcome.status == "applied"
     return applied

@@ -204,3 +204,53 @@ def test_a_push_stranded_between_store_and_apply_is_applied_once_by_replay(clien
     assert client.post("/v1/integrations/deliveries/replay",
                        headers=admin).json() == {"replayed": 0, "applied": 0}
     assert len(changes(db)) == 3
+
+
+# --- re-sent and late deliveries ---------------------------------------------------------------
+#
+# GitHub's events only ever add: a commit on a production branch stays there, and a deployment
+# status never takes one back. So there is no order to keep, only two things to make sure of:
+# nothing counts twice, and nothing retracted comes back.
+
+
+def test_a_push_re_sent_under_a_new_delivery_id_counts_nothing_again(client, authors, db):
+    body = push()
+    post(client, "push", body, delivery="original")
+    again = post(client, "push", body, delivery="re-sent")
+    assert again.status_code == 200 and again.json()["detail"] == "0 commit(s) counted."
+    assert len(changes(db)) == 3
+    assert len(db.exec(select(Evidence)).all()) == 3
+
+
+def test_a_re_sent_push_does_not_bring_back_retracted_evidence(client, authors, db):
+    """No GitHub event retracts a commit, but evidence may be retracted otherwise (by hand in
+    the database, today): a late or re-sent push must not undo that."""
+    from app.db.types import utcnow
+
+    post(client, "push", push(), delivery="original")
+    withdrawn = db.exec(select(Evidence).where(Evidence.external_id == "b" * 40)).one()
+    withdrawn.retracted_at = utcnow()
+    db.add(withdrawn)
+    db.commit()
+    again = post(client, "push", push(), delivery="late-copy")
+    assert again.json()["detail"] == "0 commit(s) counted."
+    assert sorted(e.external_id for e in changes(db)) == sorted(["a" * 40, HEAD])
+    db.refresh(withdrawn)
+    assert withdrawn.retracted_at is not None and withdrawn.version == 1
+
+
+def test_with_the_deploy_signal_copies_of_pushes_and_deployments_count_once(
+        client, authors, db, deploy_signal):
+    assert post(client, "push", push(), delivery="p1").json()["status"] == "awaiting_deploy"
+    assert post(client, "push", push(), delivery="p2").json()["status"] == "awaiting_deploy"
+    post(client, "deployment_status", deployment_status(), delivery="ok")
+    assert len(changes(db)) == 3
+    # The same success again, a late push, and a later failure: nothing more, nothing less.
+    assert post(client, "deployment_status", deployment_status(),
+                delivery="ok-again").json()["status"] == "applied"
+    assert post(client, "push", push(), delivery="p3").json()["detail"] == (
+        "0 commit(s) counted.")
+    failed = post(client, "deployment_status", deployment_status(state="failure"),
+                  delivery="failed-later")
+    assert failed.json()["status"] == "ignored"
+    assert len(changes(db)) == 3 and len(db.exec(select(Evidence)).all()) == 3

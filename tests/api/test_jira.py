@@ -24,10 +24,11 @@ SPRINTS = [
 
 
 def issue_updated(*, key="APPT-101", category="done", status_name="Done", assignee=ACCOUNT,
-                  items=None, sprints=SPRINTS, event="jira:issue_updated"):
+                  items=None, sprints=SPRINTS, event="jira:issue_updated",
+                  timestamp=1760006400117, changelog="10200"):
     """A trimmed but faithful Jira Cloud issue_updated delivery (no e-mail addresses)."""
     return {
-        "timestamp": 1760006400117,
+        "timestamp": timestamp,
         "webhookEvent": event,
         "issue_event_type_name": "issue_generic",
         "user": {"accountId": "557058:f58131cb", "displayName": "Automation for Jira",
@@ -48,7 +49,7 @@ def issue_updated(*, key="APPT-101", category="done", status_name="Done", assign
                 "updated": "2025-10-09T11:40:00.117+0100",
             },
         },
-        "changelog": {"id": "10200", "items": items if items is not None else [
+        "changelog": {"id": changelog, "items": items if items is not None else [
             {"field": "status", "fieldtype": "jira", "fieldId": "status", "from": "3",
              "fromString": "In Review", "to": "10002", "toString": status_name}]},
     }
@@ -167,20 +168,214 @@ def test_a_second_delivery_about_the_same_done_ticket_counts_once(client, org, d
 
 
 def test_a_move_out_of_done_retracts_and_back_in_restores(client, org, db):
-    post(client, issue_updated(), delivery="1")
-    reopened = post(client, issue_updated(category="indeterminate", status_name="In Progress"),
-                    delivery="2")
+    post(client, done(1), delivery="1")
+    reopened = post(client, moved_out(2), delivery="2")
     assert reopened.json()["status"] == "applied"
     assert tickets(db) == [] and len(tickets(db, current=False)) == 1
-    post(client, issue_updated(), delivery="3")
+    post(client, done(3), delivery="3")
     assert len(tickets(db)) == 1 and len(tickets(db, current=False)) == 1
 
 
 def test_a_deleted_issue_retracts_its_evidence(client, org, db):
-    post(client, issue_updated(), delivery="1")
-    deleted = issue_updated(event="jira:issue_deleted", items=[])
+    post(client, done(1), delivery="1")
+    deleted = issue_updated(event="jira:issue_deleted", items=[], timestamp=at(2))
     assert post(client, deleted, delivery="2").json()["status"] == "applied"
     assert tickets(db) == []
+
+
+# --- event order ------------------------------------------------------------------------------
+#
+# The n-th event in a ticket's history: Jira's changelog id 10200 + n, at 2025-10-09 10:40 UTC
+# plus n minutes.
+
+
+def at(n):
+    return 1760006400117 + n * 60_000
+
+
+def done(n, **kw):
+    return issue_updated(timestamp=at(n), changelog=str(10200 + n), **kw)
+
+
+def moved_out(n, **kw):
+    return issue_updated(category="indeterminate", status_name="In Progress", timestamp=at(n),
+                         changelog=str(10200 + n), **kw)
+
+
+def statuses(db):
+    db.expire_all()
+    return {d.delivery_id: d.status for d in db.exec(select(WebhookDelivery))}
+
+
+def test_a_done_body_re_sent_under_a_new_delivery_id_after_a_move_out_of_done_credits_nothing(
+        client, org, db):
+    body = done(1)
+    post(client, body, delivery="original")
+    post(client, moved_out(2), delivery="moved-out")
+    assert tickets(db) == []
+    again = post(client, body, delivery="replayed-by-someone")  # signed, but a new id
+    assert again.status_code == 200
+    assert (again.json()["status"], again.json()["duplicate"]) == ("superseded", False)
+    assert "newer event was applied already" in again.json()["detail"]
+    assert tickets(db) == [] and len(tickets(db, current=False)) == 1
+    assert statuses(db) == {"original": "applied", "moved-out": "applied",
+                            "replayed-by-someone": "superseded"}
+
+
+def test_a_late_done_arriving_after_the_move_out_is_superseded(client, org, db):
+    """Jira retries for up to 30 minutes: the ticket was done, then moved out; the move out
+    arrives first, the done (a retry of a delivery that timed out) after it."""
+    post(client, moved_out(2), delivery="moved-out")
+    late = post(client, done(1), delivery="done", retry=3)
+    assert late.status_code == 200 and late.json()["status"] == "superseded"
+    assert tickets(db, current=False) == []
+    # Its own retries are still duplicates of it, and change nothing either.
+    assert post(client, done(1), delivery="done", retry=4).json()["duplicate"] is True
+    assert tickets(db, current=False) == []
+
+
+def test_a_late_move_out_does_not_retract_a_later_done(client, org, db):
+    post(client, done(1), delivery="done-1")
+    post(client, done(3), delivery="done-3")
+    late = post(client, moved_out(2), delivery="moved-out-2")
+    assert late.json()["status"] == "superseded"
+    assert len(tickets(db)) == 1
+
+
+def test_events_in_order_still_apply(client, org, db):
+    answers = [post(client, body, delivery=f"d{n}").json()["status"] for n, body in enumerate(
+        [done(1), moved_out(2), done(3), moved_out(4), done(5)])]
+    assert answers == ["applied"] * 5
+    [evidence] = tickets(db)
+    assert evidence.version == 5  # created, retracted, restored, retracted, restored
+
+
+def test_the_changelog_orders_events_when_jiras_clock_does_not(client, org, db):
+    """Two changes in one millisecond, or stamped by two Jira nodes whose clocks disagree:
+    the changelog id, which Jira gives an issue's changes in order, decides."""
+    change = issue_updated(category="indeterminate", status_name="In Progress",
+                              timestamp=at(1), changelog="10202")
+    post(client, change, delivery="moved-out")
+    late = post(client, issue_updated(timestamp=at(5), changelog="10201"), delivery="done")
+    assert late.json()["status"] == "superseded" and tickets(db) == []
+
+
+def test_a_late_done_after_the_issue_was_deleted_is_superseded(client, org, db):
+    post(client, done(1), delivery="done")
+    deleted = issue_updated(event="jira:issue_deleted", items=[], timestamp=at(4),
+                            changelog=None)
+    post(client, deleted, delivery="deleted")
+    assert post(client, done(3), delivery="late").json()["status"] == "superseded"
+    assert tickets(db) == []
+
+
+def test_the_same_event_from_a_second_webhook_is_applied_and_counts_once(client, org, db):
+    """Two webhooks registered for one project: Jira sends each event to both, under two
+    delivery ids. The same event is not older than itself."""
+    first = post(client, done(1), delivery="hook-a")
+    second = post(client, done(1), delivery="hook-b")
+    assert [first.json()["status"], second.json()["status"]] == ["applied", "applied"]
+    assert len(tickets(db)) == 1
+
+
+def test_a_superseded_delivery_writes_nothing_but_its_own_row(client, org, db, statements):
+    post(client, moved_out(2), delivery="moved-out")
+    with statements() as seen:
+        answer = post(client, done(1, sprints=[dict(SPRINTS[1], id=88)]), delivery="late")
+    assert answer.json()["status"] == "superseded"
+    writes = [s.split(" (")[0].split(" SET")[0] for s in seen.sql
+              if s.upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    # The delivery's row is stored, the issue's row is offered the event (and refuses it),
+    # and the delivery's outcome is written.
+    assert writes == ["INSERT INTO webhook_delivery", "INSERT INTO jira_issue_state",
+                      "UPDATE webhook_delivery"]
+    assert db.get(Sprint, 88) is None  # what an old event said of its sprint is not recorded
+
+
+def test_superseded_deliveries_are_listed_as_such(client, org, db, as_):
+    post(client, moved_out(2), delivery="moved-out")
+    post(client, done(1), delivery="late")
+    listed = client.get("/v1/integrations/deliveries?source=jira&status=superseded",
+                        headers=as_(org["admin"]))
+    assert listed.status_code == 200
+    assert [d["delivery_id"] for d in listed.json()["items"]] == ["late"]
+
+
+def test_an_unknown_persons_done_older_than_a_move_out_never_counts(client, org, as_, db):
+    """The done waits for its person; meanwhile the ticket moves out of Done. When the
+    person's Jira id is added, replaying the done finds it older, and credits nothing."""
+    stranger = "712020:late-mapped"
+    assert post(client, done(1, assignee=stranger), delivery="done").json()["status"] == (
+        "unmatched")
+    post(client, moved_out(2, assignee=stranger), delivery="moved-out")
+    admin = as_(org["admin"])
+    url = f"/v1/people/{org['peer'].id}"
+    etag = client.get(url, headers=admin).headers["etag"]
+    assert client.patch(url, headers={**admin, "If-Match": etag},
+                        json={"jira_account_id": stranger}).status_code == 200
+    assert tickets(db, current=False) == []
+    assert statuses(db) == {"done": "superseded", "moved-out": "applied"}
+    assert client.post("/v1/integrations/deliveries/replay", headers=admin).json() == {
+        "replayed": 0, "applied": 0}
+    assert tickets(db, current=False) == []
+
+
+def test_a_late_done_for_someone_known_does_not_count_over_a_newer_one_waiting(client, org,
+                                                                               as_, db):
+    """The ticket was done by the dev, reassigned and done again by a newcomer GPS does not
+    know yet. The dev's done arrives late: the newcomer's, newer, is the ticket's state."""
+    newcomer = "acct-newcomer"
+    assert post(client, done(5, assignee=newcomer), delivery="newer").json()["status"] == (
+        "unmatched")
+    assert post(client, done(3), delivery="older").json()["status"] == "superseded"
+    assert tickets(db) == []
+    admin = as_(org["admin"])
+    url = f"/v1/people/{org['peer'].id}"
+    etag = client.get(url, headers=admin).headers["etag"]
+    client.patch(url, headers={**admin, "If-Match": etag}, json={"jira_account_id": newcomer})
+    assert [e.person_id for e in tickets(db)] == [org["peer"].id]
+    assert statuses(db) == {"newer": "applied", "older": "superseded"}
+
+
+def test_a_done_older_than_what_was_applied_is_not_left_waiting(client, org, db):
+    post(client, moved_out(2, assignee="acct-nobody-yet"), delivery="moved-out")
+    answer = post(client, done(1, assignee="acct-nobody-yet"), delivery="late")
+    assert answer.json()["status"] == "superseded"
+
+
+def _stranded(db, delivery_id, body, *, minutes_ago=5):
+    """A delivery stored, then cut off before it was applied (the database went away)."""
+    from datetime import timedelta
+
+    from app.db.types import utcnow
+
+    db.add(WebhookDelivery(source="jira", delivery_id=delivery_id,
+                           event_type=body["webhookEvent"],
+                           received_at=utcnow() - timedelta(minutes=minutes_ago),
+                           body=json.dumps(body), status="received", subjects=[], attempts=0))
+    db.commit()
+
+
+def test_replay_applies_stored_deliveries_in_event_order(client, org, db, as_):
+    """Stranded in the opposite order to their events: replay applies the move out, then the
+    later done, and both count as applied; the ticket ends done, as its last event says."""
+    _stranded(db, "arrived-first", done(3))
+    _stranded(db, "arrived-second", moved_out(2))
+    replayed = client.post("/v1/integrations/deliveries/replay", headers=as_(org["admin"]))
+    assert replayed.json() == {"replayed": 2, "applied": 2}
+    assert statuses(db) == {"arrived-first": "applied", "arrived-second": "applied"}
+    assert len(tickets(db)) == 1
+
+
+def test_replay_never_lets_an_older_delivery_win(client, org, db, as_):
+    post(client, moved_out(5), delivery="moved-out")
+    _stranded(db, "old-done", done(3))
+    _stranded(db, "older-done", done(1))
+    replayed = client.post("/v1/integrations/deliveries/replay", headers=as_(org["admin"]))
+    assert replayed.json() == {"replayed": 2, "applied": 0}
+    assert statuses(db) == {"moved-out": "applied", "old-done": "superseded",
+                            "older-done": "superseded"}
+    assert tickets(db, current=False) == []
 
 
 @pytest.mark.parametrize("payload", [
@@ -376,3 +571,130 @@ def test_a_delivery_that_fails_to_apply_is_kept_as_failed_and_applied_on_retry(
     [delivery] = db.exec(select(WebhookDelivery)).all()
     assert (delivery.status, delivery.attempts) == ("applied", 2)
     assert len(tickets(db)) == 1 and db.get(Sprint, 77) is not None
+
+
+def test_dones_waiting_for_their_person_never_count_over_a_later_move_out(client, org, db,
+                                                                         as_):
+    """Two dones wait for an unknown person while the ticket moves out of Done (replayed
+    together, in event order). When the person's Jira id is added, both are older than the
+    move out: nothing is credited."""
+    stranger = "acct-unknown"
+    _stranded(db, "done-3", done(3, assignee=stranger))
+    _stranded(db, "moved-out-4", moved_out(4))
+    _stranded(db, "done-2", done(2, assignee=stranger))
+    admin = as_(org["admin"])
+    assert client.post("/v1/integrations/deliveries/replay", headers=admin).json() == {
+        "replayed": 3, "applied": 1}
+    assert statuses(db) == {"done-2": "unmatched", "done-3": "unmatched",
+                            "moved-out-4": "applied"}
+    url = f"/v1/people/{org['peer'].id}"
+    etag = client.get(url, headers=admin).headers["etag"]
+    assert client.patch(url, headers={**admin, "If-Match": etag},
+                        json={"jira_account_id": stranger}).status_code == 200
+    assert statuses(db) == {"done-2": "superseded", "done-3": "superseded",
+                            "moved-out-4": "applied"}
+    assert tickets(db, current=False) == []
+
+
+def test_a_superseded_delivery_with_an_odd_timestamp_is_still_answered(client, org, db):
+    post(client, moved_out(2), delivery="moved-out")
+    odd = done(1)
+    odd["timestamp"] = "0001-01-01T00:00:00.000+1400"
+    odd["changelog"]["id"] = "1"
+    answer = post(client, odd, delivery="odd")
+    assert answer.status_code == 200 and answer.json()["status"] == "superseded"
+
+
+def test_a_done_stamped_past_the_calendar_is_applied_not_failed(client, org, db):
+    odd = done(1)
+    odd["timestamp"] = "0001-01-01T00:00:00.000+1400"
+    odd["issue"]["fields"]["updated"] = "2025-10-09T11:40:00+9999"
+    answer = post(client, odd, delivery="odd")
+    assert answer.status_code == 200 and answer.json()["status"] == "applied"
+    assert len(tickets(db)) == 1
+
+
+@pytest.mark.postgres_only
+def test_deliveries_about_one_ticket_applied_at_once_end_in_its_latest_state(client, org, db):
+    """Each round, a ticket's four events (done, moved out, done, moved out, or the other way
+    round) are sent at once, in a shuffled order, by four threads of one app, each request
+    with its own session and connection. Whatever order they are applied in, the ticket ends
+    as its latest event says, counted at most once."""
+    import random
+    import threading
+
+    from app.db.integrations import JiraIssueState
+
+    shuffle = random.Random(20261206).shuffle
+    rounds, events = 40, 4
+    for r in range(rounds):
+        key = f"APPT-{1000 + r}"
+        ends_done = r % 2 == 1
+        history = [(done if (n % 2 == 0) == ends_done else moved_out)(n, key=key)
+                   for n in range(1, events + 1)]
+        sends = [(f"{key}-{n}", body) for n, body in enumerate(history, start=1)]
+        shuffle(sends)
+        start = threading.Barrier(len(sends))
+        answers = {}
+
+        def send(delivery, body):
+            start.wait(10)
+            answers[delivery] = post(client, body, delivery=delivery)
+
+        threads = [threading.Thread(target=send, args=item) for item in sends]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert sorted(a.status_code for a in answers.values()) == [200] * events, r
+        status = {d: a.json()["status"] for d, a in answers.items()}
+        assert set(status.values()) <= {"applied", "superseded"}, status
+        assert status[f"{key}-{events}"] == "applied", (r, status)
+        found = db.exec(select(Evidence).where(Evidence.external_id == key)).all()
+        current = [e for e in found if e.retracted_at is None]
+        assert len(found) <= 1 and len(current) == (1 if ends_done else 0), (r, status)
+        db.expire_all()
+        state = db.get(JiraIssueState, key)
+        assert (state.changelog_id, state.delivery_id) == (10200 + events, f"{key}-{events}")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("first, second, outcome, credited", [
+    (("done", 1), ("moved_out", 2), "applied", 0),  # in order: B waits, then moves it out
+    (("moved_out", 2), ("done", 1), "superseded", 0),  # B, older, waits, then is refused
+    (("moved_out", 1), ("done", 2), "applied", 1),
+])
+def test_a_delivery_about_a_ticket_waits_for_one_being_applied(app, client, org, db, first,
+                                                                second, outcome, credited):
+    """Delivery A about a ticket is being applied and has not committed; delivery B about the
+    same ticket waits for A's row on the ticket, then is compared with what A committed."""
+    import threading
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from app.services import jira
+
+    events = {"done": done, "moved_out": moved_out}
+    answers = []
+    later = threading.Thread(target=lambda: answers.append(
+        post(client, events[second[0]](second[1]), delivery="b")))
+    with Session(app.state.engine) as holding:
+        applied = jira.apply_delivery(holding, events[first[0]](first[1]),
+                                      sprint_field="customfield_10020",
+                                      received_at=datetime.now(UTC), delivery_id="a")
+        assert applied.status == "applied"
+        later.start()
+        for _ in range(300):  # until B waits for a lock (or has finished without waiting)
+            if not later.is_alive() or db.exec(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'")).one()[0]:
+                break
+            later.join(0.1)
+        assert later.is_alive(), "B did not wait for A"
+        holding.commit()
+    later.join(30)
+    [answer] = answers
+    assert answer.status_code == 200 and answer.json()["status"] == outcome
+    assert len(tickets(db)) == credited

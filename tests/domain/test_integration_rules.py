@@ -1,4 +1,5 @@
-"""Pure rules of the integrations: signatures, Jira timestamps and sprints, GitHub pushes."""
+"""Pure rules of the integrations: signatures, Jira timestamps, sprints and event order, GitHub
+pushes."""
 
 from __future__ import annotations
 
@@ -40,7 +41,10 @@ def test_jira_timestamps(text, expected):
 
 
 @pytest.mark.parametrize("junk", ["yesterday", "", None, True, [], {}, "2025-13-45T99:99:99",
-                                  10**30])
+                                  10**30, "2025-10-09T11:40:00+9999",
+                                  # the calendar's ends, pushed past them by their offset
+                                  "0001-01-01T00:00:00.000+1400",
+                                  "9999-12-31T23:59:59.999-1400"])
 def test_unreadable_timestamps_are_none_not_errors(junk):
     assert jira.parse_time(junk) is None
 
@@ -87,6 +91,56 @@ def test_what_a_delivery_means():
     assert jira.interpret("not even a dict", sprint_field="f").change == "none"
     event = jira.interpret(_updated("done", STATUS_ITEM), sprint_field="f")
     assert (event.issue_key, event.assignee_account_id) == ("X-1", "acc")
+
+
+RECEIVED = datetime(2025, 10, 9, 12, 0, tzinfo=UTC)
+RECEIVED_MS = 1760011200000
+
+
+def test_an_update_is_ordered_by_its_changelog_id_and_timestamp():
+    update = dict(_updated("done", STATUS_ITEM), changelog={"id": "10200", "items": []})
+    assert jira.event_order(update, received_at=RECEIVED) == jira.EventOrder(1760006400117, 10200)
+    assert jira.event_order(dict(update, changelog={"id": 10201}),
+                            received_at=RECEIVED).changelog_id == 10201
+    # A deletion makes no changelog entry: only its timestamp orders it.
+    deleted = {"webhookEvent": "jira:issue_deleted", "timestamp": 1760006500000,
+               "changelog": {"id": "10200"}, "issue": {"key": "X-1"}}
+    assert jira.event_order(deleted, received_at=RECEIVED) == jira.EventOrder(1760006500000, None)
+
+
+@pytest.mark.parametrize("changelog", ["", "-3", "12a", "١٢", 2**63, True, None, [1], 1.5])
+def test_an_unusable_changelog_id_is_left_out(changelog):
+    update = dict(_updated("done", STATUS_ITEM), changelog={"id": changelog, "items": []})
+    assert jira.event_order(update, received_at=RECEIVED).changelog_id is None
+
+
+def test_without_jiras_timestamp_the_issues_update_time_then_receipt_orders_it():
+    update = _updated("done", STATUS_ITEM)
+    del update["timestamp"]
+    assert jira.event_order(update, received_at=RECEIVED).at_ms == RECEIVED_MS
+    update["issue"]["fields"]["updated"] = "2025-10-09T11:40:00.117+0100"
+    assert jira.event_order(update, received_at=RECEIVED).at_ms == 1760006400117
+    for junk in ("soon", 10**30, True):
+        assert jira.event_order({"timestamp": junk}, received_at=RECEIVED).at_ms == RECEIVED_MS
+
+
+@pytest.mark.parametrize("event, than, older", [
+    ((100, 5), (100, 6), True),  # the same millisecond: the changelog tells
+    ((200, 5), (100, 6), True),  # Jira's clocks disagree: the changelog still tells
+    ((100, 7), (200, 6), False),
+    ((100, 6), (100, 6), False),  # the same event again is not older
+    ((100, None), (200, 6), True),  # a deletion and an update: timestamps tell
+    ((300, 9), (200, None), False),
+    ((200, 9), (200, None), False),
+    ((199, 9), (200, None), True),
+])
+def test_which_event_is_older(event, than, older):
+    assert jira.is_older(jira.EventOrder(*event), jira.EventOrder(*than)) is older
+
+
+def test_replay_sorts_by_time_then_changelog():
+    orders = [jira.EventOrder(200, 3), jira.EventOrder(100, None), jira.EventOrder(100, 2)]
+    assert sorted(orders, key=jira.replay_key) == [orders[1], orders[2], orders[0]]
 
 
 def test_a_push_is_read_safely():

@@ -40,7 +40,9 @@ async def receive_jira_webhook(
 
     A repeat of a delivery (same `X-Atlassian-Webhook-Identifier`) answers 200 and changes
     nothing. Issues moved into the Done status category become `ticket_done` evidence for
-    the assignee; moved out of Done (or deleted), that evidence is retracted.
+    the assignee; moved out of Done (or deleted), that evidence is retracted. Deliveries apply
+    in the order of the issue's events: one older than what was applied already (late, or
+    re-sent under another identifier) is stored, answered 200 and marked `superseded`.
     """
     body = await request.body()
     webhooks.verify(_secret(settings.jira_webhook_secret), body, x_hub_signature,
@@ -90,7 +92,7 @@ async def receive_github_webhook(
 def list_deliveries(session: SessionDep, actor: Admin, limit: Limit = 50, cursor: Cursor = None,
                     source: Literal["jira", "github"] | None = None,
                     status: Literal["received", "applied", "ignored", "unmatched",
-                                    "awaiting_deploy", "failed"] | None = None,
+                                    "awaiting_deploy", "superseded", "failed"] | None = None,
                     ) -> Page[DeliveryRead]:
     """List stored webhook deliveries (admin), oldest first, by source and status."""
     page = webhooks.list_deliveries(session, actor, source=source, status=status,

@@ -14,7 +14,9 @@ class DeliveryReceipt(Output):
     delivery_id: str
     duplicate: bool = Field(description="True when this delivery was received before; nothing "
                                         "was changed")
-    status: str = Field(description="applied, ignored, unmatched or awaiting_deploy")
+    status: str = Field(description="applied, ignored, unmatched, awaiting_deploy or superseded "
+                                    "(an older event than one already applied: stored, "
+                                    "nothing changed)")
     detail: str
 
 
@@ -24,7 +26,8 @@ class DeliveryRead(Output):
     delivery_id: str
     event_type: str
     received_at: datetime
-    status: str
+    status: str = Field(description="received, applied, ignored, unmatched, awaiting_deploy, "
+                                    "superseded or failed")
     detail: str | None
     subjects: list[str] = Field(description="Who the delivery is about, for matching later")
     applied_at: datetime | None
