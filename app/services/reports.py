@@ -19,15 +19,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
 
 from app.db.growth import (CoachingEnrolment, CoachingProgramme, CoachingSession, Evidence,
                            Objective, OneToOne)
-from app.db.models import Person, Team, TeamMember
+from app.db.models import Person, Team, TeamMember, TeamMembership
 from app.db.support import TargetResult
 from app.db.types import utcnow
 from app.domain import periods as calendar
 from app.domain import targets as rules
+from app.domain.employment import Span
 from app.domain.errors import Forbidden, NotFound, RuleViolation
 from app.domain.periods import Period
 from app.domain.policy import (Actor, may_see_participation, may_see_team_report,
@@ -401,7 +403,7 @@ def team_report(session: Session, actor: Actor, team_id: int, *,
         raise RuleViolation(detail=f"period_key: {period.key} is a sprint of team "
                                    f"{period.team_id}, not of this team.", rule="PERIOD-TEAM",
                             extra={"field": "period_key"})
-    figures = _team_periods(session, members, _trend(session, period, team_id))
+    figures = _team_periods(session, team_id, _trend(session, period, team_id))
     return TeamReport(team, figures[-1], figures)
 
 
@@ -434,12 +436,31 @@ def _trend(session: Session, period: Period, team_id: int) -> list[Period]:
 _SUM_METRICS = (Metric.tickets_done, Metric.production_changes, Metric.training_hours)
 
 
-def _team_periods(session: Session, members: list[int], trend: list[Period]) -> list[TeamPeriod]:
-    """Aggregates for each period, read for every period and member at once."""
+def _members_during(session: Session, team_id: int, start: date,
+                    end: date) -> list[tuple[int, Span]]:
+    """Who was in the team at some time from `start` to `end`, and when (a membership ends
+    when the person leaves, whatever the team's list says)."""
+    found = []
+    for person_id, joined, ended, left in session.exec(select(
+            TeamMembership.person_id, TeamMembership.started_on, TeamMembership.ended_on,
+            Person.left_on).join(Person, Person.id == TeamMembership.person_id)  # type: ignore[arg-type]
+            .where(TeamMembership.team_id == team_id, TeamMembership.started_on <= end,
+                   or_(col(TeamMembership.ended_on).is_(None), TeamMembership.ended_on >= start))):
+        last = min((d for d in (ended, left) if d is not None), default=None)
+        if last is None or last >= max(joined, start):
+            found.append((person_id, Span(joined, last)))
+    return found
+
+
+def _team_periods(session: Session, team_id: int, trend: list[Period]) -> list[TeamPeriod]:
+    """Aggregates for each period over the people in the team then, read for every period
+    and member at once."""
     start, end = trend[0].start, trend[-1].end
+    spans = _members_during(session, team_id, start, end)
+    members = sorted({person_id for person_id, _ in spans})
     results: dict[str, list[tuple[int, str, bool, str]]] = defaultdict(list)
     evidence: dict[int, list[rules.EvidenceFact]] = defaultdict(list)
-    completed: list[date] = []
+    completed: list[tuple[int, date]] = []
     if members:
         for person_id, key, metric, stretch, outcome in session.exec(select(
                 TargetResult.person_id, TargetResult.period_key, TargetResult.metric,
@@ -465,26 +486,29 @@ def _team_periods(session: Session, members: list[int], trend: list[Period]) -> 
                 e.id, EvidenceKind(e.kind), e.occurred_on,  # type: ignore[arg-type]
                 Decimal(str(e.hours)) if e.hours is not None else None,
                 sprint.get("id") if isinstance(sprint.get("id"), int) else None))
-        completed = [at.astimezone(UTC).date() for at in session.exec(select(
-            Objective.completed_at).where(
+        completed = [(person_id, at.astimezone(UTC).date()) for person_id, at in session.exec(
+            select(Objective.person_id, Objective.completed_at).where(
             Objective.person_id.in_(members),  # type: ignore[attr-defined]
             Objective.status == ObjectiveStatus.completed.value,
             Objective.completed_at >= _midnight(start),  # type: ignore[operator]
             Objective.completed_at < _midnight(end + timedelta(days=1))))  # type: ignore[operator]
             if at is not None]
-    covered = len(members)
     out = []
     for period in trend:
+        then = {person_id for person_id, span in spans if span.overlaps(period)}
+        covered = len(then)
         sums = {metric: sum((rules.measure(metric, period, rules.ActivityFacts(evidence[i])).value
-                             for i in members), Decimal(0)) for metric in _SUM_METRICS}
+                             for i in then), Decimal(0)) for metric in _SUM_METRICS}
+        rows = [r for r in results[period.key] if r[0] in then]
         out.append(TeamPeriod(
             period=period, people_covered=covered,
-            targets=_targets(results[period.key]),
-            targets_met=_overall(results[period.key]),
+            targets=_targets(rows),
+            targets_met=_overall(rows),
             tickets_done=_figure(int(sums[Metric.tickets_done]), covered),
             production_changes=_figure(int(sums[Metric.production_changes]), covered),
             training_hours=_figure(float(round(sums[Metric.training_hours], 2)), covered),
-            objectives_completed=_figure(sum(1 for day in completed if period.contains(day)),
+            objectives_completed=_figure(sum(1 for person_id, day in completed
+                                             if person_id in then and period.contains(day)),
                                          covered)))
     return out
 
@@ -502,6 +526,24 @@ def _targets(rows: list[tuple[int, str, bool, str]]) -> list[TargetFigures]:
         if not counted:
             continue  # only not_applicable: nothing to report
         judged = len(met | missed)
+        hidden = Figure(None, True, SUPPRESSED_REASON)
+        if counted < MIN_GROUP or judged < MIN_GROUP:
+            # Over so few, a figure is a person: the whole row goes (with the team's size,
+            # any one shown would give the others away).
+            found.append(TargetFigures(metric=metric, stretch=stretch, met=hidden,
+                                       missed=hidden, excused=hidden, share_met=hidden))
+            continue
+        if 0 < len(excused) < MIN_GROUP:
+            # One or two people away: hide how many, and (complementary suppression) the
+            # smaller of met and missed with the share, so it cannot be worked out from
+            # the team's size and the rest.
+            small_met = len(met) < len(missed)
+            found.append(TargetFigures(
+                metric=metric, stretch=stretch,
+                met=hidden if small_met else _figure(len(met), counted),
+                missed=_figure(len(missed), counted) if small_met else hidden,
+                excused=hidden, share_met=hidden))
+            continue
         found.append(TargetFigures(
             metric=metric, stretch=stretch, met=_figure(len(met), counted),
             missed=_figure(len(missed), counted), excused=_figure(len(excused), counted),

@@ -29,13 +29,14 @@ from sqlmodel import Session, select
 from app.db.growth import (CheckIn, CoachingEnrolment, CoachingProgramme, CoachingSession,
                            Evidence, HrEvent, Objective, OneToOne)
 from app.db.integrations import Sprint, WebhookDelivery
-from app.db.models import Absence, AuditEntry, Person, ServiceAccount, Team, TeamBoard, TeamMember
+from app.db.models import (Absence, AuditEntry, Person, ServiceAccount, Team, TeamBoard,
+                           TeamMember, TeamMembership)
 from app.db.oversight import ChecklistTemplate, PolicyComment, PolicyConsultation
 from app.db.support import (CaseAssignment, CaseNote, Concern, Evaluation, FormalCase,
                             Intervention, PolicyTarget, PolicyVersion, TargetResult, Trigger)
 from app.services import tokens
 from app.settings import Settings
-from tests.factories import StatementCounter, bearer, new_person
+from tests.factories import LONG_AGO, StatementCounter, bearer, new_person
 
 QUARTER = "2025-Q4"
 WEEK = "2025-W41"  # 6 to 12 October 2025
@@ -86,13 +87,16 @@ class World:
     def reports(self, manager: Person, n: int, **kw: Any) -> list[Person]:
         return self.add(*[Person(name=f"Report {next(_seq)}", email=f"r{next(_seq)}@example.org",
                                  kind="employee", band=kw.get("band", "7"),
-                                 line_manager_id=manager.id, roles=[]) for _ in range(n)])
+                                 line_manager_id=manager.id, roles=[], started_on=LONG_AGO)
+                                  for _ in range(n)])
 
     def team(self, members: list[Person], *, lead: Person | None = None,
              anchor: date | None = None) -> Team:
         team = self.add(Team(name=f"Team {next(_seq)}", sprint_anchor_date=anchor,
                              delivery_manager_id=lead.id if lead else None))[0]
         self.add(*[TeamMember(team_id=team.id, person_id=p.id) for p in members])
+        self.add(*[TeamMembership(team_id=team.id, person_id=p.id, started_on=LONG_AGO)
+                   for p in members])
         return team
 
     def h(self, who: Person) -> dict[str, str]:

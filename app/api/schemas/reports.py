@@ -187,7 +187,7 @@ class TargetAggregate(Output):
 
 class TeamPeriodRead(Output):
     period: ReportPeriod
-    people_covered: int = Field(description="Active members of the team")
+    people_covered: int = Field(description="People in the team at some time in the period")
     targets: list[TargetAggregate]
     targets_met: FigureRead = Field(description="Share of non-stretch target results met, over "
                                                 "every target")
