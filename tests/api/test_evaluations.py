@@ -255,6 +255,7 @@ def test_two_evaluations_of_one_period_at_once_double_nothing(client, org, db, a
     from sqlmodel import Session
 
     from app.services import evaluations
+    from app.services.working_calendar import DepartmentCalendar
 
     for key in ("2026-W46", "2026-W47"):
         _run(client, admin, "week", key)
@@ -266,7 +267,7 @@ def test_two_evaluations_of_one_period_at_once_double_nothing(client, org, db, a
             start.wait(5)
             with Session(app.state.engine) as session:
                 evaluations.run(session, period_type=evaluations.PeriodType.week,
-                                period_key="2026-W48")
+                                period_key="2026-W48", calendar=DepartmentCalendar())
                 session.commit()
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)

@@ -24,14 +24,13 @@ from sqlmodel import select
 
 from app.db.growth import Evidence, HrEvent, Objective
 from app.db.integrations import Sprint, WebhookDelivery
-from app.db.models import Team, TeamMember
 from app.db.support import Evaluation, Intervention, TargetResult, Trigger
 from app.domain.signatures import sign
 from tests import figures
 from tests.api.test_github import commit, push
 from tests.api.test_jira import SPRINTS, issue_updated
 from tests.conftest import GITHUB_SECRET, JIRA_SECRET
-from tests.factories import bearer, new_person
+from tests.factories import bearer, new_person, new_team
 from tests.scale.conftest import Cluster, gps_command
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
@@ -214,11 +213,9 @@ def _evaluate_everywhere(cluster: Cluster, http: httpx.Client, admin: dict[str, 
 def test_evaluating_one_period_everywhere_at_once_doubles_nothing(cluster: Cluster, settings,
                                                                   org, db, http):
     admin = bearer(settings, org["admin"])  # the replicas share the run's JWT secret
-    team = Team(name="Slots", sprint_anchor_date=date(2026, 9, 7), sprint_length_days=14)
+    team = new_team(db, members=[org["dev"], org["peer"]], name="Slots")
+    team.sprint_anchor_date, team.sprint_length_days = date(2026, 9, 7), 14
     db.add(team)
-    db.commit()
-    for member in (org["dev"], org["peer"]):
-        db.add(TeamMember(team_id=team.id, person_id=member.id))
     db.commit()
     sprints = [date(2026, 9, 7) + timedelta(days=14 * n) for n in range(3)]
     for start in sprints:  # the dev ships and finishes a ticket every sprint; the peer does not
