@@ -172,6 +172,9 @@ def evaluate(
     last: Annotated[str | None, typer.Option(
         "--last", help="week or quarter: the one that ended most recently; sprint: each "
                        "team's sprint that ended most recently (for cron)")] = None,
+    stale: Annotated[bool, typer.Option(
+        "--stale", help="run again every evaluation whose facts changed since it ran "
+                        "(for cron)")] = False,
 ) -> None:
     """Evaluate a period's targets once it has ended (safe to run again, and from several
     hosts at once)."""
@@ -185,6 +188,9 @@ def evaluate(
 
     settings = _settings()
     calendar = department_calendar(settings)
+    if stale:
+        _evaluate_stale(settings)
+        return
     if last == "sprint":
         _evaluate_last_sprints(settings)
         return
@@ -218,6 +224,26 @@ def _say_evaluated(view) -> None:  # type: ignore[no-untyped-def]
                  if view.evaluation.status == "closed" else "")
     out.print(f"Evaluated {view.evaluation.period_type} {view.evaluation.period_key} "
               f"(run {view.evaluation.runs}): {counts}{corrected}.")
+
+
+def _evaluate_stale(settings: Settings) -> None:
+    """Run again, each in its own transaction, every evaluation a fact changed under."""
+    from app.domain.vocabulary import PeriodType
+    from app.services import evaluations, staleness
+    from app.services.working_calendar import department_calendar
+
+    calendar = department_calendar(settings)
+    factory = make_session_factory(make_engine(settings))
+    with factory() as session:
+        due = [(e.period_type, e.period_key) for e in staleness.stale_evaluations(session)]
+    if not due:
+        out.print("No evaluation's facts have changed since it ran: nothing to do.")
+    for period_type, period_key in due:
+        with factory() as session:
+            view = evaluations.run(session, period_type=PeriodType(period_type),
+                                   period_key=period_key, calendar=calendar)
+            session.commit()
+        _say_evaluated(view)
 
 
 def _evaluate_last_sprints(settings: Settings) -> None:

@@ -28,6 +28,7 @@ from app.db.models import metadata
 QUARTERS = ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
 LATEST_QUARTER = QUARTERS[-1]
 FIRST_MONDAY = date(2025, 9, 29)
+JOINED = date(2024, 1, 8)  # everyone's first day, and the day the teams formed
 WEEKS = 52
 HR_CLIENT_ID = "gps-hr-bench"
 PROBE_OBJECTIVES = 20  # the hot read's reports have this many objectives in the latest quarter
@@ -151,7 +152,13 @@ def _person_rows(plan: Plan) -> Iterator[dict[str, Any]]:
                    employee_number=employee_number(p.id), jira_account_id=jira_account(p.id),
                    github_login=f"dev{p.id}", active=True, praise_opt_out=p.id % 17 == 0,
                    roles=p.roles, password_hash=None, version=1, created_at=created,
-                   updated_at=created)
+                   updated_at=created, started_on=JOINED, left_on=None)
+
+
+def _band_rows(plan: Plan) -> Iterator[dict[str, Any]]:
+    for n, p in enumerate(plan.people, 1):
+        yield dict(id=n, person_id=p.id, band=p.band, kind=p.kind, started_on=JOINED,
+                   ended_on=None)
 
 
 def _line_rows(plan: Plan) -> Iterator[dict[str, Any]]:
@@ -478,6 +485,11 @@ def generate(engine: Engine, plan: Plan, *, hr_events: int,
     counts["team"] = writer.write("team", _team_rows(plan))
     counts["team_member"] = writer.write("team_member", (
         dict(team_id=t, person_id=pid) for t, ids in plan.teams.items() for pid in ids))
+    counts["band_period"] = writer.write("band_period", _band_rows(plan))
+    counts["team_membership"] = writer.write("team_membership", (
+        dict(id=n, team_id=t, person_id=pid, started_on=JOINED, ended_on=None)
+        for n, (t, pid) in enumerate(((t, pid) for t, ids in plan.teams.items()
+                                      for pid in ids), 1)))
     counts["team_board"] = writer.write("team_board", (
         dict(board_id=100 + t, team_id=t) for t in plan.teams))
     counts["sprint"] = writer.write("sprint", _sprint_rows(plan))

@@ -75,6 +75,9 @@ class Evaluation(SQLModel, table=True):
     runs: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     evaluated_at: datetime | None = Field(default=None, sa_column=_when(True))
     closed_at: datetime | None = Field(default=None, sa_column=_when(True))
+    # Set when a fact inside the period changed after the last run (evidence, absence, an
+    # objective, a one-to-one, a person's window or band): `gps evaluate --stale` runs it again.
+    stale_since: datetime | None = Field(default=None, sa_column=_when(True))
 
 
 class TargetResult(SQLModel, table=True):

@@ -11,7 +11,7 @@ from app.domain.errors import NotFound, RuleViolation
 from app.domain.policy import Action, Actor, Record, authorize, require_scope
 from app.domain.scopes import Scope
 from app.domain.vocabulary import AbsenceKind
-from app.services import people
+from app.services import people, staleness
 from app.services.pagination import Page, keyset_page
 from app.services.relationships import relations_to
 
@@ -30,6 +30,7 @@ def record_absence(session: Session, actor: Actor, *, person_id: int, kind: Abse
                       end_date=end_date, note=note, recorded_by_id=actor.person_id)
     session.add(absence)
     session.flush()
+    staleness.mark(session, start=start_date, end=end_date)
     return absence
 
 
@@ -60,4 +61,5 @@ def delete_absence(session: Session, actor: Actor, absence_id: int) -> None:
                   what="absence")
     except NotFound:
         raise NotFound(detail=f"No absence with id {absence_id}.") from None
+    staleness.mark(session, start=absence.start_date, end=absence.end_date)
     session.delete(absence)

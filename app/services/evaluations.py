@@ -204,6 +204,7 @@ def run(session: Session, *, period_type: PeriodType, period_key: str,
             session.execute(insert(TargetResult), results)
     evaluation.runs += 1
     evaluation.evaluated_at = utcnow()
+    evaluation.stale_since = None
     session.add(evaluation)
     session.flush()
     triggers.after_evaluation(session, version=version, period=period, people=everyone,

@@ -17,7 +17,7 @@ from app.domain.policy import (Action, Actor, Record, Relation, authorize, may,
                                require_scope)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import INTEGRATION_KINDS, EvidenceKind, EvidenceSource
-from app.services import people, triggers
+from app.services import people, staleness, triggers
 from app.services.pagination import Page, keyset_page
 from app.services.relationships import relations_to
 
@@ -109,6 +109,7 @@ def record_evidence(session: Session, actor: Actor, *, person_id: int | None,
                             objective_id=objective_id, created_by_id=actor.person_id)
     if kind is EvidenceKind.qualification:
         triggers.on_qualification(session, evidence=evidence, person=subject)
+    staleness.mark(session, start=occurred_on)
     return evidence
 
 
@@ -159,6 +160,7 @@ def update_evidence(session: Session, actor: Actor, evidence_id: int, *,
            source=EvidenceSource(evidence.source), hours=merged["hours"], topic=merged["topic"],
            objective_id=merged["objective_id"])
     was_qualification = evidence.kind == EvidenceKind.qualification.value
+    staleness.mark(session, start=evidence.occurred_on)
     for name, value in changes.items():
         setattr(evidence, name, value.value if isinstance(value, EvidenceKind) else value)
     if was_qualification and evidence.kind != EvidenceKind.qualification.value:
@@ -167,6 +169,7 @@ def update_evidence(session: Session, actor: Actor, evidence_id: int, *,
     elif not was_qualification and evidence.kind == EvidenceKind.qualification.value:
         triggers.on_qualification(session, evidence=evidence,
                                   person=people.get_or_404(session, evidence.person_id))
+    staleness.mark(session, start=evidence.occurred_on)
     evidence.version += 1
     evidence.updated_at = utcnow()
     session.add(evidence)
@@ -179,6 +182,7 @@ def delete_evidence(session: Session, actor: Actor, evidence_id: int) -> None:
     evidence = _writable(session, actor, evidence_id)
     if evidence.kind == EvidenceKind.qualification.value:
         triggers.on_qualification_gone(session, evidence=evidence, why="deleted")
+    staleness.mark(session, start=evidence.occurred_on)
     session.delete(evidence)
     session.flush()
 

@@ -19,7 +19,7 @@ from app.domain.policy import Action, Actor, Record, authorize, require_scope
 from app.domain.quarters import Quarter
 from app.domain.scopes import Scope
 from app.domain.vocabulary import HrEventType, ObjectiveStatus
-from app.services import hr_feed, people, triggers
+from app.services import hr_feed, people, staleness, triggers
 from app.services.pagination import Page, keyset_page
 from app.services.relationships import relations_to
 
@@ -179,7 +179,13 @@ def complete(session: Session, actor: Actor, objective_id: int, *, note: str | N
     _publish(session, objective, owner, HrEventType.objective_completed)
     view = _save(session, objective)
     triggers.on_objective_completed(session, objective=objective, owner=owner)
+    _mark_quarter_stale(session, objective)
     return view
+
+
+def _mark_quarter_stale(session: Session, objective: Objective) -> None:
+    quarter = Quarter.parse(objective.quarter)
+    staleness.mark(session, start=quarter.first_day, end=quarter.last_day)
 
 
 def _own_evidence(session: Session, owner_id: int, ids: list[int]) -> list[Evidence]:
@@ -212,6 +218,7 @@ def reopen(session: Session, actor: Actor, objective_id: int, *, reason: str) ->
     objective.completed_at = None
     _publish(session, objective, owner, HrEventType.objective_reopened)
     triggers.on_objective_reopened(session, objective=objective, reason=reason)
+    _mark_quarter_stale(session, objective)
     return _save(session, objective)
 
 

@@ -16,7 +16,7 @@ from app.domain.policy import (Action, Actor, Record, Relation, authorize, may,
                                one_to_one_participant, require_scope)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import OneToOneStatus
-from app.services import people
+from app.services import people, staleness
 from app.services.pagination import Page, keyset_page
 from app.services.relationships import relations_to
 
@@ -75,6 +75,7 @@ def record_one_to_one(session: Session, actor: Actor, *, person_id: int, on: dat
                       status=status.value, notes=notes or "", created_by_id=actor.person_id)
     session.add(record)
     session.flush()
+    staleness.mark(session, start=on)
     return _view(actor, record)
 
 
@@ -116,6 +117,8 @@ def update_one_to_one(session: Session, actor: Actor, one_to_one_id: int, *,
         _person_locked(session, record.person_id)
         _refuse_a_second(session, person_id=record.person_id, on=changes["on"],
                          exclude_id=record.id)
+    staleness.mark(session, start=min(record.on, changes.get("on", record.on)),
+                   end=max(record.on, changes.get("on", record.on)))
     for name, value in changes.items():
         if name == "status":
             value = OneToOneStatus(value).value

@@ -18,7 +18,7 @@ from app.domain.policy import (Action, Actor, Record, Relation, authorize, permi
                                may_override_line_rules, require_scope, sees_personal_details)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Band, PersonKind, Role
-from app.services import audit, passwords, replay
+from app.services import audit, passwords, replay, staleness
 from app.services.pagination import Page, keyset_page
 from app.settings import Settings
 from app.services.relationships import (direct_relations, everyone_below, managers_above,
@@ -244,6 +244,7 @@ def update_person(session: Session, actor: Actor, person_id: int, *, changes: di
         raise PreconditionFailed(detail="This person was changed since you read them; fetch "
                                         "them again and resend with the new ETag.")
     _check_unique(session, changes, exclude_id=person.id)
+    before_window = (person.started_on, person.left_on)
     if "password" in changes:
         password = changes.pop("password")
         person.password_hash = passwords.hash_secret(password) if password else None
@@ -268,6 +269,10 @@ def update_person(session: Session, actor: Actor, person_id: int, *, changes: di
     _check_window(person)
     if {"band", "kind"} & changes.keys():
         _record_band(session, person, date.today())
+    if {"started_on", "left_on", "active"} & changes.keys():
+        # Who was employed when changed: every period since the earliest day it touches.
+        days = [d for d in (before_window + (person.started_on, person.left_on)) if d]
+        staleness.mark(session, start=min(days), end=date.today())
     person.version += 1
     person.updated_at = utcnow()
     session.add(person)

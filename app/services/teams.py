@@ -14,7 +14,7 @@ from app.db.types import utcnow
 from app.domain.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
 from app.domain.policy import Actor, require_scope
 from app.domain.scopes import Scope
-from app.services import audit
+from app.services import audit, staleness
 from app.services.pagination import Page, keyset_page
 
 
@@ -117,6 +117,8 @@ def _set_members(session: Session, team: Team, member_ids: list[int],
     for person_id in sorted(wanted - open_rows.keys()):
         joined = max(since or today, started[person_id])  # nobody joins before they started
         session.add(TeamMembership(team_id=team.id, person_id=person_id, started_on=joined))
+    if since is not None and since < today:
+        staleness.mark(session, start=since, end=today)  # the team's past sprints changed
     session.execute(delete(TeamMember).where(TeamMember.team_id == team.id))
     for person_id in sorted(wanted):
         session.add(TeamMember(team_id=team.id, person_id=person_id))

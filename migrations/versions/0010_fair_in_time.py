@@ -57,6 +57,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_team_membership_person_id'), ['person_id'], unique=False)
         batch_op.create_index('ix_team_membership_team', ['team_id', 'started_on'], unique=False)
 
+    with op.batch_alter_table('evaluation', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('stale_since', app.db.types.UTCDateTime(timezone=True),
+                                      nullable=True))
+
     with op.batch_alter_table('intervention', schema=None) as batch_op:
         batch_op.add_column(sa.Column('agreed_at', app.db.types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('outcome_note', sa.Text(), nullable=True))
@@ -164,6 +168,9 @@ def downgrade() -> None:
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.drop_column('left_on')
         batch_op.drop_column('started_on')
+
+    with op.batch_alter_table('evaluation', schema=None) as batch_op:
+        batch_op.drop_column('stale_since')
 
     with op.batch_alter_table('intervention', schema=None) as batch_op:
         batch_op.drop_column('trigger_withdrawn_at')

@@ -307,3 +307,42 @@ def test_results_name_objectives_as_objectives_and_lists_agree_with_details(clie
     detail = client.get(f"/v1/evaluations/{evaluation['id']}", headers=admin).json()
     assert [e["counts"] for e in listed] == [detail["counts"]] == [evaluation["counts"]]
     assert sum(detail["counts"].values()) > 0
+
+
+def test_a_back_fill_marks_the_week_stale_and_gps_evaluate_stale_takes_it_in(
+        client, org, db, as_, database_url):
+    import os
+    import subprocess
+    import sys
+
+    admin, dev = as_(org["admin"]), as_(org["dev"])
+    for key in ("2026-W46", "2026-W47", "2026-W48"):
+        _run(client, admin, "week", key)
+    assert all(e["stale_since"] is None
+               for e in client.get("/v1/evaluations", headers=admin).json()["items"])
+    client.post("/v1/evidence", headers=dev, json={
+        "kind": "accomplishment", "occurred_on": "2026-11-18", "title": "Paired on the API"})
+    stale = {e["period_key"]: e["stale_since"]
+             for e in client.get("/v1/evaluations", headers=admin).json()["items"]}
+    assert stale["2026-W47"] is not None
+    assert stale["2026-W46"] is None and stale["2026-W48"] is None
+    # A ticket Jira retracted is found by its date, with no mark needed.
+    ticket = _evidence(db, org["peer"], "ticket_done", date(2026, 11, 25))
+    ticket.source = "jira"
+    db.add(ticket)
+    db.commit()
+
+    done = subprocess.run([sys.executable, "-m", "app.cli", "evaluate", "--stale"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "GPS_DATABASE_URL": database_url})
+    assert done.returncode == 0, done.stderr
+    assert "Evaluated week 2026-W47 (run 2)" in done.stdout
+    assert "Evaluated week 2026-W48 (run 2)" in done.stdout
+    assert "2026-W46" not in done.stdout
+    [missed] = [t for t in _triggers(db, org["dev"])
+                if t.details["metric"] == "accomplishments_logged"]
+    assert missed.withdrawn_at is not None
+    again = subprocess.run([sys.executable, "-m", "app.cli", "evaluate", "--stale"],
+                           capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "GPS_DATABASE_URL": database_url})
+    assert "nothing to do" in again.stdout

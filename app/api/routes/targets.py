@@ -112,6 +112,7 @@ def _evaluation(view: evaluations.EvaluationView) -> EvaluationRead:
                           period_start=e.period_start, period_end=e.period_end,
                           policy_version_id=e.policy_version_id, status=e.status, runs=e.runs,
                           evaluated_at=e.evaluated_at, closed_at=e.closed_at,
+                          stale_since=e.stale_since,
                           counts=view.counts, corrected=view.corrected)
 
 

@@ -138,6 +138,10 @@ class EvaluationRead(Output):
     runs: int
     evaluated_at: datetime | None
     closed_at: datetime | None
+    stale_since: datetime | None = Field(
+        description="When a fact inside the period changed after the last run (evidence, "
+                    "absence, an objective, a one-to-one, someone's employment); run it again "
+                    "(`gps evaluate --stale` does so for every such evaluation)")
     counts: dict[str, int] = Field(description="Results by outcome (as decided)")
     corrected: int = Field(description="Closed evaluations: results whose facts have changed "
                                        "since, each with a `correction`")
