@@ -176,8 +176,11 @@ def _validation_error(request: Request, exc: RequestValidationError) -> JSONResp
             message = "This field is not accepted here (unknown, or set by the server)."
         items.append({"field": ".".join(loc) or where, "message": message, "in": where})
     fields = ", ".join(sorted({i["field"] for i in items})) or "the request"
-    return problem(request, 422, code="validation", title="Invalid input",
-                   detail=f"Some of the input is not valid: {fields}. See `errors`.",
+    detail = f"Some of the input is not valid: {fields}. See `errors`."
+    if len(items) == 1 and items[0]["field"] == "body":
+        # A rule about the body as a whole says itself what to do.
+        detail = str(items[0]["message"]).removeprefix("Value error, ")
+    return problem(request, 422, code="validation", title="Invalid input", detail=detail,
                    errors=items)
 
 

@@ -51,6 +51,9 @@ class Person(SQLModel, table=True):
     praise_opt_out: bool = Field(default=False, nullable=False)
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     password_hash: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
+    # When the person's password last changed: GPS's own tokens issued before it are refused.
+    credentials_changed_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True))
     version: int = Field(default=1, nullable=False)
     created_at: datetime = Field(default_factory=_created,
                                  sa_column=Column(UTCDateTime, nullable=False))
@@ -171,3 +174,4 @@ from app.db.support import (CaseAssignment, CaseNote, Concern, Evaluation,  # no
 from app.db.oversight import (CalendarLink, ChecklistTemplate, ChecklistTick,  # noqa: E402,F401
                               DigestView, PolicyComment, PolicyConsultation)
 from app.db.protection import IdempotencyKey, LoginAttempt  # noqa: E402,F401
+from app.db.duties import PasswordLink, RoleChangeRequest  # noqa: E402,F401

@@ -283,3 +283,83 @@ def test_the_raiser_of_a_concern_cannot_follow_the_case_even_after_moving_on(
     assert client.get("/v1/cases", headers=headers).json()["items"] == []
     assert all(c["id"] != concern.id for c in
                client.get("/v1/concerns", headers=headers).json().get("items", []))
+
+
+# --- admin powers: the way round the rule through someone else's account ----------------------
+
+
+def _patch_person(client, headers, target, body):
+    etag = client.get(f"/v1/people/{target.id}", headers=headers).headers["ETag"]
+    return client.patch(f"/v1/people/{target.id}", headers={**headers, "If-Match": etag},
+                        json=body)
+
+
+def test_an_admin_line_manager_cannot_take_over_the_case_managers_or_subjects_login(
+        client, as_, db, cm, boss, report):
+    """The attack: an admin who line manages the subject sets the case manager's (or the
+    subject's) password, signs in as them and reads the case. Nobody sets another person's
+    password now, and no set-password link is issued for a case manager, for the subject of
+    an open case, or for the admin's own report."""
+    case = _open(client, as_(cm), report)
+    for target in (cm, report):
+        answer = _patch_person(client, as_(boss), target, {"password": "taken over by boss"})
+        assert answer.status_code == 422, answer.text
+        assert "password-link" in answer.json()["detail"]
+        link = client.post(f"/v1/people/{target.id}/password-link", headers=as_(boss))
+        assert link.status_code == 409, link.text
+        # The same words whatever the reason: nothing in them says a case exists.
+        assert "case" not in link.json()["detail"].lower()
+        db.refresh(target)
+        assert target.password_hash is None
+    signed_in = client.post("/v1/auth/token", data={
+        "grant_type": "password", "username": cm.email, "password": "taken over by boss"})
+    assert signed_in.status_code == 400
+    assert client.get(f"/v1/cases/{case['id']}", headers=as_(boss)).status_code == 404
+
+
+def test_an_admin_line_manager_gains_nothing_by_granting_roles(client, as_, person, db, org,
+                                                               cm):
+    """Granting `case_manager` takes a second admin, and even then the rule holds."""
+    admin_boss = person(band="8a", line_manager=org["principal"], roles=["admin"])
+    other_admin = person(band=None, roles=["admin"])
+    subject = person(band="7", line_manager=admin_boss)
+    _spell(db, subject, admin_boss, started_ago=YEAR)
+    case = _open(client, as_(cm), subject)
+    one_step = _patch_person(client, as_(admin_boss), admin_boss,
+                             {"roles": ["admin", "case_manager"]})
+    assert one_step.status_code == 422
+    proposed = client.post("/v1/role-changes", headers=as_(admin_boss), json={
+        "person_id": admin_boss.id, "role": "case_manager", "change": "grant",
+        "reason": "Help with casework"}).json()
+    own = client.post(f"/v1/role-changes/{proposed['id']}/approve", headers=as_(admin_boss),
+                      json={})
+    assert own.status_code == 403
+    approved = client.post(f"/v1/role-changes/{proposed['id']}/approve",
+                           headers=as_(other_admin), json={})
+    assert approved.status_code == 200
+    db.refresh(admin_boss)
+    assert "case_manager" in admin_boss.roles
+    assert client.get(f"/v1/cases/{case['id']}", headers=as_(admin_boss)).status_code == 404
+    assert client.get("/v1/cases", headers=as_(admin_boss)).json()["items"] == []
+
+
+def test_an_admin_line_manager_cannot_remove_the_last_case_manager_nor_learn_of_the_case(
+        client, as_, db, cm, boss, report, person):
+    case = _open(client, as_(cm), report)
+    other_admin = person(band=None, roles=["admin"])
+    attempts = [_patch_person(client, as_(boss), cm, {"active": False})]
+    proposed = client.post("/v1/role-changes", headers=as_(other_admin), json={
+        "person_id": cm.id, "role": "case_manager", "change": "remove",
+        "reason": "Leaving"}).json()
+    attempts.append(client.post(f"/v1/role-changes/{proposed['id']}/approve",
+                                headers=as_(boss), json={}))
+    for answer in attempts:
+        assert answer.status_code == 409, answer.text
+        body = answer.json()
+        assert "assign another case manager" in body["detail"]
+        assert str(report.id) not in body["detail"] and report.name not in answer.text
+        assert f"/cases/{case['id']}" not in answer.text
+    db.refresh(cm)
+    assert cm.active and cm.roles == ["case_manager"]
+    assert client.get(f"/v1/cases/{case['id']}", headers=as_(cm)).status_code == 200
+    assert client.get(f"/v1/cases/{case['id']}", headers=as_(boss)).status_code == 404

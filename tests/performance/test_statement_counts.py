@@ -26,6 +26,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.db.duties import RoleChangeRequest
 from app.db.growth import (CheckIn, CoachingEnrolment, CoachingProgramme, CoachingSession,
                            Evidence, HrEvent, Objective, OneToOne)
 from app.db.integrations import Sprint, WebhookDelivery
@@ -196,6 +197,23 @@ def list_service_accounts(w: World, n: int) -> Probe:
     w.add(*[ServiceAccount(name=f"Account {i}", client_id=f"gps-{next(_seq)}", secret_hash="x",
                            scopes=["hr.feed:read"]) for i in range(n)])
     return Probe(f"/v1/service-accounts?limit={n}", w.admin(), items)
+
+
+def _role_changes(w: World, n: int) -> list[RoleChangeRequest]:
+    proposer = w.person(band=None, roles=["admin"])
+    return w.add(*[RoleChangeRequest(person_id=w.person(band="7").id, role="admin",
+                                     change="grant", reason="Cover " * n, status="pending",
+                                     proposed_by_id=proposer.id) for _ in range(n)])
+
+
+def list_role_changes(w: World, n: int) -> Probe:
+    _role_changes(w, n)
+    return Probe(f"/v1/role-changes?status=pending&limit={n}", w.admin(), items)
+
+
+def get_role_change(w: World, n: int) -> Probe:
+    found = _role_changes(w, n)[0]
+    return Probe(f"/v1/role-changes/{found.id}", w.admin(), lambda a: len(a.json()["reason"].split()))
 
 
 # --- objectives, evidence, one-to-ones -------------------------------------------------------
@@ -737,6 +755,8 @@ SCENARIOS: dict[str, Scenario] = {
     "get_team": Scenario("get_team", get_team, (3, 30)),
     "list_absences": Scenario("list_absences", list_absences),
     "list_service_accounts": Scenario("list_service_accounts", list_service_accounts),
+    "list_role_changes": Scenario("list_role_changes", list_role_changes),
+    "get_role_change": Scenario("get_role_change", get_role_change),
     "list_objectives": Scenario("list_objectives", list_objectives, (5, 50)),
     "list_objectives/by the chain": Scenario("list_objectives", list_objectives_by_the_chain,
                                              (5, 50)),

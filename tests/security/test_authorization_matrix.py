@@ -158,6 +158,12 @@ def build_world(db: Session, client: TestClient, settings: Settings) -> World:
     ids["item_key"] = "accomplishments"
     link = _ok(client.post("/v1/calendar/link", headers=h["subject"]))
     ids["calendar_token"] = link["token"]
+
+    # A role change proposed by another admin, so the admin caller may decide it.
+    proposer = new_person(db, band=None, roles=["admin"], name="Proposing admin")
+    ids["role_change_id"] = _ok(client.post("/v1/role-changes", headers=bearer(settings, proposer),
+                                            json={"person_id": peer.id, "role": "admin",
+                                                  "change": "grant", "reason": "Cover"}))["id"]
     return w
 
 
@@ -234,6 +240,13 @@ def body_for(op: str, w: World) -> Any:
         "open_consultation": {},
         "add_comment": {"body": "Another comment"},
         "reply_to_comment": {"reply": "Thanks"},
+        "set_password": {"token": "not-a-token", "password": "a long enough password"},
+        "change_own_password": {"current_password": "not the password",
+                                "new_password": "a long enough password"},
+        "propose_role_change": {"person_id": w.people["coach"].id, "role": "case_manager",
+                                "change": "grant", "reason": "Covers casework"},
+        "approve_role_change": {},
+        "reject_role_change": {"reason": "Not needed"},
     }
     return bodies.get(op)
 
@@ -396,12 +409,23 @@ EXPECTED: dict[str, str] = {
     "get_consultation": "su pe lm ch co tl ad cm hd",
     "add_comment": "su pe lm ch co tl ad cm hd",
     "reply_to_comment": "ad",
+    # Separation of duties. A link for the subject is refused (409): they have an open case.
+    "create_password_link": "ad",
+    "set_password": "*",
+    "change_own_password": "su pe lm ch co tl ad cm hd",
+    "propose_role_change": "ad",
+    "list_role_changes": "ad",
+    "get_role_change": "ad",
+    "approve_role_change": "ad",
+    "reject_role_change": "ad",
 }
 
 # Rows whose expectation differs from the simple rule above.
 SPECIAL: dict[str, dict[str, frozenset[int]]] = {
     # Public: wrong credentials are 400/401 for everyone (429 once the rate limit bites).
     "issue_token": {c: frozenset({400, 401, 429}) for c in CALLERS},
+    # Public: a set-password link's token is the credential; a wrong one is 400 for all.
+    "set_password": {c: frozenset({400}) for c in CALLERS},
     # Webhooks authenticate by HMAC signature, not bearer tokens: unsigned is 401 for all.
     "receive_jira_webhook": {c: ANON for c in CALLERS},
     "receive_github_webhook": {c: ANON for c in CALLERS},

@@ -7,15 +7,16 @@ import binascii
 from typing import Annotated
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Request, Response, status
 
 from app.api.deps import API_PREFIX, CurrentActor, SessionDep, SettingsDep, bearer_token
 from app.api.problems import PROBLEM_JSON, problem, problem_responses
 from app.api.schemas.auth import MeRead, Relationships, RevokeResult, TokenResponse
+from app.api.schemas.duties import OwnPasswordChange, SetPassword
 from app.api.schemas.people import PersonRead
 from app.domain.errors import OAuthError
 from app.domain.scopes import parse_scope_string
-from app.services import auth, me, rate_limits
+from app.services import auth, credentials, me, rate_limits
 from app.services.people import PersonView
 
 router = APIRouter(prefix=API_PREFIX, tags=["identity"])
@@ -74,6 +75,10 @@ def issue_token(
     requested = parse_scope_string(scope)
     address = request.client.host if request.client else None
     if grant_type == "password":
+        if not settings.local_passwords:
+            raise OAuthError(detail="Local passwords are switched off here: sign in with the "
+                                    "department's identity provider and send its access token "
+                                    "as a bearer token.", error="unsupported_grant_type")
         if not username or not password:
             raise OAuthError(detail="The password grant needs `username` and `password`.",
                              error="invalid_request")
@@ -137,6 +142,30 @@ def revoke_token(request: Request, session: SessionDep, settings: SettingsDep,
     is made with. Revoked tokens stop working at once."""
     auth.revoke(session, settings, token or bearer_token(request) or "")
     return RevokeResult()
+
+
+@router.post("/auth/set-password", operation_id="set_password",
+             status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+             responses=problem_responses(400, 409, 413, 422))
+def set_password(body: SetPassword, session: SessionDep, settings: SettingsDep) -> Response:
+    """Choose your password with the one-time link an admin gave you (no sign-in needed).
+    The link is then spent, and any token issued to you before stops working."""
+    credentials.set_password_with_link(session, settings, token=body.token,
+                                       password=body.password.get_secret_value())
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/me/password", operation_id="change_own_password",
+             status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+             responses=problem_responses(401, 403, 409, 413, 422))
+def change_own_password(body: OwnPasswordChange, session: SessionDep, settings: SettingsDep,
+                        actor: CurrentActor) -> Response:
+    """Change your own password, giving the current one. Every token you hold stops working,
+    this one included: sign in again with the new password."""
+    credentials.change_own_password(session, settings, actor,
+                                    current_password=body.current_password.get_secret_value(),
+                                    new_password=body.new_password.get_secret_value())
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/me", operation_id="get_me", response_model=MeRead,

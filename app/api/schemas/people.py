@@ -11,8 +11,8 @@ from pydantic import Field, model_validator
 from app.api.schemas.common import Flag, Input, Output, RecordId
 from app.domain.vocabulary import Band, PersonKind, Role
 from app.services.fields import (Email, EmployeeNumber, GithubLogin, JiraAccountId, Name,
-                                 Password, Reason)
-from app.services.people import PersonView
+                                 Reason)
+from app.services.people import NO_PASSWORD, PersonView
 
 PersonId = RecordId
 
@@ -29,21 +29,30 @@ class PersonCreate(Input):
         default=None, description="HR identifier; a string, leading zeros kept")
     jira_account_id: JiraAccountId | None = None
     github_login: GithubLogin | None = None
-    password: Password | None = Field(default=None, description="Sets a local login. Write-only.")
     override_reason: Reason | None = Field(
         default=None, description="Admins only: why a line-management matrix rule is overridden")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password(cls, data: Any) -> Any:
+        return _refuse_password(data)
+
     def values(self) -> dict[str, Any]:
-        data = self.model_dump(exclude={"password", "override_reason"})
+        data = self.model_dump(exclude={"override_reason"})
         data["kind"] = self.kind.value
         data["band"] = self.band.value if self.band else None
         data["roles"] = sorted({r.value for r in self.roles})
-        if self.password is not None:
-            data["password"] = self.password.get_secret_value()
         return data
 
 
 _NOT_NULL = ("name", "email", "kind", "roles", "active")
+
+
+def _refuse_password(data: Any) -> Any:
+    """Nobody sets another person's password: say what to do instead of "unknown field"."""
+    if isinstance(data, dict) and "password" in data:
+        raise ValueError(NO_PASSWORD.format(person_id="{person_id}"))
+    return data
 
 
 class PersonUpdate(Input):
@@ -60,8 +69,12 @@ class PersonUpdate(Input):
     jira_account_id: JiraAccountId | None = None
     github_login: GithubLogin | None = None
     active: Flag | None = None
-    password: Password | None = None
     override_reason: Reason | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password(cls, data: Any) -> Any:
+        return _refuse_password(data)
 
     @model_validator(mode="after")
     def _required_fields_not_null(self) -> PersonUpdate:
@@ -78,8 +91,6 @@ class PersonUpdate(Input):
             data["band"] = data["band"].value
         if "roles" in data:
             data["roles"] = sorted({r.value for r in data["roles"]})
-        if data.get("password") is not None:
-            data["password"] = data["password"].get_secret_value()
         return data
 
 

@@ -1,0 +1,78 @@
+"""Separation of duties: set-password links, two-admin role changes, and tokens that stop
+working when their holder's password changes.
+
+Revision ID: 0011
+Revises: 0009
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = "0011"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("person", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("credentials_changed_at", sa.DateTime(timezone=True),
+                                      nullable=True))
+
+    op.create_table(
+        "password_link",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("issued_by", sa.String(length=100), nullable=False),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("spent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"],
+                                name=op.f("fk_password_link_person_id_person")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_password_link")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_password_link_token_hash")),
+    )
+    with op.batch_alter_table("password_link", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_password_link_person_id"), ["person_id"],
+                              unique=False)
+
+    op.create_table(
+        "role_change_request",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(length=40), nullable=False),
+        sa.Column("change", sa.String(length=10), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("proposed_by_id", sa.Integer(), nullable=False),
+        sa.Column("proposed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decision_reason", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"],
+                                name=op.f("fk_role_change_request_person_id_person")),
+        sa.ForeignKeyConstraint(["proposed_by_id"], ["person.id"],
+                                name=op.f("fk_role_change_request_proposed_by_id_person")),
+        sa.ForeignKeyConstraint(["decided_by_id"], ["person.id"],
+                                name=op.f("fk_role_change_request_decided_by_id_person")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_role_change_request")),
+    )
+    with op.batch_alter_table("role_change_request", schema=None) as batch_op:
+        batch_op.create_index("ix_role_change_request_person_status", ["person_id", "status"],
+                              unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("role_change_request", schema=None) as batch_op:
+        batch_op.drop_index("ix_role_change_request_person_status")
+    op.drop_table("role_change_request")
+    with op.batch_alter_table("password_link", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_password_link_person_id"))
+    op.drop_table("password_link")
+    with op.batch_alter_table("person", schema=None) as batch_op:
+        batch_op.drop_column("credentials_changed_at")
