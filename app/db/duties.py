@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db.types import UTCDateTime, utcnow
@@ -50,3 +50,22 @@ class RoleChangeRequest(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime,
                                                                        nullable=True))
     decision_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class CaseRefusal(SQLModel, table=True):
+    """Refused attempts on one formal case by one caller, counted rather than each written
+    to the audit log: the first is an audit entry, the rest raise the count, so probing
+    cannot bury the case's real entries. Rows are only ever added or counted up."""
+
+    __tablename__ = "case_refusal"
+    __table_args__ = (UniqueConstraint("actor", "case_ref", "action",
+                                       name="uq_case_refusal_actor_case_ref_action"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str = Field(sa_column=Column(String(100), nullable=False))
+    # The case id as asked for (a probe may name a case that does not exist).
+    case_ref: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    action: str = Field(sa_column=Column(String(100), nullable=False))
+    count: int = Field(sa_column=Column(Integer, nullable=False))
+    first_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    last_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

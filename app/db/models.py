@@ -174,4 +174,4 @@ from app.db.support import (CaseAssignment, CaseNote, Concern, Evaluation,  # no
 from app.db.oversight import (CalendarLink, ChecklistTemplate, ChecklistTick,  # noqa: E402,F401
                               DigestView, PolicyComment, PolicyConsultation)
 from app.db.protection import IdempotencyKey, LoginAttempt  # noqa: E402,F401
-from app.db.duties import PasswordLink, RoleChangeRequest  # noqa: E402,F401
+from app.db.duties import CaseRefusal, PasswordLink, RoleChangeRequest  # noqa: E402,F401

@@ -66,8 +66,27 @@ def upgrade() -> None:
         batch_op.create_index("ix_role_change_request_person_status", ["person_id", "status"],
                               unique=False)
 
+    op.create_table(
+        "case_refusal",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("actor", sa.String(length=100), nullable=False),
+        sa.Column("case_ref", sa.String(length=64), nullable=False),
+        sa.Column("action", sa.String(length=100), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("first_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_refusal")),
+        sa.UniqueConstraint("actor", "case_ref", "action",
+                            name="uq_case_refusal_actor_case_ref_action"),
+    )
+    with op.batch_alter_table("case_refusal", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_refusal_case_ref"), ["case_ref"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("case_refusal", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_refusal_case_ref"))
+    op.drop_table("case_refusal")
     with op.batch_alter_table("role_change_request", schema=None) as batch_op:
         batch_op.drop_index("ix_role_change_request_person_status")
     op.drop_table("role_change_request")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from app.db.duties import CaseRefusal
 from app.db.models import AuditEntry, LineManagementPeriod
 from app.db.support import CaseAssignment, CaseNote, FormalCase
 
@@ -164,8 +165,12 @@ def test_a_case_manager_who_becomes_the_line_manager_mid_case_loses_access_at_on
     assert again.status_code == 422 and again.json()["rule"] == "CASE-EXCLUDED-ASSIGNEE"
     # The other case manager is untouched.
     assert client.get(f"/v1/cases/{case['id']}", headers=as_(cm)).json()["view"] == "manager"
+    # The second refused read is counted with the first (test_probing_a_case_...).
     assert [e.action for e in _refusals(db, cm2)] == [
-        "case.read.refused", "case.transition.refused", "case.read.refused"]
+        "case.read.refused", "case.transition.refused"]
+    counted = db.exec(select(CaseRefusal).where(CaseRefusal.actor == f"person:{cm2.id}",
+                                                CaseRefusal.action == "case.read.refused")).one()
+    assert counted.count == 2
 
 
 def test_a_former_line_manager_stays_excluded_from_a_case_open_during_their_time(
@@ -363,3 +368,27 @@ def test_an_admin_line_manager_cannot_remove_the_last_case_manager_nor_learn_of_
     assert cm.active and cm.roles == ["case_manager"]
     assert client.get(f"/v1/cases/{case['id']}", headers=as_(cm)).status_code == 200
     assert client.get(f"/v1/cases/{case['id']}", headers=as_(boss)).status_code == 404
+
+
+def test_probing_a_case_is_counted_not_written_again_and_again(client, as_, db, cm, boss,
+                                                                report):
+    """Refused reads are aggregated per caller and case: one audit entry, and a count with
+    the first and last time, so the case's own entries stay easy to find."""
+    case = _open(client, as_(cm), report)
+    for _ in range(30):
+        assert client.get(f"/v1/cases/{case['id']}", headers=as_(boss)).status_code == 404
+    for _ in range(5):
+        client.get(f"/v1/cases/{case['id']}/notes", headers=as_(boss))
+    log = client.get(f"/v1/audit?case_id={case['id']}&limit=200", headers=as_(cm)).json()
+    by_boss = [e["action"] for e in log["items"] if e["actor"] == f"person:{boss.id}"]
+    assert by_boss == ["case.read.refused", "case.notes.read.refused"]
+    counted = client.get(f"/v1/audit/refusals?case_id={case['id']}", headers=as_(cm))
+    assert counted.status_code == 200, counted.text
+    rows = {r["action"]: r for r in counted.json()["items"]}
+    assert rows["case.read.refused"]["count"] == 30
+    assert rows["case.notes.read.refused"]["count"] == 5
+    assert rows["case.read.refused"]["first_at"] <= rows["case.read.refused"]["last_at"]
+    assert {r["actor"] for r in rows.values()} == {f"person:{boss.id}"}
+    # The excluded line manager cannot read the counts either.
+    assert client.get(f"/v1/audit/refusals?case_id={case['id']}",
+                      headers=as_(boss)).status_code == 404

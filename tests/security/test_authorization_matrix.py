@@ -270,7 +270,7 @@ def send(client: TestClient, w: World, method: str, path: str, op: str, caller: 
         kwargs["content"] = b"name,email,kind\nImported,imported@example.org,employee\n"
     elif op == "get_calendar_feed" and caller == "subject":
         url += f"?token={w.ids['calendar_token']}"
-    elif op in ("list_case_audit",):
+    elif op in ("list_case_audit", "list_case_refusals"):
         url += f"?case_id={w.ids['case_id']}"
     elif op == "list_periods":
         url += "?type=week&from=2025-10-01&to=2025-10-31"
@@ -395,6 +395,7 @@ EXPECTED: dict[str, str] = {
     "assign_case_manager": "cm",
     "unassign_case_manager": "cm",
     "list_case_audit": "cm",
+    "list_case_refusals": "cm",
     "get_participation_report": "su pe lm ch co tl ad cm hd",
     "get_team_report": "lm ch tl ad hd",
     "list_checklists": "su pe lm ch co tl ad cm hd",
@@ -517,6 +518,8 @@ def test_exclusion_rule(db: Session, client: TestClient, settings: Settings) -> 
         if response.status_code == 200:
             subjects = {i.get("subject_id") for i in response.json()["items"]}
             assert w.ids["person_id"] not in subjects, f"{url} shows a case/concern about S"
-    audit = client.get(f"/v1/audit?case_id={w.ids['case_id']}", headers=w.headers["line_manager"])
-    assert audit.status_code in (403, 404) or not audit.json()["items"], audit.text
+    for view in ("audit", "audit/refusals"):
+        audit = client.get(f"/v1/{view}?case_id={w.ids['case_id']}",
+                           headers=w.headers["line_manager"])
+        assert audit.status_code in (403, 404) or not audit.json()["items"], audit.text
     figures.record("exclusion rule: case routes and lists checked", len(CASE_OPS) + 3)
