@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     login_attempts_per_account: int = Field(default=5, ge=1)
     login_attempts_per_address: int = Field(default=20, ge=1)
     login_window_seconds: int = Field(default=15 * 60, ge=1)
+    login_backoff_seconds: int = Field(default=2, ge=1, le=3600)
     idempotency_key_hours: int = Field(default=24, ge=1, le=24 * 30)
     # Separation of duties (README: "Passwords and roles")
     password_link_hours: int = Field(default=24, ge=1, le=24 * 7)

@@ -173,5 +173,6 @@ from app.db.support import (CaseAssignment, CaseNote, Concern, Evaluation,  # no
                             TargetResult, Trigger)
 from app.db.oversight import (CalendarLink, ChecklistTemplate, ChecklistTick,  # noqa: E402,F401
                               DigestView, PolicyComment, PolicyConsultation)
-from app.db.protection import IdempotencyKey, LoginAttempt  # noqa: E402,F401
+from app.db.protection import (IdempotencyKey, KnownSignInAddress,  # noqa: E402,F401
+                               LoginThrottle)
 from app.db.duties import CaseRefusal, PasswordLink, RoleChangeRequest  # noqa: E402,F401

@@ -82,8 +82,53 @@ def upgrade() -> None:
     with op.batch_alter_table("case_refusal", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_case_refusal_case_ref"), ["case_ref"], unique=False)
 
+    # Sign-in throttling: exponential back-off claimed in one statement replaces the count
+    # of failures in a window (which was checked and recorded apart, and locked accounts).
+    with op.batch_alter_table("login_attempt", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_attempt_attempted_at"))
+        batch_op.drop_index("ix_login_attempt_address_at")
+        batch_op.drop_index("ix_login_attempt_account_at")
+    op.drop_table("login_attempt")
+    op.create_table(
+        "login_throttle",
+        sa.Column("key", sa.String(length=520), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_ms", sa.BigInteger(), nullable=False),
+        sa.Column("next_allowed_ms", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttle")),
+    )
+    with op.batch_alter_table("login_throttle", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_login_throttle_last_ms"), ["last_ms"],
+                              unique=False)
+    op.create_table(
+        "known_sign_in_address",
+        sa.Column("account", sa.String(length=400), nullable=False),
+        sa.Column("address", sa.String(length=100), nullable=False),
+        sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("account", "address", name=op.f("pk_known_sign_in_address")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("known_sign_in_address")
+    with op.batch_alter_table("login_throttle", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_throttle_last_ms"))
+    op.drop_table("login_throttle")
+    op.create_table(
+        "login_attempt",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account", sa.String(length=400), nullable=False),
+        sa.Column("address", sa.String(length=100), nullable=False),
+        sa.Column("attempted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_attempt")),
+    )
+    with op.batch_alter_table("login_attempt", schema=None) as batch_op:
+        batch_op.create_index("ix_login_attempt_account_at", ["account", "attempted_at"],
+                              unique=False)
+        batch_op.create_index("ix_login_attempt_address_at", ["address", "attempted_at"],
+                              unique=False)
+        batch_op.create_index(batch_op.f("ix_login_attempt_attempted_at"), ["attempted_at"],
+                              unique=False)
     with op.batch_alter_table("case_refusal", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_refusal_case_ref"))
     op.drop_table("case_refusal")

@@ -68,8 +68,10 @@ def issue_token(
       HTTP Basic): service accounts.
 
     Errors follow RFC 6749 section 5.2 (`error`, `error_description`) inside problem details.
-    After too many failed attempts for one account or from one address, sign-in is refused
-    with 429 and `Retry-After` (no password is checked until then).
+    Attempts are throttled with exponential back-off per account and address, per account
+    and per address: past the allowance, 429 with `Retry-After` (no password is checked
+    until then). An address the account has signed in from before is not held back by
+    failures elsewhere.
     """
     response.headers["Pragma"] = "no-cache"
     requested = parse_scope_string(scope)
@@ -84,16 +86,12 @@ def issue_token(
                              error="invalid_request")
         tried = rate_limits.attempt(kind="person", name=username, address=address)
         try:
-            rate_limits.check(session, settings, tried)
+            claimed = rate_limits.claim(session, settings, tried)
         except rate_limits.TooManyAttempts as exc:
             return _too_many(request, exc)  # type: ignore[return-value]
-        try:
-            grant = auth.password_grant(session, settings, email=username, password=password,
-                                        requested=requested)
-        except OAuthError as exc:
-            if exc.error == "invalid_grant":
-                rate_limits.record_failure(session, settings, tried)
-            raise
+        grant = auth.password_grant(session, settings, email=username, password=password,
+                                    requested=requested)
+        rate_limits.succeeded(session, tried, claimed)
     elif grant_type == "client_credentials":
         basic = _basic_credentials(request)
         if basic is not None:
@@ -104,17 +102,13 @@ def issue_token(
                              error="invalid_client")
         tried = rate_limits.attempt(kind="client", name=client_id, address=address)
         try:
-            rate_limits.check(session, settings, tried)
+            claimed = rate_limits.claim(session, settings, tried)
         except rate_limits.TooManyAttempts as exc:
             return _too_many(request, exc)  # type: ignore[return-value]
-        try:
-            grant = auth.client_credentials_grant(session, settings, client_id=client_id,
-                                                  client_secret=client_secret,
-                                                  requested=requested)
-        except OAuthError as exc:
-            if exc.error == "invalid_client":
-                rate_limits.record_failure(session, settings, tried)
-            raise
+        grant = auth.client_credentials_grant(session, settings, client_id=client_id,
+                                              client_secret=client_secret,
+                                              requested=requested)
+        rate_limits.succeeded(session, tried, claimed)
     elif not grant_type:
         raise OAuthError(detail="`grant_type` is missing: use `password` or "
                                 "`client_credentials`.", error="invalid_request")
@@ -128,8 +122,9 @@ def issue_token(
 
 def _too_many(request: Request, exc: rate_limits.TooManyAttempts) -> Response:
     return problem(request, 429, code="too-many-attempts", title="Too Many Requests",
-                   detail=f"Too many failed sign-in attempts for this {exc.per}. Nothing was "
-                          f"checked; try again in {exc.retry_after} seconds.",
+                   detail=f"Too many sign-in attempts for this {exc.per}. Nothing was "
+                          f"checked; try again in {exc.retry_after} seconds (each further "
+                          "failure doubles the wait).",
                    headers={"Retry-After": str(exc.retry_after), "Cache-Control": "no-store",
                             "Pragma": "no-cache"})
 
