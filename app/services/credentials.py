@@ -30,7 +30,7 @@ from app.domain.errors import BadRequest, Conflict, Forbidden, RuleViolation
 from app.domain.policy import Actor, require_scope
 from app.domain.scopes import Scope
 from app.domain.vocabulary import CaseStatus, ConcernStatus, Role
-from app.services import audit, passwords, people
+from app.services import audit, passwords, people, rate_limits
 from app.settings import Settings
 
 # Accounts whose password only their holder (or the service desk, in person) may reset.
@@ -141,12 +141,18 @@ def set_password_with_link(session: Session, settings: Settings, *, token: str,
 
 
 def change_own_password(session: Session, settings: Settings, actor: Actor, *,
-                        current_password: str, new_password: str) -> Person:
-    """A person changes their own password, proving it with the current one."""
+                        current_password: str, new_password: str,
+                        address: str | None) -> Person:
+    """A person changes their own password, proving it with the current one. Checking the
+    current password is throttled like signing in (a stolen token must not become a way to
+    guess the password): it may raise `rate_limits.TooManyAttempts`."""
     _refuse_local_passwords_off(settings)
     if actor.person_id is None:
         raise Forbidden(detail="Service accounts have no password; rotate a secret by "
                                "creating a new service account.")
+    person = people.get_or_404(session, actor.person_id)
+    tried = rate_limits.attempt(kind="person", name=person.email, address=address)
+    claimed = rate_limits.claim(session, settings, tried)
     person = people.get_or_404(session, actor.person_id)
     if not passwords.verify_secret(person.password_hash, current_password):
         raise RuleViolation(detail="current_password: this is not your current password.",
@@ -155,6 +161,7 @@ def change_own_password(session: Session, settings: Settings, actor: Actor, *,
         raise RuleViolation(detail="new_password: choose a password different from the "
                                    "current one.", rule="PASSWORD-NEW",
                             extra={"field": "new_password"})
+    rate_limits.succeeded(session, tried, claimed)
     _store(session, person, new_password, now=utcnow())
     audit.record(session, actor=actor, action="person.update", target_type="person",
                  target_id=person.id, detail={"fields": ["password"],

@@ -140,6 +140,18 @@ def test_a_person_changes_their_own_password_and_every_older_token_stops(
     assert _login(client, me.email, PASSWORD).status_code == 400
 
 
+def test_guessing_the_current_password_with_a_stolen_token_is_throttled(
+        client, org, as_, person, settings):
+    me = person(band="7", line_manager=org["senior"], login=True)
+    headers = as_(me)
+    answers = [client.post("/v1/me/password", headers=headers, json={
+        "current_password": f"guess number {i}", "new_password": NEW_PASSWORD}).status_code
+        for i in range(settings.login_attempts_per_account + 2)]
+    assert answers[:settings.login_attempts_per_account] == \
+        [422] * settings.login_attempts_per_account
+    assert set(answers[settings.login_attempts_per_account:]) == {429}
+
+
 def test_setting_a_password_by_link_signs_the_person_out_everywhere(client, org, as_):
     target = org["other_dev"]
     before = as_(target)
@@ -202,7 +214,6 @@ def test_a_second_admin_approves_and_nobody_approves_their_own(client, org, as_,
     assert own.status_code == 403 and own.headers["content-type"] == PROBLEM
     db.refresh(org["dev"])
     assert "admin" not in org["dev"].roles
-    dev_headers = as_(org["dev"])
     approved = client.post(f"/v1/role-changes/{rc['id']}/approve", headers=as_(admin2),
                            json={"reason": "Agreed"})
     assert approved.status_code == 200, approved.text
@@ -214,9 +225,10 @@ def test_a_second_admin_approves_and_nobody_approves_their_own(client, org, as_,
     assert again.status_code == 409
     # The new admin cannot decide a change to their own roles.
     removal = _propose(client, as_(org["admin"]), org["dev"], change="remove").json()
-    mine = client.post(f"/v1/role-changes/{removal['id']}/approve", headers=dev_headers,
+    mine = client.post(f"/v1/role-changes/{removal['id']}/approve", headers=as_(org["dev"]),
                        json={})
     assert mine.status_code == 403
+    assert "your own roles" in mine.json()["detail"]
     entry = db.exec(select(AuditEntry).where(AuditEntry.action == "person.update",
                                              AuditEntry.target_id == str(org["dev"].id))).one()
     assert entry.detail["changes"]["roles"] == {"before": [], "after": ["admin"]}

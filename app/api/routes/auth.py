@@ -152,14 +152,19 @@ def set_password(body: SetPassword, session: SessionDep, settings: SettingsDep) 
 
 @router.post("/me/password", operation_id="change_own_password",
              status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
-             responses=problem_responses(401, 403, 409, 413, 422))
-def change_own_password(body: OwnPasswordChange, session: SessionDep, settings: SettingsDep,
-                        actor: CurrentActor) -> Response:
+             responses=problem_responses(401, 403, 409, 413, 422, 429))
+def change_own_password(body: OwnPasswordChange, request: Request, session: SessionDep,
+                        settings: SettingsDep, actor: CurrentActor) -> Response:
     """Change your own password, giving the current one. Every token you hold stops working,
-    this one included: sign in again with the new password."""
-    credentials.change_own_password(session, settings, actor,
-                                    current_password=body.current_password.get_secret_value(),
-                                    new_password=body.new_password.get_secret_value())
+    this one included: sign in again with the new password. Wrong current passwords are
+    throttled like sign-in (429 with `Retry-After`)."""
+    try:
+        credentials.change_own_password(
+            session, settings, actor, current_password=body.current_password.get_secret_value(),
+            new_password=body.new_password.get_secret_value(),
+            address=request.client.host if request.client else None)
+    except rate_limits.TooManyAttempts as exc:
+        return _too_many(request, exc)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
