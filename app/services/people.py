@@ -269,7 +269,8 @@ def update_person(session: Session, actor: Actor, person_id: int, *, changes: di
     if "roles" in changes:
         _refuse_privileged_roles(person.roles, changes["roles"])
     _check_unique(session, changes, exclude_id=person.id)
-    before = {name: getattr(person, name) for name in changes}
+    # Every audited field, not only those sent: a change of kind can clear the buddy.
+    before = {name: getattr(person, name) for name in _AUDITED_ON_CREATE}
     guard = bool({"active", "roles", "line_manager_id"} & changes.keys())
     now = utcnow()
     unmanned_before = case_access.unmanned_open_cases(session, person_id=person.id, now=now) \
@@ -294,7 +295,7 @@ def update_person(session: Session, actor: Actor, person_id: int, *, changes: di
         refuse_leaving_cases_unmanned(session, person_id=person.id, before=unmanned_before,  # type: ignore[arg-type]
                                       now=now)
     changed = {name: {"before": _plain(before[name]), "after": _plain(getattr(person, name))}
-               for name in sorted(changes) if before[name] != getattr(person, name)}
+               for name in sorted(before) if before[name] != getattr(person, name)}
     person.version += 1
     person.updated_at = now
     session.add(person)

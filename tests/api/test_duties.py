@@ -340,9 +340,13 @@ def test_making_the_only_case_manager_the_subjects_line_manager_is_refused(
 
 def test_every_change_to_a_person_is_audited_with_before_and_after(client, org, as_, db):
     _patch(client, as_(org["admin"]), org["dev"], {"name": "Renamed", "github_login": "dev-two",
-                                                   "band": "7"})
+                                                   "band": "7",
+                                                   "line_manager_id": org["other_senior"].id})
     entry = db.exec(select(AuditEntry).where(AuditEntry.action == "person.update")).one()
-    assert entry.detail["fields"] == ["github_login", "name"]  # band did not change
+    # The band did not change, so it is not listed.
+    assert entry.detail["fields"] == ["github_login", "line_manager_id", "name"]
+    assert entry.detail["changes"]["line_manager_id"] == {
+        "before": org["senior"].id, "after": org["other_senior"].id}
     assert entry.detail["changes"]["name"] == {"before": "Dev", "after": "Renamed"}
     assert entry.detail["changes"]["github_login"] == {"before": "dev-one", "after": "dev-two"}
     token = _link(client, as_(org["admin"]), org["other_dev"]).json()["token"]

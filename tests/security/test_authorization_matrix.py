@@ -522,4 +522,15 @@ def test_exclusion_rule(db: Session, client: TestClient, settings: Settings) -> 
         audit = client.get(f"/v1/{view}?case_id={w.ids['case_id']}",
                            headers=w.headers["line_manager"])
         assert audit.status_code in (403, 404) or not audit.json()["items"], audit.text
-    figures.record("exclusion rule: case routes and lists checked", len(CASE_OPS) + 3)
+    # Nor through someone else's account: no password is set for, and no set-password link
+    # issued for, the case manager or the subject, in words that never mention a case.
+    for target in ("case_manager", "subject"):
+        person_id = w.people[target].id
+        link = client.post(f"/v1/people/{person_id}/password-link",
+                           headers=w.headers["line_manager"])
+        assert link.status_code == 409 and "case" not in link.json()["detail"].lower(), link.text
+        patched = client.patch(f"/v1/people/{person_id}",
+                               headers={**w.headers["line_manager"], "If-Match": "*"},
+                               json={"password": "taken over by the line manager"})
+        assert patched.status_code == 422, patched.text
+    figures.record("exclusion rule: case routes and lists checked", len(CASE_OPS) + 5)
