@@ -84,8 +84,11 @@ def test_a_set_password_link_is_used_once_and_the_person_chooses_the_password(
 
 def test_a_link_expires_and_a_newer_link_replaces_an_older_one(client, org, as_, db):
     target = org["other_dev"]
-    first = _link(client, as_(org["admin"]), target).json()["token"]
-    second = _link(client, as_(org["admin"]), target).json()["token"]
+    # The same Idempotency-Key gets a new link: the token is never stored for a replay.
+    keyed = {**as_(org["admin"]), "Idempotency-Key": "link-for-other-dev"}
+    first = client.post(f"/v1/people/{target.id}/password-link", headers=keyed).json()["token"]
+    second = client.post(f"/v1/people/{target.id}/password-link", headers=keyed).json()["token"]
+    assert first != second and not db.exec(select(IdempotencyKey)).all()
     assert _set(client, first).status_code == 400
     link = db.exec(select(PasswordLink).where(PasswordLink.spent_at.is_(None))).one()
     link.expires_at = datetime.now(UTC) - timedelta(seconds=1)
