@@ -359,3 +359,13 @@ def test_every_change_to_a_person_is_audited_with_before_and_after(client, org, 
     assert any(e.detail.get("changes") == {"password": "password set"} for e in entries)
     assert all(token not in str(e.detail) and NEW_PASSWORD not in str(e.detail)
                for e in entries)
+
+
+def test_a_persons_own_choice_of_praise_is_audited_too(client, org, as_, db):
+    me = org["dev"]
+    answer = client.put(f"/v1/people/{me.id}/praise-preference", headers=as_(me),
+                        json={"opt_out": True})
+    assert answer.status_code == 200, answer.text
+    entry = db.exec(select(AuditEntry).where(AuditEntry.action == "person.update")).one()
+    assert entry.detail["changes"] == {"praise_opt_out": {"before": False, "after": True}}
+    assert entry.actor == f"person:{me.id}"
