@@ -1,5 +1,6 @@
 """Separation of duties: set-password links, two-admin role changes, and tokens that stop
-working when their holder's password changes.
+working when their holder's password changes; refused case attempts counted per caller;
+sign-in back-off (login_throttle, known_sign_in_address) in place of login_attempt.
 
 Revision ID: 0011
 Revises: 0009
