@@ -163,6 +163,51 @@ def people_import(file: Annotated[Path, typer.Argument(help="CSV file (UTF-8)")]
               else f"Imported {len(created)} people.")
 
 
+def _change_role_on_server(email: str, role: str, change: str, reason: str) -> None:
+    import getpass
+
+    from app.domain.vocabulary import Role
+    from app.services import role_changes
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        fail(f"ROLE must be one of {', '.join(r.value for r in Role)}, not {role!r}")
+    if not reason.strip():
+        fail("--reason must say why (it is recorded in the audit log)")
+    settings = _settings()
+    _upgrade(settings)
+    engine = make_engine(settings)
+    with make_session_factory(engine)() as session:
+        person = role_changes.grant_on_server(session, email=email, role=chosen, change=change,
+                                              reason=reason.strip()[:2000],
+                                              operator=getpass.getuser())
+        session.commit()
+        out.print(f"{person.email} now holds: {', '.join(person.roles) or 'no roles'}. "
+                  "Recorded in the audit log with your reason.")
+
+
+Reason = Annotated[str, typer.Option("--reason", help="Why (recorded in the audit log)")]
+
+
+@people_cli.command("grant-role")
+def people_grant_role(email: Annotated[str, typer.Argument(help="The person's e-mail address")],
+                      role: Annotated[str, typer.Argument(help="admin, case_manager, ...")],
+                      reason: Reason) -> None:
+    """Grant a role from the server itself: how the first admins are made. Through the API,
+    `admin` and `case_manager` take two admins."""
+    _change_role_on_server(email, role, "grant", reason)
+
+
+@people_cli.command("remove-role")
+def people_remove_role(email: Annotated[str, typer.Argument(help="The person's e-mail address")],
+                       role: Annotated[str, typer.Argument(help="admin, case_manager, ...")],
+                       reason: Reason) -> None:
+    """Remove a role from the server itself (refused if it would leave an open case with no
+    case manager)."""
+    _change_role_on_server(email, role, "remove", reason)
+
+
 @cli.command()
 def evaluate(
     period_type: Annotated[str | None, typer.Option("--period-type",

@@ -18,7 +18,8 @@ from app.api.idempotency import applies as idempotency_applies
 from app.api.middleware import ConcurrencyLimitMiddleware, EdgeMiddleware
 from app.api.routes import (auth, calendar, cases, checklists, coaching, consultations, cpd,
                             docs, evidence, hr, integrations, interventions, objectives,
-                            one_to_ones, ops, org, people, reports, targets)
+                            one_to_ones, ops, org, people, reports, role_changes,
+                            targets)
 from app.db.engine import make_engine, make_session_factory
 from app.settings import DEVELOPMENT_JWT_SECRET, Settings, get_settings
 
@@ -108,7 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (auth.router, people.router, org.router, objectives.router, evidence.router,
                    one_to_ones.router, coaching.router, cpd.router, integrations.router,
                    hr.router, targets.router, interventions.router, cases.router,
-                   reports.router, checklists.router, calendar.router, consultations.router):
+                   reports.router, checklists.router, calendar.router, consultations.router,
+                   role_changes.router):
         app.include_router(router)
     app.include_router(ops.router)
     app.include_router(docs.router)

@@ -66,7 +66,11 @@ class Settings(BaseSettings):
     login_attempts_per_account: int = Field(default=5, ge=1)
     login_attempts_per_address: int = Field(default=20, ge=1)
     login_window_seconds: int = Field(default=15 * 60, ge=1)
+    login_backoff_seconds: int = Field(default=2, ge=1, le=3600)
     idempotency_key_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # Separation of duties (README: "Passwords and roles")
+    password_link_hours: int = Field(default=24, ge=1, le=24 * 7)
+    local_passwords: bool = True
 
     # An external OpenID Connect issuer whose access tokens GPS also accepts (README:
     # "Configuration"). Unset issuer: only GPS's own tokens are accepted.
@@ -115,6 +119,9 @@ class Settings(BaseSettings):
                 )
         self._check_oidc()
         self._check_calendar()
+        if not self.local_passwords and not self.oidc_enabled:
+            raise ValueError("GPS_LOCAL_PASSWORDS=false needs GPS_OIDC_ISSUER: without an "
+                             "external issuer nobody could sign in")
         if self.request_concurrency > self.database_pool_size + DATABASE_POOL_OVERFLOW:
             raise ValueError(
                 "GPS_MAX_CONCURRENT_REQUESTS must be at most GPS_DATABASE_POOL_SIZE + "

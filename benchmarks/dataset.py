@@ -152,7 +152,8 @@ def _person_rows(plan: Plan) -> Iterator[dict[str, Any]]:
                    employee_number=employee_number(p.id), jira_account_id=jira_account(p.id),
                    github_login=f"dev{p.id}", active=True, praise_opt_out=p.id % 17 == 0,
                    roles=p.roles, password_hash=None, version=1, created_at=created,
-                   updated_at=created, started_on=JOINED, left_on=None)
+                   updated_at=created, started_on=JOINED, left_on=None,
+                   credentials_changed_at=None)
 
 
 def _band_rows(plan: Plan) -> Iterator[dict[str, Any]]:

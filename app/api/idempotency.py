@@ -30,10 +30,16 @@ EXCLUDED_PREFIXES = (f"{API_PREFIX}/auth", f"{API_PREFIX}/integrations/jira/webh
                      f"{API_PREFIX}/integrations/github/webhook")
 
 
+# Answers that carry a secret shown once (a set-password link's token) are never stored for
+# replay: each request makes a new one and spends the one before.
+SECRET_ANSWER_SUFFIXES = ("/password-link",)
+
+
 def applies(method: str, path: str) -> bool:
     """Whether a POST to this path honours Idempotency-Key (also used for the contract)."""
     return method == "POST" and path.startswith(f"{API_PREFIX}/") and not any(
-        path == p or path.startswith(p + "/") for p in EXCLUDED_PREFIXES)
+        path == p or path.startswith(p + "/") for p in EXCLUDED_PREFIXES) \
+        and not path.endswith(SECRET_ANSWER_SUFFIXES)
 
 
 class IdempotencyMiddleware:

@@ -212,8 +212,12 @@ def _validation_error(request: Request, exc: RequestValidationError) -> JSONResp
     named = sorted({i["field"] for i in listed})
     fields = ", ".join(named[:5]) + (", …" if len(named) > 5 else "") or "the request"
     more = f" ({omitted} more errors were left out)" if omitted else ""
-    return problem(request, 422, code="validation", title="Invalid input",
-                   detail=f"Some of the input is not valid: {fields}{more}. See `errors`.",
+    detail = f"Some of the input is not valid: {fields}{more}. See `errors`."
+    if len(items) == 1 and items[0]["field"] == "body":
+        # A rule about the body as a whole says itself what to do.
+        # (Our own words, not the caller's input: kept whole, within reason.)
+        detail = str(items[0]["message"]).removeprefix("Value error, ")[:500]
+    return problem(request, 422, code="validation", title="Invalid input", detail=detail,
                    errors=listed, errors_omitted=omitted or None)
 
 

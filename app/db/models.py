@@ -54,6 +54,9 @@ class Person(SQLModel, table=True):
     praise_opt_out: bool = Field(default=False, nullable=False)
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     password_hash: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
+    # When the person's password last changed: GPS's own tokens issued before it are refused.
+    credentials_changed_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True))
     version: int = Field(default=1, nullable=False)
     created_at: datetime = Field(default_factory=_created,
                                  sa_column=Column(UTCDateTime, nullable=False))
@@ -110,7 +113,7 @@ class TeamMembership(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = Field(sa_column=Column(Integer, ForeignKey("team.id", ondelete="CASCADE"),
                                           nullable=False, index=False))
-    person_id: int = Field(sa_column=_fk("person.id", nullable=False))
+    person_id: int = Field(sa_column=_fk("person.id", nullable=False, ondelete="CASCADE"))
     started_on: date = Field(sa_column=Column(Date, nullable=False))
     ended_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
 
@@ -121,7 +124,7 @@ class BandPeriod(SQLModel, table=True):
     __tablename__ = "band_period"
 
     id: int | None = Field(default=None, primary_key=True)
-    person_id: int = Field(sa_column=_fk("person.id", nullable=False))
+    person_id: int = Field(sa_column=_fk("person.id", nullable=False, ondelete="CASCADE"))
     band: str | None = Field(default=None, sa_column=Column(String(3), nullable=True))
     kind: str = Field(sa_column=Column(String(20), nullable=False))
     started_on: date = Field(sa_column=Column(Date, nullable=False))
@@ -200,4 +203,6 @@ from app.db.support import (CaseAssignment, CaseNote, Concern, Evaluation,  # no
                             TargetResult, Trigger)
 from app.db.oversight import (CalendarLink, ChecklistTemplate, ChecklistTick,  # noqa: E402,F401
                               DigestView, PolicyComment, PolicyConsultation)
-from app.db.protection import IdempotencyKey, LoginAttempt  # noqa: E402,F401
+from app.db.protection import (IdempotencyKey, KnownSignInAddress,  # noqa: E402,F401
+                               LoginThrottle)
+from app.db.duties import CaseRefusal, PasswordLink, RoleChangeRequest  # noqa: E402,F401

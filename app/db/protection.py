@@ -1,30 +1,42 @@
-"""Tables that protect the API: failed sign-in attempts and idempotency keys."""
+"""Tables that protect the API: sign-in throttling and idempotency keys."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Column, Integer, LargeBinary, String,
+                        UniqueConstraint)
 from sqlmodel import Field, SQLModel
 
 from app.db.types import UTCDateTime, utcnow
 
 
-class LoginAttempt(SQLModel, table=True):
-    """One failed sign-in: counted per account and per client address in a sliding window."""
+class LoginThrottle(SQLModel, table=True):
+    """Sign-in attempts on one key (an account and address, an account, or an address) and
+    when the next may be checked: exponential back-off, never a lockout
+    (app/services/rate_limits.py). Times are milliseconds since the epoch, so the back-off
+    is worked out inside the one statement that claims an attempt, on either database."""
 
-    __tablename__ = "login_attempt"
-    __table_args__ = (
-        Index("ix_login_attempt_account_at", "account", "attempted_at"),
-        Index("ix_login_attempt_address_at", "address", "attempted_at"),
-    )
+    __tablename__ = "login_throttle"
 
-    id: int | None = Field(default=None, primary_key=True)
-    # "person:<e-mail>" or "client:<client id>", as typed (lower-cased for e-mail addresses).
-    account: str = Field(sa_column=Column(String(400), nullable=False))
-    address: str = Field(sa_column=Column(String(100), nullable=False))
-    attempted_at: datetime = Field(default_factory=utcnow,
-                                   sa_column=Column(UTCDateTime, nullable=False, index=True))
+    # "pair:<account>|<address>", "account:<account>" or "address:<address>"; accounts are
+    # "person:<e-mail>" (lower-cased) or "client:<client id>".
+    key: str = Field(sa_column=Column(String(520), primary_key=True))
+    attempts: int = Field(sa_column=Column(Integer, nullable=False))
+    last_ms: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    next_allowed_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class KnownSignInAddress(SQLModel, table=True):
+    """An address an account has signed in from successfully: attempts from there are not
+    held back by failures from elsewhere."""
+
+    __tablename__ = "known_sign_in_address"
+
+    account: str = Field(sa_column=Column(String(400), primary_key=True))
+    address: str = Field(sa_column=Column(String(100), primary_key=True))
+    last_success_at: datetime = Field(default_factory=utcnow,
+                                      sa_column=Column(UTCDateTime, nullable=False))
 
 
 class IdempotencyKey(SQLModel, table=True):

@@ -281,3 +281,26 @@ def may_raise_concern(relations: frozenset[Relation]) -> bool:
 def may_override_line_rules(actor: Actor) -> bool:
     """An admin may override a line-management matrix rule, recording why."""
     return actor.has_role(Role.admin)
+
+
+# --- separation of duties --------------------------------------------------------------------
+
+# Roles whose grant or removal takes two admins: one proposes, another approves.
+TWO_ADMIN_ROLES: frozenset[Role] = frozenset({Role.admin, Role.case_manager})
+
+
+def privileged_roles_changed(before: Sequence[str], after: Sequence[str]) -> frozenset[str]:
+    """The two-admin roles that differ between two role lists."""
+    return frozenset(set(before) ^ set(after)) & {r.value for r in TWO_ADMIN_ROLES}
+
+
+def may_decide_role_change(actor: Actor, *, proposed_by_id: int, subject_id: int) -> str | None:
+    """Why the actor may not approve or reject a role change, or None if they may. Nobody
+    decides their own proposal, nor a change to their own roles."""
+    if actor.person_id is None:
+        return "A role change is decided by an admin signed in as themselves."
+    if actor.person_id == proposed_by_id:
+        return "You proposed this change; another admin must decide it."
+    if actor.person_id == subject_id:
+        return "This change is to your own roles; another admin must decide it."
+    return None

@@ -91,6 +91,10 @@ def actor_from_token(session: Session, settings: Settings, token: str) -> Actor:
         person = _unless_revoked(row)
         if person is None or not person.active:
             raise Unauthenticated(detail="The account this token was issued to is not active.")
+        changed = person.credentials_changed_at
+        if changed is not None and claims.issued_at < changed.timestamp():
+            raise Unauthenticated(detail="The password of the account this token was issued "
+                                         "to has changed since. Sign in again.")
         return Actor(person_id=person.id, roles=frozenset(Role(r) for r in person.roles),
                      scopes=claims.scopes & person_scopes(person), token_id=claims.jti)
     if kind == "client":

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from app.db.models import Person
 from app.domain.vocabulary import PersonKind, Role
-from app.services import passwords, people
+from app.services import audit, credentials, people
 from app.settings import Settings
 
 
@@ -26,9 +26,16 @@ def ensure_bootstrap_admin(session: Session, settings: Settings) -> Person | Non
     person = session.exec(select(Person).where(Person.email == email)).first()
     if person is None:
         person = Person(name="Administrator", email=email, kind=PersonKind.employee.value)
+    before = list(person.roles)
     person.roles = sorted({*person.roles, Role.admin.value})
     person.active = True
-    person.password_hash = passwords.hash_secret(password.get_secret_value())
     session.add(person)
     session.flush()
+    credentials.set_password_on_server(session, person, password.get_secret_value())
+    audit.record(session, actor="server:bootstrap", action="person.roles.on_server",
+                 target_type="person", target_id=person.id,
+                 detail={"fields": ["active", "password", "roles"],
+                         "changes": {"roles": {"before": before, "after": person.roles},
+                                     "password": "password set"},
+                         "reason": "GPS_BOOTSTRAP_ADMIN_EMAIL: no active admin existed"})
     return person

@@ -146,3 +146,25 @@ def facts_for_new_case(session: Session, subject_id: int, *, now: datetime) -> C
     return CaseFacts(current_line_manager_id=_line_manager_id(session, subject_id),
                      spells=_spells(session, subject_id), case_opened_at=now,
                      case_closed_at=None)
+
+
+def unmanned_open_cases(session: Session, *, person_id: int, now: datetime) -> set[int]:
+    """Open cases the person works on or is the subject of that have no current case manager
+    who can work on them: active, holding the role, not their subject, not excluded."""
+    working_on = select(CaseAssignment.case_id).where(
+        CaseAssignment.case_manager_id == person_id,
+        CaseAssignment.removed_at.is_(None))  # type: ignore[union-attr]
+    cases = session.scalars(select(FormalCase).where(
+        FormalCase.status != "closed",
+        or_(FormalCase.id.in_(working_on), FormalCase.subject_id == person_id)))  # type: ignore[union-attr]
+    unmanned = set()
+    for case in cases:
+        facts = facts_for(session, case)
+        managers = session.scalars(
+            select(Person).join(CaseAssignment, CaseAssignment.case_manager_id == Person.id)  # type: ignore[arg-type]
+            .where(CaseAssignment.case_id == case.id,
+                   CaseAssignment.removed_at.is_(None)))  # type: ignore[union-attr]
+        if not any(m.active and "case_manager" in m.roles and m.id != case.subject_id
+                   and not facts.excludes(m.id, now=now) for m in managers):
+            unmanned.add(case.id)
+    return unmanned  # type: ignore[return-value]

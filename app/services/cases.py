@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Select, and_, or_
 from sqlmodel import Session, select
 
+from app.db.duties import CaseRefusal
 from app.db.models import AuditEntry, Person
 from app.db.support import (CaseAssignment, CaseNote, FormalCase, Intervention, PolicyVersion,
                             Trigger)
@@ -286,6 +287,20 @@ def audit_entries(session: Session, actor: Actor, *, case_id: int, cursor: str |
                            cursor=cursor, limit=limit)
     audit.record(session, actor=actor, action="case.audit.read", target_type="case",
                  target_id=case_id)
+    return page
+
+
+def refusal_counts(session: Session, actor: Actor, *, case_id: int, cursor: str | None,
+                   limit: int) -> Page[CaseRefusal]:
+    """List the refused attempts on a case, counted per caller and action (its case
+    managers): who tried, how often, first and last time."""
+    now = utcnow()
+    with _audited(actor, "case.audit.read", "case", case_id):
+        _as_manager(session, actor, case_id, now=now, for_update=False)
+        page = keyset_page(session, select(CaseRefusal).where(
+            CaseRefusal.case_ref == str(case_id)), CaseRefusal.id, cursor=cursor, limit=limit)
+    audit.record(session, actor=actor, action="case.audit.read", target_type="case",
+                 target_id=case_id, detail={"refusal_counts": True})
     return page
 
 

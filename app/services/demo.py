@@ -13,7 +13,7 @@ from app.domain.policy import Actor
 from app.domain.scopes import ROLE_SCOPES, scopes_for_roles
 from app.domain.vocabulary import Band, PersonKind, Role
 from app.db.growth import CoachingEnrolment
-from app.services import coaching, people, teams
+from app.services import coaching, credentials, people, teams
 from app.settings import Environment, Settings
 
 DEMO_PASSWORD = "gps-demo-password"
@@ -73,9 +73,10 @@ def seed(session: Session, settings: Settings) -> DemoSummary:
             band=band.value if band else None, roles=sorted(r.value for r in roles),
             line_manager_id=manager.id if manager else None,
             buddy_id=buddy.id if buddy else None,
-            employee_number=f"{number:06d}", password=DEMO_PASSWORD,
+            employee_number=f"{number:06d}",
             jira_account_id=f"demo-{number:04d}", github_login=f"demo-dev-{number}",
-            started_on=SINCE))
+            started_on=SINCE), on_server=True)
+        credentials.set_password_on_server(session, person, DEMO_PASSWORD)
         summary.created += 1
         return person
 

@@ -21,7 +21,7 @@ from app.domain.errors import Forbidden, NotFound, RuleViolation
 from app.domain.policy import Action, Actor, Record, authorize, require_scope
 from app.domain.scopes import Scope
 from app.domain.vocabulary import InterventionKind, InterventionStatus
-from app.services import checklists, people
+from app.services import audit, checklists, people
 # One way to write dates and to escape recorded text in Markdown: the CPD record's.
 from app.services.markdown import MONTHS as _MONTHS, day as _day, text as _text
 from app.services.relationships import relations_to
@@ -128,11 +128,16 @@ def set_praise_preference(session: Session, actor: Actor, person_id: int, *,
     """Leave a person out of public praise, or bring them back (the person themselves)."""
     person = _own_choice(session, actor, person_id)
     if person.praise_opt_out != opt_out:
+        before = person.praise_opt_out
         person.praise_opt_out = opt_out
         person.version += 1  # the person's ETag changes with any change to them
         person.updated_at = utcnow()
         session.add(person)
         session.flush()
+        audit.record(session, actor=actor, action="person.update", target_type="person",
+                     target_id=person.id, detail={
+                         "fields": ["praise_opt_out"],
+                         "changes": {"praise_opt_out": {"before": before, "after": opt_out}}})
     return person
 
 

@@ -15,10 +15,11 @@ from app.domain import line_management as lm
 from app.domain.employment import check_window
 from app.domain.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
 from app.domain.policy import (Action, Actor, Record, Relation, authorize, permits,
-                               may_override_line_rules, require_scope, sees_personal_details)
+                               may_override_line_rules, privileged_roles_changed,
+                               require_scope, sees_personal_details)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Band, PersonKind, Role
-from app.services import audit, passwords, replay, staleness
+from app.services import audit, case_access, replay, staleness
 from app.services.pagination import Page, keyset_page
 from app.settings import Settings
 from app.services.relationships import (direct_relations, everyone_below, managers_above,
@@ -204,20 +205,46 @@ def _assign_buddy(session: Session, actor: Actor, person: Person, buddy_id: int 
     person.buddy_id = buddy_id
 
 
+NO_PASSWORD = ("password: nobody sets another person's password. Issue a one-time "
+               "set-password link instead (POST /v1/people/{person_id}/password-link) and give "
+               "it to the person, who chooses their own.")
+TWO_ADMINS = ("roles: granting or removing {roles} takes two admins. Propose the change with "
+              "POST /v1/role-changes; another admin approves it.")
+
+
+def _refuse_password(values: dict[str, Any]) -> None:
+    if "password" in values:
+        raise RuleViolation(detail=NO_PASSWORD, rule="PASSWORD-NOT-BY-ADMIN",
+                            extra={"field": "password"})
+
+
+def _refuse_privileged_roles(before: list[str], after: list[str]) -> None:
+    changed = privileged_roles_changed(before, after)
+    if changed:
+        raise RuleViolation(detail=TWO_ADMINS.format(roles=" or ".join(
+            f"`{r}`" for r in sorted(changed))), rule="ROLE-TWO-ADMINS",
+            extra={"field": "roles"})
+
+
 def create_person(session: Session, actor: Actor, *, values: dict[str, Any],
                   override_reason: str | None = None,
-                  replay_with: Settings | None = None) -> Person:
+                  replay_with: Settings | None = None,
+                  on_server: bool = False) -> Person:
     """Create a person (admin). With `replay_with`, webhook deliveries that were waiting for
-    someone with this person's Jira account, GitHub login or e-mail are applied now."""
+    someone with this person's Jira account, GitHub login or e-mail are applied now.
+
+    Nobody gives a new person a password (they get a set-password link), and `admin` or
+    `case_manager` are granted through a role change two admins agree to; only code running
+    on the server itself (`on_server`: the demo data) gives those roles at once."""
     require_scope(actor, Scope.people_write)
+    _refuse_password(values)
+    if not on_server:
+        _refuse_privileged_roles([], values.get("roles") or [])
     _check_unique(session, values, exclude_id=None)
-    password = values.pop("password", None)
     manager_id = values.pop("line_manager_id", None)
     buddy_id = values.pop("buddy_id", None)
     person = Person(**values)
     _check_window(person)
-    if password is not None:
-        person.password_hash = passwords.hash_secret(password)
     session.add(person)
     session.flush()
     session.add(BandPeriod(person_id=person.id, band=person.band, kind=person.kind,
@@ -227,7 +254,7 @@ def create_person(session: Session, actor: Actor, *, values: dict[str, Any],
     session.add(person)
     session.flush()
     audit.record(session, actor=actor, action="person.create", target_type="person",
-                 target_id=person.id)
+                 target_id=person.id, detail=_created_detail(person))
     if replay_with is not None:
         replay.replay_for_person(session, replay_with, person)
     return person
@@ -243,11 +270,17 @@ def update_person(session: Session, actor: Actor, person_id: int, *, changes: di
     if expected_version is not None and person.version != expected_version:
         raise PreconditionFailed(detail="This person was changed since you read them; fetch "
                                         "them again and resend with the new ETag.")
+    _refuse_password(changes)
+    if "roles" in changes:
+        _refuse_privileged_roles(person.roles, changes["roles"])
     _check_unique(session, changes, exclude_id=person.id)
     before_window = (person.started_on, person.left_on)
-    if "password" in changes:
-        password = changes.pop("password")
-        person.password_hash = passwords.hash_secret(password) if password else None
+    # Every audited field, not only those sent: a change of kind can clear the buddy.
+    before = {name: getattr(person, name) for name in _AUDITED_ON_CREATE}
+    guard = bool({"active", "roles", "line_manager_id"} & changes.keys())
+    now = utcnow()
+    unmanned_before = case_access.unmanned_open_cases(session, person_id=person.id, now=now) \
+        if guard else set()  # type: ignore[arg-type]
     manager_changed = "line_manager_id" in changes
     manager_id = changes.pop("line_manager_id", person.line_manager_id)
     buddy_id = changes.pop("buddy_id", person.buddy_id)
@@ -273,12 +306,19 @@ def update_person(session: Session, actor: Actor, person_id: int, *, changes: di
         # Who was employed when changed: every period since the earliest day it touches.
         days = [d for d in (before_window + (person.started_on, person.left_on)) if d]
         staleness.mark(session, start=min(days), end=date.today())
+    session.add(person)
+    session.flush()
+    if guard:
+        refuse_leaving_cases_unmanned(session, person_id=person.id, before=unmanned_before,  # type: ignore[arg-type]
+                                      now=now)
+    changed = {name: {"before": _plain(before[name]), "after": _plain(getattr(person, name))}
+               for name in sorted(before) if before[name] != getattr(person, name)}
     person.version += 1
-    person.updated_at = utcnow()
+    person.updated_at = now
     session.add(person)
     session.flush()
     audit.record(session, actor=actor, action="person.update", target_type="person",
-                 target_id=person.id, detail={"fields": sorted(changes)})
+                 target_id=person.id, detail={"fields": sorted(changed), "changes": changed})
     if replay_with is not None and {"jira_account_id", "github_login", "email"} & changes.keys():
         replay.replay_for_person(session, replay_with, person)
     return person
@@ -315,3 +355,37 @@ def _refuse_deactivating_a_manager(session: Session, person: Person) -> None:
         raise RuleViolation(
             detail=f"This person still line manages {reports} active people; give them a new "
                    "line manager before deactivating this person.", rule="LM-ACTIVE")
+
+
+LEAVES_CASE_UNMANNED = (
+    "This change would leave an open formal case with no case manager who can work on it. "
+    "Nothing was changed. The case's case managers must first assign another case manager "
+    "to it (POST /v1/cases/{case_id}/assignments); then make this change again. GPS does not "
+    "say which case: ask the case managers, or the service desk.")
+
+
+def refuse_leaving_cases_unmanned(session: Session, *, person_id: int, before: set[int],
+                                  now: Any) -> None:
+    """Refuse a change (already flushed) to a person that leaves an open case with no case
+    manager who can reach it. The refusal names no case and no subject: admins make these
+    changes, and an admin may be someone the case must not exist for."""
+    after = case_access.unmanned_open_cases(session, person_id=person_id, now=now)
+    if after - before:
+        raise Conflict(detail=LEAVES_CASE_UNMANNED, code="case-needs-case-manager")
+
+
+_AUDITED_ON_CREATE = ("name", "email", "kind", "band", "line_manager_id", "buddy_id", "roles",
+                      "employee_number", "jira_account_id", "github_login", "active",
+                      "started_on", "left_on")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    return list(value) if isinstance(value, list | tuple) else value
+
+
+def _created_detail(person: Person) -> dict[str, Any]:
+    changed = {name: {"before": None, "after": _plain(getattr(person, name))}
+               for name in _AUDITED_ON_CREATE if getattr(person, name) not in (None, [])}
+    return {"fields": sorted(changed), "changes": changed}

@@ -59,6 +59,7 @@ class TokenClaims:
     jti: str  # the id revocation records (for external tokens, derived from issuer and jti)
     expires_at: datetime
     external: bool = False
+    issued_at: float = 0.0  # seconds since the epoch, as precise as the token says
 
 
 def issue(settings: Settings, *, subject: str, scopes: frozenset[str],
@@ -70,7 +71,9 @@ def issue(settings: Settings, *, subject: str, scopes: frozenset[str],
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "sub": subject,
-        "iat": int(now.timestamp()),
+        # To the microsecond (RFC 7519 NumericDates may have fractions), so a password
+        # changed a moment ago refuses tokens issued before it but not those issued after.
+        "iat": now.timestamp(),
         "nbf": int(now.timestamp()),
         "exp": int((now + lifetime).timestamp()),
         "jti": jti,
@@ -123,7 +126,7 @@ def _verify_own(settings: Settings, token: str, header: dict[str, Any],
     if not isinstance(scope, str):
         raise _refuse("its scope is malformed")
     return TokenClaims(subject=subject, scopes=frozenset(scope.split()), jti=jti,
-                       expires_at=expires_at)
+                       expires_at=expires_at, issued_at=float(claims["iat"]))
 
 
 def _verify_external(settings: Settings, token: str, header: dict[str, Any],

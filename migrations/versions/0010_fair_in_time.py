@@ -37,7 +37,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('started_on', sa.Date(), nullable=False),
     sa.Column('ended_on', sa.Date(), nullable=True),
-    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_band_period_person_id_person')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_band_period_person_id_person'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_band_period'))
     )
     with op.batch_alter_table('band_period', schema=None) as batch_op:
@@ -49,7 +49,7 @@ def upgrade() -> None:
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('started_on', sa.Date(), nullable=False),
     sa.Column('ended_on', sa.Date(), nullable=True),
-    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_team_membership_person_id_person')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_team_membership_person_id_person'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_team_membership_team_id_team'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_team_membership'))
     )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from app.db.duties import CaseRefusal
 from app.db.models import AuditEntry, LineManagementPeriod
 from app.db.support import CaseAssignment, CaseNote, FormalCase
 
@@ -164,8 +165,12 @@ def test_a_case_manager_who_becomes_the_line_manager_mid_case_loses_access_at_on
     assert again.status_code == 422 and again.json()["rule"] == "CASE-EXCLUDED-ASSIGNEE"
     # The other case manager is untouched.
     assert client.get(f"/v1/cases/{case['id']}", headers=as_(cm)).json()["view"] == "manager"
+    # The second refused read is counted with the first (test_probing_a_case_...).
     assert [e.action for e in _refusals(db, cm2)] == [
-        "case.read.refused", "case.transition.refused", "case.read.refused"]
+        "case.read.refused", "case.transition.refused"]
+    counted = db.exec(select(CaseRefusal).where(CaseRefusal.actor == f"person:{cm2.id}",
+                                                CaseRefusal.action == "case.read.refused")).one()
+    assert counted.count == 2
 
 
 def test_a_former_line_manager_stays_excluded_from_a_case_open_during_their_time(
@@ -283,3 +288,107 @@ def test_the_raiser_of_a_concern_cannot_follow_the_case_even_after_moving_on(
     assert client.get("/v1/cases", headers=headers).json()["items"] == []
     assert all(c["id"] != concern.id for c in
                client.get("/v1/concerns", headers=headers).json().get("items", []))
+
+
+# --- admin powers: the way round the rule through someone else's account ----------------------
+
+
+def _patch_person(client, headers, target, body):
+    etag = client.get(f"/v1/people/{target.id}", headers=headers).headers["ETag"]
+    return client.patch(f"/v1/people/{target.id}", headers={**headers, "If-Match": etag},
+                        json=body)
+
+
+def test_an_admin_line_manager_cannot_take_over_the_case_managers_or_subjects_login(
+        client, as_, db, cm, boss, report):
+    """The attack: an admin who line manages the subject sets the case manager's (or the
+    subject's) password, signs in as them and reads the case. Nobody sets another person's
+    password now, and no set-password link is issued for a case manager, for the subject of
+    an open case, or for the admin's own report."""
+    case = _open(client, as_(cm), report)
+    for target in (cm, report):
+        answer = _patch_person(client, as_(boss), target, {"password": "taken over by boss"})
+        assert answer.status_code == 422, answer.text
+        assert "password-link" in answer.json()["detail"]
+        link = client.post(f"/v1/people/{target.id}/password-link", headers=as_(boss))
+        assert link.status_code == 409, link.text
+        # The same words whatever the reason: nothing in them says a case exists.
+        assert "case" not in link.json()["detail"].lower()
+        db.refresh(target)
+        assert target.password_hash is None
+    signed_in = client.post("/v1/auth/token", data={
+        "grant_type": "password", "username": cm.email, "password": "taken over by boss"})
+    assert signed_in.status_code == 400
+    assert client.get(f"/v1/cases/{case['id']}", headers=as_(boss)).status_code == 404
+
+
+def test_an_admin_line_manager_gains_nothing_by_granting_roles(client, as_, person, db, org,
+                                                               cm):
+    """Granting `case_manager` takes a second admin, and even then the rule holds."""
+    admin_boss = person(band="8a", line_manager=org["principal"], roles=["admin"])
+    other_admin = person(band=None, roles=["admin"])
+    subject = person(band="7", line_manager=admin_boss)
+    _spell(db, subject, admin_boss, started_ago=YEAR)
+    case = _open(client, as_(cm), subject)
+    one_step = _patch_person(client, as_(admin_boss), admin_boss,
+                             {"roles": ["admin", "case_manager"]})
+    assert one_step.status_code == 422
+    proposed = client.post("/v1/role-changes", headers=as_(admin_boss), json={
+        "person_id": admin_boss.id, "role": "case_manager", "change": "grant",
+        "reason": "Help with casework"}).json()
+    own = client.post(f"/v1/role-changes/{proposed['id']}/approve", headers=as_(admin_boss),
+                      json={})
+    assert own.status_code == 403
+    approved = client.post(f"/v1/role-changes/{proposed['id']}/approve",
+                           headers=as_(other_admin), json={})
+    assert approved.status_code == 200
+    db.refresh(admin_boss)
+    assert "case_manager" in admin_boss.roles
+    assert client.get(f"/v1/cases/{case['id']}", headers=as_(admin_boss)).status_code == 404
+    assert client.get("/v1/cases", headers=as_(admin_boss)).json()["items"] == []
+
+
+def test_an_admin_line_manager_cannot_remove_the_last_case_manager_nor_learn_of_the_case(
+        client, as_, db, cm, boss, report, person):
+    case = _open(client, as_(cm), report)
+    other_admin = person(band=None, roles=["admin"])
+    attempts = [_patch_person(client, as_(boss), cm, {"active": False})]
+    proposed = client.post("/v1/role-changes", headers=as_(other_admin), json={
+        "person_id": cm.id, "role": "case_manager", "change": "remove",
+        "reason": "Leaving"}).json()
+    attempts.append(client.post(f"/v1/role-changes/{proposed['id']}/approve",
+                                headers=as_(boss), json={}))
+    for answer in attempts:
+        assert answer.status_code == 409, answer.text
+        body = answer.json()
+        assert "assign another case manager" in body["detail"]
+        assert str(report.id) not in body["detail"] and report.name not in answer.text
+        assert f"/cases/{case['id']}" not in answer.text
+    db.refresh(cm)
+    assert cm.active and cm.roles == ["case_manager"]
+    assert client.get(f"/v1/cases/{case['id']}", headers=as_(cm)).status_code == 200
+    assert client.get(f"/v1/cases/{case['id']}", headers=as_(boss)).status_code == 404
+
+
+def test_probing_a_case_is_counted_not_written_again_and_again(client, as_, db, cm, boss,
+                                                                report):
+    """Refused reads are aggregated per caller and case: one audit entry, and a count with
+    the first and last time, so the case's own entries stay easy to find."""
+    case = _open(client, as_(cm), report)
+    for _ in range(30):
+        assert client.get(f"/v1/cases/{case['id']}", headers=as_(boss)).status_code == 404
+    for _ in range(5):
+        client.get(f"/v1/cases/{case['id']}/notes", headers=as_(boss))
+    log = client.get(f"/v1/audit?case_id={case['id']}&limit=200", headers=as_(cm)).json()
+    by_boss = [e["action"] for e in log["items"] if e["actor"] == f"person:{boss.id}"]
+    assert by_boss == ["case.read.refused", "case.notes.read.refused"]
+    counted = client.get(f"/v1/audit/refusals?case_id={case['id']}", headers=as_(cm))
+    assert counted.status_code == 200, counted.text
+    rows = {r["action"]: r for r in counted.json()["items"]}
+    assert rows["case.read.refused"]["count"] == 30
+    assert rows["case.notes.read.refused"]["count"] == 5
+    assert rows["case.read.refused"]["first_at"] <= rows["case.read.refused"]["last_at"]
+    assert {r["actor"] for r in rows.values()} == {f"person:{boss.id}"}
+    # The excluded line manager cannot read the counts either.
+    assert client.get(f"/v1/audit/refusals?case_id={case['id']}",
+                      headers=as_(boss)).status_code == 404

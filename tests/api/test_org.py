@@ -103,7 +103,7 @@ GOOD_CSV = """name,email,kind,band,line_manager_email,buddy_email,roles,employee
 Ada Senior,ada@example.org,employee,8a,{principal},,,000777,,ada-s
 Bea Dev,bea@example.org,employee,7,ada@example.org,,,000778,712020:abc,bea
 Cy Apprentice,cy@example.org,apprentice,6,ada@example.org,bea@example.org,,000779,,
-Dee Lead,dee@example.org,employee,,,,team_lead;case_manager,,,
+Dee Lead,dee@example.org,employee,,,,team_lead;head_of_department,,,
 """
 
 
@@ -119,7 +119,7 @@ def test_import_creates_everyone_in_dependency_order(client, org, as_, db):
     assert (ada.line_manager_id, bea.line_manager_id, cy.buddy_id) == (
         org["principal"].id, ada.id, bea.id)
     assert ada.employee_number == "000777"
-    assert dee.roles == ["case_manager", "team_lead"]
+    assert dee.roles == ["head_of_department", "team_lead"]
 
 
 def test_import_is_all_or_nothing_with_a_report_per_row(client, org, as_, db):

@@ -16,12 +16,12 @@ def _new(client, headers, **body):
 
 def test_admin_creates_a_person_with_location_and_etag(client, org, as_):
     answer = _new(client, as_(org["admin"]), band="7", line_manager_id=org["senior"].id,
-                  employee_number="000123", github_login="New-Dev", password="a long password!")
+                  employee_number="000123", github_login="New-Dev")
     assert answer.status_code == 201
     body = answer.json()
     assert body["employee_number"] == "000123"  # a string: leading zeros kept
     assert body["github_login"] == "new-dev"
-    assert body["has_login"] is True and "password" not in body
+    assert body["has_login"] is False and "password" not in body
     assert answer.headers["location"].endswith(f"/v1/people/{body['id']}")
     assert answer.headers["etag"] == f'"person-{body["id"]}-v1"'
     fetched = client.get(answer.headers["location"], headers=as_(org["admin"]))

@@ -1,14 +1,18 @@
-"""Failed sign-ins are limited per account and per client address, in the database."""
+"""Sign-in attempts are throttled in the database with exponential back-off: per account and
+address, per account and per address; claimed atomically before any password is checked;
+never a lockout for an address the account has signed in from before (OWASP authentication
+cheat sheet: docs/SECURITY.md)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import threading
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from app.db.protection import LoginAttempt
+from app.db.protection import KnownSignInAddress, LoginThrottle
+from app.services import passwords
 from tests.factories import PASSWORD
 
 PROBLEM = "application/problem+json"
@@ -81,20 +85,103 @@ def test_the_address_limit_spans_accounts(client_at, person, settings):
     assert _login(client_at("198.51.100.8"), emails[0]).status_code == 200
 
 
+def _let_time_pass(db) -> None:
+    """Every back-off has run out (moved in the database, not waited for)."""
+    for row in db.exec(select(LoginThrottle)).all():
+        row.next_allowed_ms = 0
+        db.add(row)
+    db.commit()
+
+
 def test_failures_age_out_of_the_window(client, person, db, settings):
     person(login=True, email="ivy@example.org")
     for _ in range(settings.login_attempts_per_account):
         _login(client, "ivy@example.org", WRONG)
     assert _login(client, "ivy@example.org").status_code == 429
-    old = datetime.now(UTC) - timedelta(seconds=settings.login_window_seconds + 1)
-    for row in db.exec(select(LoginAttempt)).all():
-        row.attempted_at = old
+    for row in db.exec(select(LoginThrottle)).all():
+        row.last_ms -= (settings.login_window_seconds + 1) * 1000
+        row.next_allowed_ms = row.last_ms
         db.add(row)
     db.commit()
     assert _login(client, "ivy@example.org").status_code == 200
-    # Old attempts are pruned when the next failure is recorded.
-    _login(client, "ivy@example.org", WRONG)
-    assert len(db.exec(select(LoginAttempt)).all()) == 1
+
+
+def test_the_back_off_doubles_with_each_further_failure(client, person, db, settings):
+    person(login=True, email="max@example.org")
+    for _ in range(settings.login_attempts_per_account):
+        assert _login(client, "max@example.org", WRONG).status_code == 400
+    waits = []
+    for _ in range(3):
+        refused = _login(client, "max@example.org", WRONG)
+        assert refused.status_code == 429
+        waits.append(int(refused.headers["retry-after"]))
+        _let_time_pass(db)
+        assert _login(client, "max@example.org", WRONG).status_code == 400  # checked
+    base = settings.login_backoff_seconds
+    assert waits == [base, 2 * base, 4 * base]
+
+
+def test_a_known_address_still_signs_in_while_the_account_is_attacked(
+        client_at, person, settings):
+    """No lockout: an admin hammered from elsewhere still signs in from their usual
+    address, while new addresses are held back."""
+    person(login=True, email="admin@example.org", roles=["admin"], band=None)
+    usual, attacker, elsewhere = (client_at("203.0.113.5"), client_at("192.0.2.66"),
+                                  client_at("192.0.2.99"))
+    assert _login(usual, "admin@example.org").status_code == 200
+    answers = [_login(attacker, "admin@example.org", WRONG).status_code for _ in range(12)]
+    assert answers.count(400) == settings.login_attempts_per_account
+    assert set(answers[settings.login_attempts_per_account:]) == {429}
+    assert _login(usual, "admin@example.org").status_code == 200
+    assert _login(elsewhere, "admin@example.org").status_code == 429
+
+
+def test_a_success_clears_its_own_back_off_and_remembers_the_address(client, person, db,
+                                                                     settings):
+    person(login=True, email="ned@example.org")
+    for _ in range(settings.login_attempts_per_account - 1):
+        _login(client, "ned@example.org", WRONG)
+    assert _login(client, "ned@example.org").status_code == 200
+    for _ in range(settings.login_attempts_per_account):
+        assert _login(client, "ned@example.org", WRONG).status_code == 400
+    known = db.exec(select(KnownSignInAddress)).all()
+    assert [(k.account, k.address) for k in known] == [("person:ned@example.org",
+                                                        "testclient")]
+
+
+def test_fifty_concurrent_wrong_passwords_check_at_most_the_allowance(
+        app, person, settings, monkeypatch):
+    """The claim and its record are one statement: 50 wrong passwords at once get no more
+    password checks than the allowance (argon2 verifications counted, not timed)."""
+    person(login=True, email="olga@example.org")
+    checked, lock = [], threading.Lock()
+    verify = passwords.verify_secret
+
+    def counting(stored_hash, secret):  # type: ignore[no-untyped-def]
+        with lock:
+            checked.append(1)
+        return verify(stored_hash, secret)
+
+    monkeypatch.setattr(passwords, "verify_secret", counting)
+    start = threading.Barrier(50)
+    statuses: list[int] = []
+
+    def guess() -> None:
+        with TestClient(app, raise_server_exceptions=False,
+                        client=("198.51.100.50", 40000)) as own:
+            start.wait()
+            answer = _login(own, "olga@example.org", WRONG)
+            with lock:
+                statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=guess) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(statuses) == 50 and set(statuses) <= {400, 429, 503}, statuses
+    assert statuses.count(400) == len(checked)
+    assert 1 <= len(checked) <= settings.login_attempts_per_account
 
 
 def test_a_success_does_not_clear_other_accounts(client, person, settings):
@@ -106,11 +193,12 @@ def test_a_success_does_not_clear_other_accounts(client, person, settings):
     assert _login(client, "jon@example.org").status_code == 429
 
 
-def test_failed_attempts_are_stored_though_the_request_is_refused(client, person, db):
+def test_attempts_are_stored_though_the_request_is_refused(client, person, db):
     person(login=True, email="lea@example.org")
     _login(client, "lea@example.org", WRONG)
-    rows = db.exec(select(LoginAttempt)).all()
-    assert [(r.account, r.address) for r in rows] == [("person:lea@example.org", "testclient")]
+    keys = sorted(r.key for r in db.exec(select(LoginThrottle)).all())
+    assert keys == ["account:person:lea@example.org", "address:testclient",
+                    "pair:person:lea@example.org|testclient"]
 
 
 def test_client_credentials_are_limited_per_client_id(client, settings):

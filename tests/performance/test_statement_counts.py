@@ -26,6 +26,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.db.duties import CaseRefusal, RoleChangeRequest
 from app.db.growth import (CheckIn, CoachingEnrolment, CoachingProgramme, CoachingSession,
                            Evidence, HrEvent, Objective, OneToOne)
 from app.db.integrations import Sprint, WebhookDelivery
@@ -200,6 +201,23 @@ def list_service_accounts(w: World, n: int) -> Probe:
     w.add(*[ServiceAccount(name=f"Account {i}", client_id=f"gps-{next(_seq)}", secret_hash="x",
                            scopes=["hr.feed:read"]) for i in range(n)])
     return Probe(f"/v1/service-accounts?limit={n}", w.admin(), items)
+
+
+def _role_changes(w: World, n: int) -> list[RoleChangeRequest]:
+    proposer = w.person(band=None, roles=["admin"])
+    return w.add(*[RoleChangeRequest(person_id=w.person(band="7").id, role="admin",
+                                     change="grant", reason="Cover " * n, status="pending",
+                                     proposed_by_id=proposer.id) for _ in range(n)])
+
+
+def list_role_changes(w: World, n: int) -> Probe:
+    _role_changes(w, n)
+    return Probe(f"/v1/role-changes?status=pending&limit={n}", w.admin(), items)
+
+
+def get_role_change(w: World, n: int) -> Probe:
+    found = _role_changes(w, n)[0]
+    return Probe(f"/v1/role-changes/{found.id}", w.admin(), lambda a: len(a.json()["reason"].split()))
 
 
 # --- objectives, evidence, one-to-ones -------------------------------------------------------
@@ -578,6 +596,16 @@ def list_case_audit(w: World, n: int) -> Probe:
     return Probe(f"/v1/audit?case_id={case.id}&limit={n}", w.h(case_manager), items)
 
 
+def list_case_refusals(w: World, n: int) -> Probe:
+    case_manager = _case_manager(w)
+    [case] = _cases(w, 1, case_manager)
+    now = datetime.now(UTC)
+    w.add(*[CaseRefusal(actor=f"person:{1000 + i}", case_ref=str(case.id),
+                        action="case.read.refused", count=i + 1, first_at=now, last_at=now)
+            for i in range(n)])
+    return Probe(f"/v1/audit/refusals?case_id={case.id}&limit={n}", w.h(case_manager), items)
+
+
 # --- oversight: participation, team dashboard, checklists ------------------------------------
 
 
@@ -741,6 +769,9 @@ SCENARIOS: dict[str, Scenario] = {
     "get_team": Scenario("get_team", get_team, (3, 30)),
     "list_absences": Scenario("list_absences", list_absences),
     "list_service_accounts": Scenario("list_service_accounts", list_service_accounts),
+    "list_role_changes": Scenario("list_role_changes", list_role_changes),
+    "list_case_refusals": Scenario("list_case_refusals", list_case_refusals),
+    "get_role_change": Scenario("get_role_change", get_role_change),
     "list_objectives": Scenario("list_objectives", list_objectives, (5, 50)),
     "list_objectives/by the chain": Scenario("list_objectives", list_objectives_by_the_chain,
                                              (5, 50)),

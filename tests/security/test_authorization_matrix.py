@@ -158,6 +158,12 @@ def build_world(db: Session, client: TestClient, settings: Settings) -> World:
     ids["item_key"] = "accomplishments"
     link = _ok(client.post("/v1/calendar/link", headers=h["subject"]))
     ids["calendar_token"] = link["token"]
+
+    # A role change proposed by another admin, so the admin caller may decide it.
+    proposer = new_person(db, band=None, roles=["admin"], name="Proposing admin")
+    ids["role_change_id"] = _ok(client.post("/v1/role-changes", headers=bearer(settings, proposer),
+                                            json={"person_id": peer.id, "role": "admin",
+                                                  "change": "grant", "reason": "Cover"}))["id"]
     return w
 
 
@@ -234,6 +240,13 @@ def body_for(op: str, w: World) -> Any:
         "open_consultation": {},
         "add_comment": {"body": "Another comment"},
         "reply_to_comment": {"reply": "Thanks"},
+        "set_password": {"token": "not-a-token", "password": "a long enough password"},
+        "change_own_password": {"current_password": "not the password",
+                                "new_password": "a long enough password"},
+        "propose_role_change": {"person_id": w.people["coach"].id, "role": "case_manager",
+                                "change": "grant", "reason": "Covers casework"},
+        "approve_role_change": {},
+        "reject_role_change": {"reason": "Not needed"},
     }
     return bodies.get(op)
 
@@ -257,7 +270,7 @@ def send(client: TestClient, w: World, method: str, path: str, op: str, caller: 
         kwargs["content"] = b"name,email,kind\nImported,imported@example.org,employee\n"
     elif op == "get_calendar_feed" and caller == "subject":
         url += f"?token={w.ids['calendar_token']}"
-    elif op in ("list_case_audit",):
+    elif op in ("list_case_audit", "list_case_refusals"):
         url += f"?case_id={w.ids['case_id']}"
     elif op == "list_periods":
         url += "?type=week&from=2025-10-01&to=2025-10-31"
@@ -382,6 +395,7 @@ EXPECTED: dict[str, str] = {
     "assign_case_manager": "cm",
     "unassign_case_manager": "cm",
     "list_case_audit": "cm",
+    "list_case_refusals": "cm",
     "get_participation_report": "su pe lm ch co tl ad cm hd",
     "get_team_report": "lm ch tl ad hd",
     "list_checklists": "su pe lm ch co tl ad cm hd",
@@ -398,12 +412,23 @@ EXPECTED: dict[str, str] = {
     "reply_to_comment": "ad",
     # Only a monitoring service account (metrics:read) scrapes; no person, whatever roles.
     "metrics": "",
+    # Separation of duties. A link for the subject is refused (409): they have an open case.
+    "create_password_link": "ad",
+    "set_password": "*",
+    "change_own_password": "su pe lm ch co tl ad cm hd",
+    "propose_role_change": "ad",
+    "list_role_changes": "ad",
+    "get_role_change": "ad",
+    "approve_role_change": "ad",
+    "reject_role_change": "ad",
 }
 
 # Rows whose expectation differs from the simple rule above.
 SPECIAL: dict[str, dict[str, frozenset[int]]] = {
     # Public: wrong credentials are 400/401 for everyone (429 once the rate limit bites).
     "issue_token": {c: frozenset({400, 401, 429}) for c in CALLERS},
+    # Public: a set-password link's token is the credential; a wrong one is 422 for all.
+    "set_password": {c: frozenset({422}) for c in CALLERS},
     # Webhooks authenticate by HMAC signature, not bearer tokens: unsigned is 401 for all.
     "receive_jira_webhook": {c: ANON for c in CALLERS},
     "receive_github_webhook": {c: ANON for c in CALLERS},
@@ -495,6 +520,19 @@ def test_exclusion_rule(db: Session, client: TestClient, settings: Settings) -> 
         if response.status_code == 200:
             subjects = {i.get("subject_id") for i in response.json()["items"]}
             assert w.ids["person_id"] not in subjects, f"{url} shows a case/concern about S"
-    audit = client.get(f"/v1/audit?case_id={w.ids['case_id']}", headers=w.headers["line_manager"])
-    assert audit.status_code in (403, 404) or not audit.json()["items"], audit.text
-    figures.record("exclusion rule: case routes and lists checked", len(CASE_OPS) + 3)
+    for view in ("audit", "audit/refusals"):
+        audit = client.get(f"/v1/{view}?case_id={w.ids['case_id']}",
+                           headers=w.headers["line_manager"])
+        assert audit.status_code in (403, 404) or not audit.json()["items"], audit.text
+    # Nor through someone else's account: no password is set for, and no set-password link
+    # issued for, the case manager or the subject, in words that never mention a case.
+    for target in ("case_manager", "subject"):
+        person_id = w.people[target].id
+        link = client.post(f"/v1/people/{person_id}/password-link",
+                           headers=w.headers["line_manager"])
+        assert link.status_code == 409 and "case" not in link.json()["detail"].lower(), link.text
+        patched = client.patch(f"/v1/people/{person_id}",
+                               headers={**w.headers["line_manager"], "If-Match": "*"},
+                               json={"password": "taken over by the line manager"})
+        assert patched.status_code == 422, patched.text
+    figures.record("exclusion rule: case routes and lists checked", len(CASE_OPS) + 5)

@@ -422,3 +422,37 @@ def test_a_jwks_that_is_not_one_is_not_trusted(tmp_path: Path, app: FastAPI,
 def test_incomplete_or_unsafe_settings_are_refused(changes: dict[str, Any], message: str):
     with pytest.raises(ValidationError, match=message):
         Settings(**changes)
+
+
+# Local passwords switched off (GPS_LOCAL_PASSWORDS=false).
+
+
+@pytest.fixture
+def passwords_off(app: FastAPI, jwks_file: Path) -> Iterator[Settings]:
+    yield from _with(app, oidc_jwks_file=jwks_file, local_passwords=False)
+
+
+def test_with_local_passwords_off_only_the_issuer_signs_people_in(
+        client: TestClient, db: Session, keys: dict[str, SigningKey],
+        passwords_off: Settings) -> None:
+    from tests.factories import PASSWORD, bearer
+    ada = new_person(db, name="Ada", email="ada@example.org", band=None, roles=["admin"],
+                     login=True)
+    dev = new_person(db, email="dev@example.org", login=True)
+    refused = client.post("/v1/auth/token", data={"grant_type": "password",
+                                                  "username": ada.email, "password": PASSWORD})
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "unsupported_grant_type"
+    assert "identity provider" in refused.json()["error_description"]
+    ctx = Context(client=client, db=db, keys=keys, person=ada)
+    assert ctx.me(ctx.signed()).status_code == 200
+    admin = bearer(passwords_off, ada)
+    assert client.post(f"/v1/people/{dev.id}/password-link", headers=admin).status_code == 409
+    own = client.post("/v1/me/password", headers=bearer(passwords_off, dev), json={
+        "current_password": PASSWORD, "new_password": "another long password"})
+    assert own.status_code == 409 and "identity provider" in own.json()["detail"]
+
+
+def test_local_passwords_cannot_be_switched_off_without_an_issuer() -> None:
+    with pytest.raises(ValueError, match="GPS_OIDC_ISSUER"):
+        Settings(local_passwords=False)

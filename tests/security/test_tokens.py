@@ -353,7 +353,9 @@ def test_signing_in_still_works_after_a_refusal(app: FastAPI, ctx: Context) -> N
 
 # Every 401 of every route carries a challenge.
 
-PUBLIC = {("get", "/healthz"), ("get", "/readyz"), ("post", "/v1/auth/token")}
+# The set-password link's one-time token, in the body, is its credential.
+PUBLIC = {("get", "/healthz"), ("get", "/readyz"), ("post", "/v1/auth/token"),
+          ("post", "/v1/auth/set-password")}
 # Routes that take no bearer token: the webhooks are signed, the calendar feed opens with its
 # secret link. Without those they answer 401 with the bare challenge.
 NOT_BEARER = {"/v1/integrations/jira/webhook", "/v1/integrations/github/webhook",

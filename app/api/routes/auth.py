@@ -7,15 +7,16 @@ import binascii
 from typing import Annotated
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Request, Response, status
 
 from app.api.deps import API_PREFIX, CurrentActor, SessionDep, SettingsDep, bearer_token
 from app.api.problems import PROBLEM_JSON, problem, problem_responses
 from app.api.schemas.auth import MeRead, Relationships, RevokeResult, TokenResponse
+from app.api.schemas.duties import OwnPasswordChange, SetPassword
 from app.api.schemas.people import PersonRead
 from app.domain.errors import OAuthError
 from app.domain.scopes import parse_scope_string
-from app.services import auth, me, rate_limits
+from app.services import auth, credentials, me, rate_limits
 from app.services.people import PersonView
 
 router = APIRouter(prefix=API_PREFIX, tags=["identity"])
@@ -67,28 +68,30 @@ def issue_token(
       HTTP Basic): service accounts.
 
     Errors follow RFC 6749 section 5.2 (`error`, `error_description`) inside problem details.
-    After too many failed attempts for one account or from one address, sign-in is refused
-    with 429 and `Retry-After` (no password is checked until then).
+    Attempts are throttled with exponential back-off per account and address, per account
+    and per address: past the allowance, 429 with `Retry-After` (no password is checked
+    until then). An address the account has signed in from before is not held back by
+    failures elsewhere.
     """
     response.headers["Pragma"] = "no-cache"
     requested = parse_scope_string(scope)
     address = request.client.host if request.client else None
     if grant_type == "password":
+        if not settings.local_passwords:
+            raise OAuthError(detail="Local passwords are switched off here: sign in with the "
+                                    "department's identity provider and send its access token "
+                                    "as a bearer token.", error="unsupported_grant_type")
         if not username or not password:
             raise OAuthError(detail="The password grant needs `username` and `password`.",
                              error="invalid_request")
         tried = rate_limits.attempt(kind="person", name=username, address=address)
         try:
-            rate_limits.check(session, settings, tried)
+            claimed = rate_limits.claim(session, settings, tried)
         except rate_limits.TooManyAttempts as exc:
             return _too_many(request, exc)  # type: ignore[return-value]
-        try:
-            grant = auth.password_grant(session, settings, email=username, password=password,
-                                        requested=requested)
-        except OAuthError as exc:
-            if exc.error == "invalid_grant":
-                rate_limits.record_failure(session, settings, tried)
-            raise
+        grant = auth.password_grant(session, settings, email=username, password=password,
+                                    requested=requested)
+        rate_limits.succeeded(session, tried, claimed)
     elif grant_type == "client_credentials":
         basic = _basic_credentials(request)
         if basic is not None:
@@ -99,17 +102,13 @@ def issue_token(
                              error="invalid_client")
         tried = rate_limits.attempt(kind="client", name=client_id, address=address)
         try:
-            rate_limits.check(session, settings, tried)
+            claimed = rate_limits.claim(session, settings, tried)
         except rate_limits.TooManyAttempts as exc:
             return _too_many(request, exc)  # type: ignore[return-value]
-        try:
-            grant = auth.client_credentials_grant(session, settings, client_id=client_id,
-                                                  client_secret=client_secret,
-                                                  requested=requested)
-        except OAuthError as exc:
-            if exc.error == "invalid_client":
-                rate_limits.record_failure(session, settings, tried)
-            raise
+        grant = auth.client_credentials_grant(session, settings, client_id=client_id,
+                                              client_secret=client_secret,
+                                              requested=requested)
+        rate_limits.succeeded(session, tried, claimed)
     elif not grant_type:
         raise OAuthError(detail="`grant_type` is missing: use `password` or "
                                 "`client_credentials`.", error="invalid_request")
@@ -123,8 +122,9 @@ def issue_token(
 
 def _too_many(request: Request, exc: rate_limits.TooManyAttempts) -> Response:
     return problem(request, 429, code="too-many-attempts", title="Too Many Requests",
-                   detail=f"Too many failed sign-in attempts for this {exc.per}. Nothing was "
-                          f"checked; try again in {exc.retry_after} seconds.",
+                   detail=f"Too many sign-in attempts for this {exc.per}. Nothing was "
+                          f"checked; try again in {exc.retry_after} seconds (each further "
+                          "failure doubles the wait).",
                    headers={"Retry-After": str(exc.retry_after), "Cache-Control": "no-store",
                             "Pragma": "no-cache"})
 
@@ -137,6 +137,35 @@ def revoke_token(request: Request, session: SessionDep, settings: SettingsDep,
     is made with. Revoked tokens stop working at once."""
     auth.revoke(session, settings, token or bearer_token(request) or "")
     return RevokeResult()
+
+
+@router.post("/auth/set-password", operation_id="set_password",
+             status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+             responses=problem_responses(400, 409, 413, 422))
+def set_password(body: SetPassword, session: SessionDep, settings: SettingsDep) -> Response:
+    """Choose your password with the one-time link an admin gave you (no sign-in needed).
+    The link is then spent, and any token issued to you before stops working."""
+    credentials.set_password_with_link(session, settings, token=body.token,
+                                       password=body.password.get_secret_value())
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/me/password", operation_id="change_own_password",
+             status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+             responses=problem_responses(401, 403, 409, 413, 422, 429))
+def change_own_password(body: OwnPasswordChange, request: Request, session: SessionDep,
+                        settings: SettingsDep, actor: CurrentActor) -> Response:
+    """Change your own password, giving the current one. Every token you hold stops working,
+    this one included: sign in again with the new password. Wrong current passwords are
+    throttled like sign-in (429 with `Retry-After`)."""
+    try:
+        credentials.change_own_password(
+            session, settings, actor, current_password=body.current_password.get_secret_value(),
+            new_password=body.new_password.get_secret_value(),
+            address=request.client.host if request.client else None)
+    except rate_limits.TooManyAttempts as exc:
+        return _too_many(request, exc)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/me", operation_id="get_me", response_model=MeRead,

@@ -19,6 +19,7 @@ from app.api.deps import (API_PREFIX, Cursor, Limit, SessionDep, SettingsDep, cu
 from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.cases import (AssignmentCreate, AssignmentRead, AuditEntryRead,
+                                   CaseRefusalRead,
                                    CaseCreate, CaseNoteCreate, CaseNoteRead, CaseOutcome,
                                    CaseRead, CaseSummary, CaseTransition, ConcernCreate,
                                    ConcernDismiss, ConcernRead, ConcernReceipt, case_read)
@@ -232,4 +233,16 @@ def list_case_audit(session: SessionDep, actor: CaseManager,
     every read, change and refused attempt, oldest first."""
     page = cases.audit_entries(session, actor, case_id=case_id, cursor=cursor, limit=limit)
     return Page(items=[AuditEntryRead.of(e) for e in page.items],
+                next_cursor=page.next_cursor)
+
+
+@router.get("/audit/refusals", operation_id="list_case_refusals", tags=["audit"],
+            response_model=Page[CaseRefusalRead], responses=READ_ERRORS)
+def list_case_refusals(session: SessionDep, actor: CaseManager,
+                       case_id: Annotated[PathId, Query(description="The case")],
+                       limit: Limit = 50, cursor: Cursor = None) -> Page[CaseRefusalRead]:
+    """Refused attempts on a case, counted per caller and kind (its case managers): the
+    audit log keeps the first of each, this keeps how many and when the last was."""
+    page = cases.refusal_counts(session, actor, case_id=case_id, cursor=cursor, limit=limit)
+    return Page(items=[CaseRefusalRead.model_validate(r) for r in page.items],
                 next_cursor=page.next_cursor)

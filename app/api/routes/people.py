@@ -13,6 +13,7 @@ from app.api.deps import (API_PREFIX, Cursor, Limit, SessionDep, SettingsDep,
 from app.api.links import location
 from app.api.problems import problem, problem_responses
 from app.api.schemas.common import Page, PathId
+from app.api.schemas.duties import PasswordLinkRead
 from app.api.schemas.people import (ImportReport, PersonCreate, PersonRead,
                                     PersonUpdate, RankedActivity, TimeAllocation,
                                     TimeAllocationRequest)
@@ -21,7 +22,7 @@ from app.domain.errors import InvalidInput, RuleViolation
 from app.domain.policy import Actor
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Band
-from app.services import people, people_import
+from app.services import credentials, people, people_import
 from app.services.people import PersonView
 
 router = APIRouter(prefix=f"{API_PREFIX}/people", tags=["people"])
@@ -120,6 +121,24 @@ def update_person(person_id: PathId, body: PersonUpdate, response: Response,
                                   override_reason=body.override_reason, replay_with=settings)
     set_etag(response, "person", person_id, person.version)
     return PersonRead.of(people.view(session, actor, person_id))
+
+
+@router.post("/{person_id:int}/password-link", operation_id="create_password_link",
+             status_code=status.HTTP_201_CREATED, response_model=PasswordLinkRead,
+             responses=problem_responses(401, 403, 404, 409, 422))
+def create_password_link(person_id: PathId, session: SessionDep, settings: SettingsDep,
+                         actor: Admin) -> PasswordLinkRead:
+    """Issue a one-time set-password link for a person (admin): the token is shown once,
+    valid once, for `GPS_PASSWORD_LINK_HOURS`; an earlier unused link stops working. Nobody
+    sets another person's password: the person chooses their own with the link.
+
+    Refused (409) for holders of `admin` or `case_manager`, for people whose password is a
+    matter for themselves or the service desk, and for the admin's own reports. A repeated
+    request issues a new link (the token is never stored, so `Idempotency-Key` is not
+    honoured here)."""
+    issued = credentials.issue_link(session, actor, person_id=person_id, settings=settings)
+    return PasswordLinkRead(person_id=issued.person_id, token=issued.token,
+                            expires_at=issued.expires_at)
 
 
 @router.get("/{person_id:int}/reports", operation_id="list_reports", response_model=list[PersonRead],

@@ -198,3 +198,13 @@ class AuditEntryRead(Output):
     @classmethod
     def of(cls, entry: AuditEntry) -> AuditEntryRead:
         return cls.model_validate(entry)
+
+
+class CaseRefusalRead(Output):
+    """Refused attempts on a case by one caller, of one kind, counted."""
+
+    actor: str = Field(description="`person:<id>` or `client:<client id>`")
+    action: str = Field(examples=["case.read.refused"])
+    count: int
+    first_at: datetime
+    last_at: datetime

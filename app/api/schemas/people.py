@@ -11,8 +11,8 @@ from pydantic import Field, model_validator
 from app.api.schemas.common import Flag, Input, IsoDate, Output, RecordId
 from app.domain.vocabulary import Band, PersonKind, Role
 from app.services.fields import (Email, EmployeeNumber, GithubLogin, JiraAccountId, Name,
-                                 Password, Reason)
-from app.services.people import PersonView
+                                 Reason)
+from app.services.people import NO_PASSWORD, PersonView
 
 PersonId = RecordId
 
@@ -32,23 +32,32 @@ class PersonCreate(Input):
     started_on: IsoDate | None = Field(
         default=None, description="First day of employment; today if not given. Nobody is "
                                   "judged on a period that began before it")
-    password: Password | None = Field(default=None, description="Sets a local login. Write-only.")
     override_reason: Reason | None = Field(
         default=None, description="Admins only: why a line-management matrix rule is overridden")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password(cls, data: Any) -> Any:
+        return _refuse_password(data)
+
     def values(self) -> dict[str, Any]:
-        data = self.model_dump(exclude={"password", "override_reason"})
+        data = self.model_dump(exclude={"override_reason"})
         data["kind"] = self.kind.value
         data["band"] = self.band.value if self.band else None
         data["roles"] = sorted({r.value for r in self.roles})
         if self.started_on is None:
             del data["started_on"]
-        if self.password is not None:
-            data["password"] = self.password.get_secret_value()
         return data
 
 
 _NOT_NULL = ("name", "email", "kind", "roles", "active", "started_on")
+
+
+def _refuse_password(data: Any) -> Any:
+    """Nobody sets another person's password: say what to do instead of "unknown field"."""
+    if isinstance(data, dict) and "password" in data:
+        raise ValueError(NO_PASSWORD.format(person_id="{person_id}"))
+    return data
 
 
 class PersonUpdate(Input):
@@ -69,8 +78,12 @@ class PersonUpdate(Input):
     left_on: IsoDate | None = Field(
         default=None, description="Last day of employment (set to today when the person is "
                                   "deactivated without one); null clears it")
-    password: Password | None = None
     override_reason: Reason | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_password(cls, data: Any) -> Any:
+        return _refuse_password(data)
 
     @model_validator(mode="after")
     def _required_fields_not_null(self) -> PersonUpdate:
@@ -87,8 +100,6 @@ class PersonUpdate(Input):
             data["band"] = data["band"].value
         if "roles" in data:
             data["roles"] = sorted({r.value for r in data["roles"]})
-        if data.get("password") is not None:
-            data["password"] = data["password"].get_secret_value()
         return data
 
 
