@@ -25,6 +25,11 @@ _EVIDENCE_METRICS: dict[Metric, EvidenceKind] = {
 }
 
 
+def evidence_kind(metric: Metric) -> EvidenceKind | None:
+    """The kind of evidence a metric counts (None: it counts other records)."""
+    return _EVIDENCE_METRICS.get(metric)
+
+
 @dataclass(frozen=True)
 class TargetRule:
     id: int

@@ -98,30 +98,33 @@ def _as_they_were(session: Session, everyone: list[Person],
     return found
 
 
-def _facts(session: Session, ids: list[int], period: Period,
-           holidays: frozenset) -> dict[int, rules.ActivityFacts]:
-    """Everything evaluation counts, for everyone at once (a fixed number of queries)."""
+def _facts(session: Session, ids: list[int], period: Period, holidays: frozenset,
+           metrics: set[Metric]) -> dict[int, rules.ActivityFacts]:
+    """What the period's targets count, for everyone at once (a fixed number of queries):
+    only the kinds of evidence some target counts (a quarter's targets count none)."""
     # Tickets done in a Jira sprint count in it whatever their day, so look wider for sprints.
     margin = timedelta(days=60 if period.type is PeriodType.sprint else 0)
     evidence: dict[int, list[rules.EvidenceFact]] = defaultdict(list)
+    kinds = [rules.evidence_kind(m).value for m in metrics if rules.evidence_kind(m)]  # type: ignore[union-attr]
     # The columns evaluation counts, not whole records: no objects to build and track.
     for e in session.exec(select(Evidence.id, Evidence.person_id, Evidence.kind,
                                  Evidence.occurred_on, Evidence.hours, Evidence.details).where(
             Evidence.person_id.in_(ids), Evidence.retracted_at.is_(None),  # type: ignore[union-attr]
+            col(Evidence.kind).in_(kinds),
             Evidence.occurred_on >= period.start - margin,
-            Evidence.occurred_on <= period.end + margin)):
+            Evidence.occurred_on <= period.end + margin)) if kinds else ():
         sprint = (e.details or {}).get("sprint") or {}
         evidence[e.person_id].append(rules.EvidenceFact(
             e.id, EvidenceKind(e.kind), e.occurred_on,  # type: ignore[arg-type]
             Decimal(str(e.hours)) if e.hours is not None else None,
             sprint.get("id") if isinstance(sprint.get("id"), int) else None))
     held: dict[int, list[tuple[int, object]]] = defaultdict(list)
-    for o in session.exec(select(OneToOne).where(
+    for o in () if Metric.one_to_ones_held not in metrics else session.exec(select(OneToOne).where(
             OneToOne.person_id.in_(ids), OneToOne.status == "held",  # type: ignore[attr-defined]
             OneToOne.on >= period.start, OneToOne.on <= period.end)):
         held[o.person_id].append((o.id, o.on))  # type: ignore[arg-type]
     done: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    if period.type is PeriodType.quarter:
+    if period.type is PeriodType.quarter and Metric.objectives_completed in metrics:
         for o in session.exec(select(Objective).where(
                 Objective.person_id.in_(ids), Objective.quarter == period.key,  # type: ignore[attr-defined]
                 Objective.status == ObjectiveStatus.completed.value,
@@ -178,7 +181,7 @@ def run(session: Session, *, period_type: PeriodType, period_key: str,
                if t.period == period.type.value]
     everyone = _people(session, period)
     facts = _facts(session, [p.id for p in everyone], period,  # type: ignore[misc]
-                   calendar.holidays(period.start, period.end))
+                   calendar.holidays(period.start, period.end), {t.metric for t in targets})
     subjects = _as_they_were(session, everyone, period)
     results: list[dict] = []
     for person in everyone:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from app.db.models import Person
@@ -134,14 +136,56 @@ def _run_words(details: dict) -> str:
 
 def support_summary(trigger: Trigger, kind: InterventionKind) -> str:
     """Kind words: what was missed, and the support offered to talk through together."""
-    metric = trigger.details.get("metric")
+    return _summary(trigger.details, kind)
+
+
+def _summary(details: dict, kind: InterventionKind) -> str:
+    metric = details.get("metric")
     if metric:
         words = _METRIC_WORDS.get(metric) or str(metric).replace("_", " ").capitalize()
         what = f"{words} were under target"
     else:
         what = "A target was not met"
-    return (f"{what} {_run_words(trigger.details)}: {_OFFERS[kind]} is proposed to talk "
+    return (f"{what} {_run_words(details)}: {_OFFERS[kind]} is proposed to talk "
             f"through together. {_NOT_A_JUDGEMENT}")
+
+
+@dataclass(frozen=True)
+class Fired:
+    """A trigger just recorded, with what acting on it needs."""
+
+    trigger_id: int
+    person_id: int
+    line_manager_id: int | None
+    direction: TriggerDirection
+    summary: str
+    details: dict
+
+
+def act_on(session: Session, fired: list[Fired], *, now: datetime) -> None:
+    """Propose support for each new negative trigger and record each positive one as a
+    recognition, in one statement for them all; a trigger that has its intervention already
+    (a concurrent evaluation) is left as it is."""
+    if not fired:
+        return
+    rows = []
+    for f in fired:
+        negative = f.direction is TriggerDirection.negative
+        kind = support_kind(f.details.get("metric")) if negative \
+            else InterventionKind.recognition
+        rows.append(dict(
+            person_id=f.person_id, kind=kind.value, trigger_id=f.trigger_id,
+            status=(InterventionStatus.proposed if negative
+                    else InterventionStatus.completed).value,
+            proposed_to_id=f.line_manager_id if negative else None,
+            summary=_summary(f.details, kind) if negative else f.summary, notes="",
+            created_by_id=None, agreed_at=None, completed_at=None if negative else now,
+            outcome_note=None, withdrawn_at=None, withdrawn_reason=None,
+            trigger_withdrawn_at=None, version=1, created_at=now, updated_at=now))
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(Intervention).on_conflict_do_nothing(index_elements=["trigger_id"]),
+                    rows)
 
 
 def _for_trigger(session: Session, trigger: Trigger, person: Person,

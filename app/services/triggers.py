@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from app.db.growth import Evidence, Objective
@@ -36,36 +38,73 @@ from app.services.pagination import Page, keyset_page
 _LOOKBACK = {PeriodType.week: 7, PeriodType.sprint: 14, PeriodType.quarter: 92}
 
 
+@dataclass(frozen=True)
+class Firing:
+    """A rule the facts call for, about one person, before it is recorded."""
+
+    person: Person
+    direction: TriggerDirection
+    rule: TriggerRule
+    facts_key: str
+    summary: str
+    evidence_ids: Sequence[int] = ()
+    objective_ids: Sequence[int] = ()
+    version: PolicyVersion | None = None
+    details: dict = field(default_factory=dict)
+
+
 def fire(session: Session, *, person: Person, direction: TriggerDirection, rule: TriggerRule,
          facts_key: str, summary: str, evidence_ids: Sequence[int],
          version: PolicyVersion | None, details: dict | None = None,
-         objective_ids: Sequence[int] = ()) -> Trigger | None:
-    """Record a trigger once per facts; act on it (support or recognition). Returns the new
-    (or reinstated) trigger, or None when these facts stand fired already."""
-    existing = session.exec(select(Trigger).where(Trigger.facts_key == facts_key)).first()
-    if existing is not None:
-        if existing.withdrawn_at is None:
-            return None
-        # The same rule fires again on facts with the same identity (e.g. a run of misses
-        # that starts in the same period): bring the trigger back, standing on today's facts.
-        return _reinstate(session, existing, person, summary=summary,
-                          evidence_ids=evidence_ids, objective_ids=objective_ids,
-                          details=details or {})
-    trigger = Trigger(person_id=person.id, direction=direction.value, rule=rule.value,  # type: ignore[arg-type]
-                      policy_version_id=version.id if version else None,
-                      evidence_ids=list(dict.fromkeys(evidence_ids)),
-                      objective_ids=list(dict.fromkeys(objective_ids)), facts_key=facts_key,
-                      summary=summary, details=details or {})
-    try:
-        with session.begin_nested():
-            session.add(trigger)
-    except IntegrityError:
-        return None  # a concurrent evaluation recorded the same facts first
-    if direction is TriggerDirection.negative:
-        interventions.propose_support(session, trigger=trigger, person=person)
-    else:
-        interventions.recognise(session, trigger=trigger, person=person)
-    return trigger
+         objective_ids: Sequence[int] = ()) -> None:
+    """Record a trigger once per facts and act on it (support or recognition)."""
+    fire_all(session, [Firing(person, direction, rule, facts_key, summary, evidence_ids,
+                              objective_ids, version, details or {})])
+
+
+def fire_all(session: Session, firings: Sequence[Firing]) -> None:
+    """Record each trigger the facts call for, once per facts, and act on the new ones, in a
+    fixed number of statements however many there are. A trigger withdrawn before whose facts
+    hold again is reinstated; one recorded already (by this run, an earlier one, or a
+    concurrent evaluation) is left as it is."""
+    wanted = {f.facts_key: f for f in firings}  # the same facts twice in one run: once
+    if not wanted:
+        return
+    existing: dict[str, Trigger] = {}
+    keys = list(wanted)
+    for i in range(0, len(keys), _CHUNK):
+        for trigger in session.exec(select(Trigger).where(
+                col(Trigger.facts_key).in_(keys[i:i + _CHUNK]))):
+            existing[trigger.facts_key] = trigger
+    for key, trigger in existing.items():
+        if trigger.withdrawn_at is not None:
+            f = wanted[key]
+            _reinstate(session, trigger, f.person, summary=f.summary,
+                       evidence_ids=f.evidence_ids, objective_ids=f.objective_ids,
+                       details=f.details)
+    new = [f for key, f in wanted.items() if key not in existing]
+    if not new:
+        return
+    now = utcnow()
+    rows = [dict(person_id=f.person.id, direction=f.direction.value, rule=f.rule.value,
+                 policy_version_id=f.version.id if f.version else None,
+                 evidence_ids=list(dict.fromkeys(f.evidence_ids)),
+                 objective_ids=list(dict.fromkeys(f.objective_ids)), facts_key=f.facts_key,
+                 summary=f.summary, details=f.details, fired_at=now, withdrawn_at=None,
+                 withdrawn_reason=None) for f in new]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    recorded = session.execute(
+        insert(Trigger).on_conflict_do_nothing(index_elements=["facts_key"])
+        .returning(Trigger.id, Trigger.facts_key), rows).all()  # type: ignore[attr-defined]
+    interventions.act_on(session, [
+        interventions.Fired(trigger_id, wanted[key].person.id,  # type: ignore[arg-type]
+                            wanted[key].person.line_manager_id, wanted[key].direction,
+                            wanted[key].summary, wanted[key].details)
+        for trigger_id, key in recorded], now=now)
+
+
+# Facts keys looked up at once (well inside every database's limit on bound parameters).
+_CHUNK = 500
 
 
 def withdraw(session: Session, trigger: Trigger, *, reason: str,
@@ -159,18 +198,20 @@ def after_evaluation(session: Session, *, version: PolicyVersion, period: Period
                 TargetResult.period_end <= quarter.end)):
             in_quarter[(row.person_id, quarter.key)].append(row)
     live = _live_triggers(session, ids)
+    pending: list[Firing] = []
     for person in people:
         mine = live[person.id]  # type: ignore[index]
         employed = person.left_on is None or person.left_on >= today
         _missed_streaks(session, version, period, person, by_person[person.id], mine,  # type: ignore[index]
-                        fire_new=employed)
+                        pending if employed else None)
         if period.type is PeriodType.sprint:
             _production_streaks(session, version, person, shipped[person.id], mine,  # type: ignore[index]
-                                fire_new=employed)
+                                pending if employed else None)
         for quarter in quarters.values():
             _quarter_all_met(session, version, quarter, person, period,
                              in_quarter[(person.id, quarter.key)], mine,  # type: ignore[index]
-                             fire_new=employed)
+                             pending if employed else None)
+    fire_all(session, pending)
 
 
 def _results_around(session: Session, ids: list[int], period: Period,
@@ -235,7 +276,8 @@ def _past(rows: list[TargetResult]) -> list[rules.PastResult]:
 
 
 def _missed_streaks(session: Session, version: PolicyVersion, period: Period, person: Person,
-                    rows: list[TargetResult], live: list[Trigger], *, fire_new: bool) -> None:
+                    rows: list[TargetResult], live: list[Trigger],
+                    pending: list[Firing] | None) -> None:
     """Runs of K misses of one target, over the periods around this one: a trigger stands
     while its K periods are still the start of such a run on today's facts; a run that
     includes this period and has no trigger fires one."""
@@ -263,7 +305,7 @@ def _missed_streaks(session: Session, version: PolicyVersion, period: Period, pe
                     ", ".join(f"{key} is now {current.get(key, Outcome.not_applicable).value}"
                               for key in changed) if changed
                     else "those periods are no longer the start of a run of misses"))
-        if not fire_new:
+        if pending is None:
             continue
         for first, steps in standing.items():
             run = next(r for r in rules.missed_runs(past, k) if r[0].period_keys[0] == first)
@@ -271,20 +313,19 @@ def _missed_streaks(session: Session, version: PolicyVersion, period: Period, pe
                 continue
             keys = [key for step in steps for key in step.period_keys]
             what = metric.replace("_", " ")
-            fire(session, person=person, direction=TriggerDirection.negative,
-                 rule=TriggerRule.target_missed_streak,
-                 facts_key=f"missed:{person.id}:{metric}:{period.type.value}:{first}",
-                 summary=f"{what[0].upper()}{what[1:]} under target for {len(steps)} "
-                         f"{period.type.value}s running ({keys[0]} to {keys[-1]})",
-                 evidence_ids=[i for step in steps for i in step.evidence_ids],
-                 version=version,
-                 details={"metric": metric, "period_type": period.type.value,
-                          "periods": keys, "steps": len(steps)})
+            pending.append(Firing(
+                person, TriggerDirection.negative, TriggerRule.target_missed_streak,
+                facts_key=f"missed:{person.id}:{metric}:{period.type.value}:{first}",
+                summary=f"{what[0].upper()}{what[1:]} under target for {len(steps)} "
+                        f"{period.type.value}s running ({keys[0]} to {keys[-1]})",
+                evidence_ids=[i for step in steps for i in step.evidence_ids],
+                version=version, details={"metric": metric, "period_type": period.type.value,
+                                          "periods": keys, "steps": len(steps)}))
 
 
 def _production_streaks(session: Session, version: PolicyVersion, person: Person,
-                        rows: list[TargetResult], live: list[Trigger], *,
-                        fire_new: bool) -> None:
+                        rows: list[TargetResult], live: list[Trigger],
+                        pending: list[Firing] | None) -> None:
     """One recognition per N steps shipped in a row on the person's own sprint timeline
     (overlapping sprints of two teams are one step); withdrawn when the block is gone."""
     n = version.production_streak_sprints
@@ -295,19 +336,19 @@ def _production_streaks(session: Session, version: PolicyVersion, person: Person
                 and trigger.facts_key not in blocks:
             withdraw(session, trigger, reason="the facts changed: those sprints no longer "
                                               f"make {n} in a row with a change shipped")
-    if not fire_new:
+    if pending is None:
         return
     for key, block in blocks.items():
-        fire(session, person=person, direction=TriggerDirection.positive,
-             rule=TriggerRule.production_streak, facts_key=key,
-             summary=f"shipped to production {n} sprints in a row", version=version,
-             evidence_ids=[i for step in block for i in step.evidence_ids],
-             details={"sprints": [k for step in block for k in step.period_keys]})
+        pending.append(Firing(
+            person, TriggerDirection.positive, TriggerRule.production_streak, facts_key=key,
+            summary=f"shipped to production {n} sprints in a row", version=version,
+            evidence_ids=[i for step in block for i in step.evidence_ids],
+            details={"sprints": [k for step in block for k in step.period_keys]}))
 
 
 def _quarter_all_met(session: Session, version: PolicyVersion, quarter: Period, person: Person,
-                     period: Period, rows: list[TargetResult], live: list[Trigger], *,
-                     fire_new: bool) -> None:
+                     period: Period, rows: list[TargetResult], live: list[Trigger],
+                     pending: list[Firing] | None) -> None:
     results = [rules.Result(r.target_id, Metric(r.metric), _current(r), r.measured,
                             r.threshold, list(_current_ids(r)), r.stretch) for r in rows]
     key = f"quarter-all-met:{person.id}:{quarter.key}"
@@ -317,15 +358,15 @@ def _quarter_all_met(session: Session, version: PolicyVersion, quarter: Period, 
                 withdraw(session, trigger, reason=f"the facts changed: not every target in "
                                                   f"{quarter.key} is met any more")
         return
-    if not fire_new or period.type is not PeriodType.quarter or period.key != quarter.key:
+    if pending is None or period.type is not PeriodType.quarter or period.key != quarter.key:
         return  # fired when the quarter itself is evaluated
-    fire(session, person=person, direction=TriggerDirection.positive,
-         rule=TriggerRule.quarter_all_met, facts_key=key,
-         summary=f"met every target in {quarter.key}", version=version,
-         evidence_ids=sorted({i for r in results for i in r.evidence_ids}),
-         objective_ids=sorted({i for r in rows for i in (
-             (r.correction or {}).get("objective_ids", r.objective_ids))}),
-         details={"quarter": quarter.key})
+    pending.append(Firing(
+        person, TriggerDirection.positive, TriggerRule.quarter_all_met, facts_key=key,
+        summary=f"met every target in {quarter.key}", version=version,
+        evidence_ids=sorted({i for r in results for i in r.evidence_ids}),
+        objective_ids=sorted({i for r in rows for i in (
+            (r.correction or {}).get("objective_ids", r.objective_ids))}),
+        details={"quarter": quarter.key}))
 
 
 def list_triggers(session: Session, actor: Actor, *, person_id: int | None,
