@@ -55,3 +55,19 @@ def check_window(started_on: date, left_on: date | None) -> None:
     if left_on is not None and left_on < started_on:
         raise ValueError(f"left_on ({left_on.isoformat()}) is before started_on "
                          f"({started_on.isoformat()})")
+
+
+def day_outside(day: date, window: Span, *, today: date, future_allowed: bool = False,
+                what: str = "It") -> str | None:
+    """Why a self-reported day cannot be recorded (None: it can): before the person started,
+    after they left, or, unless planned ahead, not yet come."""
+    if day < window.start:
+        return f"{what} is dated {day.isoformat()}, before this person started " \
+               f"({window.start.isoformat()})."
+    if window.end is not None and day > window.end:
+        return f"{what} is dated {day.isoformat()}, after this person left " \
+               f"({window.end.isoformat()})."
+    if not future_allowed and day > today:
+        return f"{what} is dated {day.isoformat()}, which has not come yet: record what has " \
+               "happened."
+    return None

@@ -7,6 +7,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from app.db.models import Absence
+from app.domain.employment import Span, day_outside
 from app.domain.errors import NotFound, RuleViolation
 from app.domain.policy import Action, Actor, Record, authorize, require_scope
 from app.domain.scopes import Scope
@@ -26,6 +27,13 @@ def record_absence(session: Session, actor: Actor, *, person_id: int, kind: Abse
     if end_date < start_date:
         raise RuleViolation(detail="end_date is before start_date.", rule="ABSENCE-DATES",
                             extra={"field": "end_date"})
+    # Planned leave may lie ahead, but never outside the person's employment.
+    for field, day in (("start_date", start_date), ("end_date", end_date)):
+        outside = day_outside(day, Span(subject.started_on, subject.left_on),
+                              today=day, future_allowed=True, what="The absence")
+        if outside:
+            raise RuleViolation(detail=f"{field}: {outside}", rule="ABSENCE-DATES",
+                                extra={"field": field})
     absence = Absence(person_id=person_id, kind=kind.value, start_date=start_date,
                       end_date=end_date, note=note, recorded_by_id=actor.person_id)
     session.add(absence)

@@ -119,10 +119,11 @@ def _facts(session: Session, ids: list[int], period: Period, holidays: frozenset
             Decimal(str(e.hours)) if e.hours is not None else None,
             sprint.get("id") if isinstance(sprint.get("id"), int) else None))
     held: dict[int, list[tuple[int, object]]] = defaultdict(list)
-    for o in () if Metric.one_to_ones_held not in metrics else session.exec(select(OneToOne).where(
-            OneToOne.person_id.in_(ids), OneToOne.status == "held",  # type: ignore[attr-defined]
-            OneToOne.on >= period.start, OneToOne.on <= period.end)):
-        held[o.person_id].append((o.id, o.on))  # type: ignore[arg-type]
+    if Metric.one_to_ones_held in metrics:
+        for o in session.exec(select(OneToOne).where(
+                OneToOne.person_id.in_(ids), OneToOne.status == "held",  # type: ignore[attr-defined]
+                OneToOne.on >= period.start, OneToOne.on <= period.end)):
+            held[o.person_id].append((o.id, o.on))  # type: ignore[arg-type]
     done: dict[int, list[tuple[int, str]]] = defaultdict(list)
     if period.type is PeriodType.quarter and Metric.objectives_completed in metrics:
         for o in session.exec(select(Objective).where(

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.db.models import Evidence, Objective
 from app.db.types import utcnow
+from app.domain.employment import Span, day_outside
 from app.domain.errors import (Conflict, FieldProblem, InvalidInput, NotFound,
                                PreconditionFailed, RuleViolation)
 from app.domain.policy import (Action, Actor, Record, Relation, authorize, may,
@@ -18,6 +19,7 @@ from app.domain.policy import (Action, Actor, Record, Relation, authorize, may,
 from app.domain.scopes import Scope
 from app.domain.vocabulary import INTEGRATION_KINDS, EvidenceKind, EvidenceSource
 from app.services import people, staleness, triggers
+from app.services.working_calendar import department_today
 from app.services.pagination import Page, keyset_page
 from app.services.relationships import relations_to
 
@@ -38,9 +40,17 @@ class _Broken:
 
 
 def _check(session: Session, *, person_id: int, kind: EvidenceKind, source: EvidenceSource,
-           hours: Decimal | None, topic: str | None, objective_id: int | None) -> None:
-    """Refuse evidence that breaks the rules of its kind, naming every field at fault."""
+           hours: Decimal | None, topic: str | None, objective_id: int | None,
+           occurred_on: date | None = None) -> None:
+    """Refuse evidence that breaks the rules of its kind, naming every field at fault; evidence
+    recorded by hand falls inside the person's employment and has happened."""
     broken: list[_Broken] = []
+    if source is EvidenceSource.manual and occurred_on is not None:
+        person = people.get_or_404(session, person_id)
+        outside = day_outside(occurred_on, Span(person.started_on, person.left_on),
+                              today=department_today(), what="The evidence")
+        if outside:
+            broken.append(_Broken("occurred_on", outside, "EVIDENCE-DATE"))
     if kind in INTEGRATION_KINDS and source is EvidenceSource.manual:
         broken.append(_Broken(
             "kind", f"`{kind.value}` evidence arrives only from the {_INTEGRATION_OF[kind]} "
@@ -84,7 +94,7 @@ def add_evidence(session: Session, *, person_id: int, kind: EvidenceKind,
     integrations) decide who may record it.
     """
     _check(session, person_id=person_id, kind=kind, source=source, hours=hours, topic=topic,
-           objective_id=objective_id)
+           objective_id=objective_id, occurred_on=occurred_on)
     evidence = Evidence(person_id=person_id, kind=kind.value, source=source.value,
                         occurred_on=occurred_on, title=title, description=description,
                         hours=hours, topic=topic, objective_id=objective_id,
@@ -158,7 +168,7 @@ def update_evidence(session: Session, actor: Actor, evidence_id: int, *,
     merged = {name: getattr(evidence, name) for name in EDITABLE} | changes
     _check(session, person_id=evidence.person_id, kind=EvidenceKind(merged["kind"]),
            source=EvidenceSource(evidence.source), hours=merged["hours"], topic=merged["topic"],
-           objective_id=merged["objective_id"])
+           objective_id=merged["objective_id"], occurred_on=merged["occurred_on"])
     was_qualification = evidence.kind == EvidenceKind.qualification.value
     staleness.mark(session, start=evidence.occurred_on)
     for name, value in changes.items():

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.db.models import OneToOne, Person
 from app.db.types import utcnow
+from app.domain.employment import Span, day_outside
 from app.domain.errors import (Conflict, FieldProblem, Forbidden, InvalidInput, NotFound,
                                PreconditionFailed, RuleViolation)
 from app.domain.policy import (Action, Actor, Record, Relation, authorize, may,
@@ -17,6 +18,7 @@ from app.domain.policy import (Action, Actor, Record, Relation, authorize, may,
 from app.domain.scopes import Scope
 from app.domain.vocabulary import OneToOneStatus
 from app.services import people, staleness
+from app.services.working_calendar import department_today
 from app.services.pagination import Page, keyset_page
 from app.services.relationships import relations_to
 
@@ -70,6 +72,7 @@ def record_one_to_one(session: Session, actor: Actor, *, person_id: int, on: dat
         raise RuleViolation(detail=f"person_id: {message}", rule="ONE-TO-ONE-LINE-MANAGER",
                             extra={"field": "person_id"},
                             problems=[FieldProblem("person_id", message)])
+    _refuse_outside_employment(subject, on)
     _refuse_a_second(session, person_id=person_id, on=on, exclude_id=None)
     record = OneToOne(person_id=person_id, manager_id=subject.line_manager_id, on=on,
                       status=status.value, notes=notes or "", created_by_id=actor.person_id)
@@ -77,6 +80,15 @@ def record_one_to_one(session: Session, actor: Actor, *, person_id: int, on: dat
     session.flush()
     staleness.mark(session, start=on)
     return _view(actor, record)
+
+
+def _refuse_outside_employment(subject: Person, on: date) -> None:
+    """A one-to-one is recorded after it happened, while the person works here."""
+    outside = day_outside(on, Span(subject.started_on, subject.left_on),
+                          today=department_today(), what="The one-to-one")
+    if outside:
+        raise RuleViolation(detail=f"on: {outside}", rule="ONE-TO-ONE-DATE",
+                            extra={"field": "on"}, problems=[FieldProblem("on", outside)])
 
 
 def _load(session: Session, actor: Actor, one_to_one_id: int) -> OneToOne:
@@ -114,7 +126,7 @@ def update_one_to_one(session: Session, actor: Actor, one_to_one_id: int, *,
     if unknown:
         raise InvalidInput(detail=f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
     if "on" in changes and changes["on"] != record.on:
-        _person_locked(session, record.person_id)
+        _refuse_outside_employment(_person_locked(session, record.person_id), changes["on"])
         _refuse_a_second(session, person_id=record.person_id, on=changes["on"],
                          exclude_id=record.id)
     staleness.mark(session, start=min(record.on, changes.get("on", record.on)),

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from app.settings import Settings
+from app.settings import Settings, get_settings
 
 
 @dataclass(frozen=True)
@@ -38,3 +38,8 @@ def _holidays(country: str, subdivision: str | None, year: int) -> frozenset[dat
 def department_calendar(settings: Settings) -> DepartmentCalendar:
     return DepartmentCalendar(settings.timezone, settings.holidays_country,
                               settings.holidays_subdivision or None)
+
+
+def department_today() -> date:
+    """Today where the department works, from the process's settings."""
+    return department_calendar(get_settings()).today()

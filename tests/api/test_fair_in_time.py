@@ -346,3 +346,30 @@ def test_a_back_fill_marks_the_week_stale_and_gps_evaluate_stale_takes_it_in(
                            capture_output=True, text=True, timeout=120,
                            env={**os.environ, "GPS_DATABASE_URL": database_url})
     assert "nothing to do" in again.stdout
+
+
+def test_self_reported_facts_fall_inside_the_employment_and_have_happened(client, org, db,
+                                                                          as_):
+    dev, manager = as_(org["dev"]), as_(org["senior"])
+    org["dev"].started_on = date(2026, 1, 5)
+    db.add(org["dev"])
+    db.commit()
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    for day, words in ((tomorrow, "has not come yet"), ("2025-12-31", "before this person")):
+        logged = client.post("/v1/evidence", headers=dev, json={
+            "kind": "accomplishment", "occurred_on": day, "title": "Did things"})
+        assert logged.status_code == 422 and logged.json()["rule"] == "EVIDENCE-DATE"
+        assert words in logged.json()["detail"]
+        met = client.post("/v1/one-to-ones", headers=manager, json={
+            "person_id": org["dev"].id, "on": day, "status": "held"})
+        assert met.status_code == 422 and met.json()["rule"] == "ONE-TO-ONE-DATE"
+    # A year away from 0001 to 9999 excuses nothing: it is refused.
+    forever = client.post("/v1/absences", headers=dev, json={
+        "person_id": org["dev"].id, "kind": "leave", "start_date": "0001-01-01",
+        "end_date": "9999-12-31"})
+    assert forever.status_code == 422
+    # Leave planned ahead is fine.
+    planned = client.post("/v1/absences", headers=dev, json={
+        "person_id": org["dev"].id, "kind": "leave", "start_date": tomorrow,
+        "end_date": tomorrow})
+    assert planned.status_code == 201, planned.text
