@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import delete, func, insert, or_
+from sqlalchemy import Select, delete, func, insert, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -59,24 +59,31 @@ def _claim(session: Session, period: Period, version_id: int) -> Evaluation:
     return session.exec(stmt.execution_options(populate_existing=True)).one()
 
 
-def _people(session: Session, period: Period) -> list[Person]:
-    """Everyone employed on at least one day of the period (in the team, for a team's
-    sprint, on at least one of its days); who is judged is decided per person after."""
-    stmt = select(Person).where(Person.started_on <= period.end,
-                                or_(col(Person.left_on).is_(None), Person.left_on >= period.start))
+def _employed_during(period: Period) -> Select:
+    """The ids of everyone employed on at least one day of the period (in the team, for a
+    team's sprint, on at least one of its days): who is judged is decided per person after.
+    Queries filter by this subquery rather than by a list of thousands of ids."""
+    stmt = select(Person.id).where(Person.started_on <= period.end,
+                                   or_(col(Person.left_on).is_(None),
+                                       Person.left_on >= period.start))
     if period.type is PeriodType.sprint and period.team_id is not None:
         stmt = stmt.where(col(Person.id).in_(select(TeamMembership.person_id).where(
             TeamMembership.team_id == period.team_id, TeamMembership.started_on <= period.end,
             or_(col(TeamMembership.ended_on).is_(None),
                 TeamMembership.ended_on >= period.start))))
-    return list(session.exec(stmt.order_by(Person.id)))
+    return stmt
 
 
-def _as_they_were(session: Session, everyone: list[Person],
-                  period: Period) -> dict[int, rules.PersonFacts]:
+def _people(session: Session, who: Select) -> list[Person]:
+    return list(session.exec(select(Person).where(col(Person.id).in_(who))
+                             .order_by(Person.id)))
+
+
+def _as_they_were(session: Session, everyone: list[Person], period: Period,
+                  who: Select) -> dict[int, rules.PersonFacts]:
     """Each person with the band and kind they had when the period began, and the part of the
     period they were employed for (in the team too, for a team's sprint)."""
-    ids = [p.id for p in everyone]
+    ids = who
     history: dict[int, list[Dated[tuple[str | None, str]]]] = defaultdict(list)
     for row in session.exec(select(BandPeriod).where(col(BandPeriod.person_id).in_(ids))):
         history[row.person_id].append(Dated(Span(row.started_on, row.ended_on),
@@ -98,8 +105,8 @@ def _as_they_were(session: Session, everyone: list[Person],
     return found
 
 
-def _facts(session: Session, ids: list[int], period: Period, holidays: frozenset,
-           metrics: set[Metric]) -> dict[int, rules.ActivityFacts]:
+def _facts(session: Session, people: list[int], who: Select, period: Period,
+           holidays: frozenset, metrics: set[Metric]) -> dict[int, rules.ActivityFacts]:
     """What the period's targets count, for everyone at once (a fixed number of queries):
     only the kinds of evidence some target counts (a quarter's targets count none)."""
     # Tickets done in a Jira sprint count in it whatever their day, so look wider for sprints.
@@ -109,7 +116,7 @@ def _facts(session: Session, ids: list[int], period: Period, holidays: frozenset
     # The columns evaluation counts, not whole records: no objects to build and track.
     for e in session.exec(select(Evidence.id, Evidence.person_id, Evidence.kind,
                                  Evidence.occurred_on, Evidence.hours, Evidence.details).where(
-            Evidence.person_id.in_(ids), Evidence.retracted_at.is_(None),  # type: ignore[union-attr]
+            Evidence.person_id.in_(who), Evidence.retracted_at.is_(None),  # type: ignore[union-attr]
             col(Evidence.kind).in_(kinds),
             Evidence.occurred_on >= period.start - margin,
             Evidence.occurred_on <= period.end + margin)) if kinds else ():
@@ -121,23 +128,23 @@ def _facts(session: Session, ids: list[int], period: Period, holidays: frozenset
     held: dict[int, list[tuple[int, object]]] = defaultdict(list)
     if Metric.one_to_ones_held in metrics:
         for o in session.exec(select(OneToOne).where(
-                OneToOne.person_id.in_(ids), OneToOne.status == "held",  # type: ignore[attr-defined]
+                OneToOne.person_id.in_(who), OneToOne.status == "held",  # type: ignore[attr-defined]
                 OneToOne.on >= period.start, OneToOne.on <= period.end)):
             held[o.person_id].append((o.id, o.on))  # type: ignore[arg-type]
     done: dict[int, list[tuple[int, str]]] = defaultdict(list)
     if period.type is PeriodType.quarter and Metric.objectives_completed in metrics:
         for o in session.exec(select(Objective).where(
-                Objective.person_id.in_(ids), Objective.quarter == period.key,  # type: ignore[attr-defined]
+                Objective.person_id.in_(who), Objective.quarter == period.key,  # type: ignore[attr-defined]
                 Objective.status == ObjectiveStatus.completed.value,
                 Objective.twenty_percent_time.is_(True))):  # type: ignore[attr-defined]
             done[o.person_id].append((o.id, o.quarter))  # type: ignore[arg-type]
     away: dict[int, list[tuple[object, object]]] = defaultdict(list)
     for a in session.exec(select(Absence).where(
-            Absence.person_id.in_(ids), Absence.start_date <= period.end,  # type: ignore[attr-defined]
+            Absence.person_id.in_(who), Absence.start_date <= period.end,  # type: ignore[attr-defined]
             Absence.end_date >= period.start)):
         away[a.person_id].append((a.start_date, a.end_date))
     return {i: rules.ActivityFacts(evidence[i], held[i], done[i], away[i],  # type: ignore[arg-type]
-                                   holidays) for i in ids}
+                                   holidays) for i in people}
 
 
 def _rule(target: PolicyTarget) -> rules.TargetRule:
@@ -180,10 +187,11 @@ def run(session: Session, *, period_type: PeriodType, period_key: str,
         evaluation.policy_version_id = version.id  # type: ignore[assignment]
     targets = [_rule(t) for t in policies.targets_of(session, [version.id])[version.id]  # type: ignore[index,list-item]
                if t.period == period.type.value]
-    everyone = _people(session, period)
-    facts = _facts(session, [p.id for p in everyone], period,  # type: ignore[misc]
+    who = _employed_during(period)
+    everyone = _people(session, who)
+    facts = _facts(session, [p.id for p in everyone], who, period,  # type: ignore[misc]
                    calendar.holidays(period.start, period.end), {t.metric for t in targets})
-    subjects = _as_they_were(session, everyone, period)
+    subjects = _as_they_were(session, everyone, period, who)
     results: list[dict] = []
     for person in everyone:
         subject = subjects[person.id]  # type: ignore[index]
@@ -212,7 +220,7 @@ def run(session: Session, *, period_type: PeriodType, period_key: str,
     session.add(evaluation)
     session.flush()
     triggers.after_evaluation(session, version=version, period=period, people=everyone,
-                              today=today)
+                              who=who, today=today)
     return _views(session, [evaluation])[0]
 
 

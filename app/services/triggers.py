@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import Select, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -171,21 +171,22 @@ def on_qualification_gone(session: Session, *, evidence: Evidence, why: str) -> 
 
 
 def after_evaluation(session: Session, *, version: PolicyVersion, period: Period,
-                     people: list[Person], today: date) -> None:
+                     people: list[Person], today: date, who: Select | None = None) -> None:
     """Withdraw what this period's results no longer support, then fire what they (and the
     runs they end) call for. People who have left are no longer sent support."""
     if not people:
         return
     ids = [p.id for p in people]
+    among = ids if who is None else who  # a subquery reads better than thousands of ids
     longest = max(version.missed_streak_periods, version.production_streak_sprints) + 2
     reach = timedelta(days=_LOOKBACK[period.type] * longest)
-    by_person = _results_around(session, ids, period, reach)
+    by_person = _results_around(session, ids, among, period, reach)
     # Shipping streaks run over each person's whole sprint timeline, so that the same sprints
     # always make the same blocks; quarters look at every result inside them.
     shipped: dict[int, list[TargetResult]] = defaultdict(list)
     if period.type is PeriodType.sprint:
         for row in session.exec(select(TargetResult).where(
-                col(TargetResult.person_id).in_(ids),
+                col(TargetResult.person_id).in_(among),
                 TargetResult.period_type == PeriodType.sprint.value,
                 TargetResult.metric == Metric.production_changes.value)):
             shipped[row.person_id].append(row)
@@ -194,10 +195,10 @@ def after_evaluation(session: Session, *, version: PolicyVersion, period: Period
     in_quarter: dict[tuple[int, str], list[TargetResult]] = defaultdict(list)
     for quarter in quarters.values():
         for row in session.exec(select(TargetResult).where(
-                col(TargetResult.person_id).in_(ids), TargetResult.period_start >= quarter.start,
+                col(TargetResult.person_id).in_(among), TargetResult.period_start >= quarter.start,
                 TargetResult.period_end <= quarter.end)):
             in_quarter[(row.person_id, quarter.key)].append(row)
-    live = _live_triggers(session, ids)
+    live = _live_triggers(session, among)
     pending: list[Firing] = []
     for person in people:
         mine = live[person.id]  # type: ignore[index]
@@ -214,8 +215,8 @@ def after_evaluation(session: Session, *, version: PolicyVersion, period: Period
     fire_all(session, pending)
 
 
-def _results_around(session: Session, ids: list[int], period: Period,
-                    reach: timedelta) -> dict[int, list[TargetResult]]:
+def _results_around(session: Session, ids: list[int], among: list[int] | Select,
+                    period: Period, reach: timedelta) -> dict[int, list[TargetResult]]:
     """Each person's results of this kind of period around it; further back, for whoever's
     earliest loaded result was a miss, until the run of misses it belongs to starts (so a run
     is named by its real first period, whichever period is being evaluated)."""
@@ -223,7 +224,7 @@ def _results_around(session: Session, ids: list[int], period: Period,
     lower, upper, wanted = period.start - reach, period.end + reach, ids
     while wanted:
         rows = list(session.exec(select(TargetResult).where(
-            col(TargetResult.person_id).in_(wanted),
+            col(TargetResult.person_id).in_(among if wanted is ids else wanted),
             TargetResult.period_type == period.type.value, TargetResult.period_start >= lower,
             TargetResult.period_start <= upper)))
         for row in rows:
@@ -250,7 +251,7 @@ def _results_around(session: Session, ids: list[int], period: Period,
     return by_person
 
 
-def _live_triggers(session: Session, ids: list[int]) -> dict[int, list[Trigger]]:
+def _live_triggers(session: Session, ids: list[int] | Select) -> dict[int, list[Trigger]]:
     found: dict[int, list[Trigger]] = defaultdict(list)
     for trigger in session.exec(select(Trigger).where(
             col(Trigger.person_id).in_(ids), col(Trigger.withdrawn_at).is_(None),
