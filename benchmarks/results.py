@@ -344,9 +344,10 @@ LIMITS = {
            "rows keep memory.",
     "webhooks": "CPU in the one worker process: about 10 ms a delivery (in-process, "
                 "PostgreSQL). Each is two transactions, by design (stored before it is "
-                "applied, so nothing accepted is lost): 12 statements (the stored row's "
-                "insert and row lock, a savepoint, the sprint and its board, the person, the "
-                "evidence lookup, its savepoint and insert, the delivery's outcome), each "
+                "applied, so nothing accepted is lost): 11 statements for a ticket done (the "
+                "stored row's insert and row lock, the issue's ordering upsert, the sprint and "
+                "its board, the person, the evidence lookup and insert, the delivery's "
+                "outcome), each "
                 "through the ORM; the dialects' INSERT ... ON CONFLICT constructs have no "
                 "SQLAlchemy cache key, so they are compiled again for every delivery. A sprint "
                 "the delivery only repeats is no longer locked and rewritten (three "
@@ -356,13 +357,11 @@ LIMITS = {
                 "(measured above).",
     "webhook_loss": "see the Jira deliveries section.",
     "statements": "the count grows with the size of the team or line.",
-    "evaluate": "every person met every quarter target, so each fires a recognition (the "
-                "trigger, its savepoint, the intervention: about six statements a person, "
-                "one person at a time) — linear work; what grows faster is most likely the "
-                "database's: the 4,000-person data set (about 800,000 evidence rows) no longer "
-                "fits PostgreSQL's default 128 MB shared_buffers. Recording the recognitions "
-                "in bulk (one INSERT for the triggers, one for the interventions) would make "
-                "the statements constant; a larger shared_buffers the rest.",
+    "evaluate": "triggers and their interventions are recorded in bulk and the facts read are "
+                "only those the targets count, so the statements are constant; what is left "
+                "grows with the rows read and written (results, triggers, interventions) and "
+                "with the database's cache: the 4,000-person data set no longer fits "
+                "PostgreSQL's default 128 MB shared_buffers.",
     "memory": "what the worker keeps after the load: about 165 MB is there before the first "
               "request (the app, its libraries and matplotlib for the report charts); the "
               "load adds the pooled connections (one per request served at once: by default "
