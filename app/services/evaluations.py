@@ -207,6 +207,13 @@ def run(session: Session, *, period_type: PeriodType, period_key: str,
                 period_start=period.start, period_end=period.end, outcome=r.outcome.value,
                 measured=r.measured, threshold=r.threshold, evidence_ids=r.evidence_ids,
                 objective_ids=r.objective_ids, one_to_one_ids=r.one_to_one_ids))
+    # Whoever this period judged before but no longer does (their employment changed): their
+    # triggers are looked at again too.
+    judged = {r["person_id"] for r in results}
+    gone = [p for p in session.exec(select(Person).where(
+        col(Person.id).in_(select(TargetResult.person_id).where(
+            TargetResult.evaluation_id == evaluation.id).distinct()))) if p.id not in judged
+        and p.id not in subjects]
     if closed:
         _record_corrections(session, evaluation, results)
     else:
@@ -219,8 +226,9 @@ def run(session: Session, *, period_type: PeriodType, period_key: str,
     evaluation.stale_since = None
     session.add(evaluation)
     session.flush()
-    triggers.after_evaluation(session, version=version, period=period, people=everyone,
-                              who=who, today=today)
+    triggers.after_evaluation(session, version=version, period=period,
+                              people=everyone + gone,
+                              who=who if not gone else None, today=today)
     return _views(session, [evaluation])[0]
 
 

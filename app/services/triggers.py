@@ -287,6 +287,10 @@ def _missed_streaks(session: Session, version: PolicyVersion, period: Period, pe
         if not row.stretch:
             series[row.metric].append(row)
     k = version.missed_streak_periods
+    for trigger in live:  # a run whose periods have no results left is looked at too
+        if trigger.rule == TriggerRule.target_missed_streak.value \
+                and trigger.details.get("period_type") == period.type.value:
+            series.setdefault(str(trigger.details.get("metric")), [])
     for metric, results in series.items():
         past = _past(results)
         standing = rules.standing_misses(past, k)
@@ -297,8 +301,8 @@ def _missed_streaks(session: Session, version: PolicyVersion, period: Period, pe
             if trigger.rule != TriggerRule.target_missed_streak.value \
                     or trigger.details.get("metric") != metric \
                     or trigger.details.get("period_type") != period.type.value \
-                    or not named or not set(named) <= seen:
-                continue
+                    or not named or not (period.key in named or set(named) <= seen):
+                continue  # its periods are not all in view: a run about them decides
             steps = standing.get(named[0])
             if steps is None or [key for s in steps for key in s.period_keys] != named:
                 changed = [key for key in named if current.get(key) is not Outcome.missed]

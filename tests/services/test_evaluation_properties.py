@@ -31,6 +31,7 @@ actions = st.lists(st.one_of(
     st.tuples(st.just("away"), st.integers(0, 48), st.integers(0, 6)),
     st.tuples(st.just("evaluate"), st.integers(0, len(WEEKS) - 1)),
     st.tuples(st.just("close"), st.integers(0, len(WEEKS) - 1)),
+    st.tuples(st.just("leave"), st.integers(0, 48)),
 ), min_size=1, max_size=25)
 
 
@@ -67,6 +68,7 @@ def test_evaluation_is_fair_in_time_whatever_happens(db, engine, org, history, s
     dev = org["dev"]
     _reset(db, dev)
     dev.started_on = WEEKS[0].start + timedelta(days=start_offset)
+    dev.left_on = None
     db.add(dev)
     db.commit()
     base = WEEKS[0].start
@@ -87,6 +89,10 @@ def test_evaluation_is_fair_in_time_whatever_happens(db, engine, org, history, s
             first = base + timedelta(days=action[1])
             db.add(Absence(person_id=dev.id, kind="leave", start_date=first,
                            end_date=first + timedelta(days=action[2])))
+        elif action[0] == "leave":
+            last = max(base + timedelta(days=action[1]), dev.started_on)
+            dev.left_on = last
+            db.add(dev)
         elif action[0] == "evaluate":
             _evaluate(engine, WEEKS[action[1]])
         else:
@@ -121,6 +127,8 @@ def test_evaluation_is_fair_in_time_whatever_happens(db, engine, org, history, s
         outcome = row.correction["outcome"] if row.correction else row.outcome
         if week.start < dev.started_on:
             assert outcome == "not_applicable", "judged before they started"
+        if dev.left_on is not None and week.end > dev.left_on:
+            assert outcome == "not_applicable", "judged after they left"
         assert week.end < date.today()
         current[(row.metric, row.period_key)] = outcome
     for trigger in db.exec(select(Trigger).where(Trigger.person_id == dev.id,
