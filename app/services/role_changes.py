@@ -54,7 +54,12 @@ def propose(session: Session, actor: Actor, *, person_id: int, role: Role, chang
                                    "/v1/people/{person_id}; only `admin` and `case_manager` "
                                    "need a second admin.", rule="ROLE-ONE-STEP",
                             extra={"field": "role"})
-    person = people.get_or_404(session, person_id)
+    # Hold the person's row: two admins proposing at once queue here, and the second finds
+    # the first's proposal waiting.
+    person = session.exec(select(Person).where(Person.id == person_id).with_for_update()
+                          .execution_options(populate_existing=True)).first()
+    if person is None:
+        raise NotFound(detail=f"No person with id {person_id}.")
     _check_applicable(person, role.value, change)
     waiting = session.exec(select(RoleChangeRequest.id).where(
         RoleChangeRequest.person_id == person_id, RoleChangeRequest.role == role.value,

@@ -369,3 +369,68 @@ def test_a_persons_own_choice_of_praise_is_audited_too(client, org, as_, db):
     entry = db.exec(select(AuditEntry).where(AuditEntry.action == "person.update")).one()
     assert entry.detail["changes"] == {"praise_opt_out": {"before": False, "after": True}}
     assert entry.actor == f"person:{me.id}"
+
+
+def _at_once(app, calls):  # type: ignore[no-untyped-def]
+    """Send each (method, url, headers, body) from its own client, all at the same moment."""
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    start, lock, answers = threading.Barrier(len(calls)), threading.Lock(), []
+
+    def send(method, url, headers, body):  # type: ignore[no-untyped-def]
+        with TestClient(app, raise_server_exceptions=False) as own:
+            start.wait()
+            answer = own.request(method, url, headers=headers, json=body)
+            with lock:
+                answers.append(answer)
+
+    threads = [threading.Thread(target=send, args=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+@pytest.mark.postgres_only
+def test_two_admins_deciding_one_role_change_at_once_apply_it_once(app, client, org, as_,
+                                                                   person, db):
+    """Approvals and rejections of one proposal, sent at once by different admins through
+    separate connections: exactly one decides it, and the roles say what it decided."""
+    deciders = [person(band=None, roles=["admin"], name=f"Admin {i}") for i in range(4)]
+    for round_ in range(5):
+        subject = person(band="7", name=f"Subject {round_}")
+        rc = _propose(client, as_(org["admin"]), subject).json()
+        url = f"/v1/role-changes/{rc['id']}"
+        answers = _at_once(app, [
+            ("POST", f"{url}/{'approve' if i % 2 == 0 else 'reject'}", as_(admin), {})
+            for i, admin in enumerate(deciders)])
+        decided = [a for a in answers if a.status_code == 200]
+        assert len(decided) == 1, [a.status_code for a in answers]
+        assert sorted(a.status_code for a in answers) == [200, 409, 409, 409]
+        db.refresh(subject)
+        assert ("admin" in subject.roles) == (decided[0].json()["status"] == "approved")
+        entries = db.exec(select(AuditEntry).where(
+            AuditEntry.action.in_(["role_change.approve", "role_change.reject"]),  # type: ignore[attr-defined]
+            AuditEntry.target_id == str(subject.id))).all()
+        assert len(entries) == 1
+
+
+@pytest.mark.postgres_only
+def test_proposals_sent_at_once_leave_one_waiting(app, org, as_, person, db):
+    from app.db.duties import RoleChangeRequest
+
+    proposers = [org["admin"], *(person(band=None, roles=["admin"], name=f"Proposer {i}")
+                                 for i in range(3))]
+    subject = person(band="7", name="Wanted as admin")
+    answers = _at_once(app, [
+        ("POST", "/v1/role-changes", as_(admin), {
+            "person_id": subject.id, "role": "admin", "change": "grant",
+            "reason": "Covers the service desk rota"}) for admin in proposers])
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409], \
+        [a.text for a in answers]
+    waiting = db.exec(select(RoleChangeRequest).where(
+        RoleChangeRequest.person_id == subject.id)).all()
+    assert [r.status for r in waiting] == ["pending"]
