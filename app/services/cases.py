@@ -31,7 +31,7 @@ from app.domain.scopes import Scope
 from app.domain.vocabulary import (GATED_CASE_KINDS, SUPPORTIVE_KINDS, CaseKind, CaseStatus,
                                    InterventionKind, InterventionStatus, NoteVisibility, Role,
                                    TriggerDirection)
-from app.services import audit, case_access, concerns, people
+from app.services import audit, case_access, concerns, people, random_ids
 from app.services.case_access import CaseFacts
 from app.services.pagination import Page, keyset_page
 
@@ -205,7 +205,7 @@ def open_case(session: Session, actor: Actor, *, subject_id: int, kind: CaseKind
                           status=CaseStatus.open.value, summary=summary,
                           concern_id=concern_id, opened_by_id=actor.person_id,  # type: ignore[arg-type]
                           opened_at=now, evidence_snapshot=gate.snapshot, updated_at=now)
-        session.add(case)
+        random_ids.add_with_random_id(session, case)
         session.flush()
         session.add(CaseAssignment(case_id=case.id, case_manager_id=actor.person_id,  # type: ignore[arg-type]
                                    assigned_at=now))

@@ -18,7 +18,7 @@ from app.domain.errors import AuditNote, Conflict, Forbidden, NotFound, RuleViol
 from app.domain.policy import Actor, may_manage_cases, may_raise_concern
 from app.domain.scopes import Scope
 from app.domain.vocabulary import ConcernStatus
-from app.services import audit, case_access, people
+from app.services import audit, case_access, people, random_ids
 from app.services.relationships import relations_to
 from app.services.pagination import Page, keyset_page
 
@@ -50,7 +50,7 @@ def raise_concern(session: Session, actor: Actor, *, subject_id: int,
                         audit=_refusal(actor, "concern.raise", "person", subject_id))
     concern = Concern(subject_id=subject_id, raised_by_id=actor.person_id, summary=summary,
                       status=ConcernStatus.open.value, raised_at=utcnow())
-    session.add(concern)
+    random_ids.add_with_random_id(session, concern)
     session.flush()
     audit.record(session, actor=actor, action="concern.raise", target_type="concern",
                  target_id=concern.id, detail={"subject_id": subject_id})

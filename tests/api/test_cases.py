@@ -414,3 +414,20 @@ def test_malformed_notes_transitions_assignments_and_concerns_are_422s(client, o
         assert answer.status_code == 422, (path, body, answer.text)
     assert client.get("/v1/audit", headers=as_(cm)).status_code == 422
     assert client.get("/v1/cases?status=pending", headers=as_(cm)).status_code == 422
+
+
+def test_case_and_concern_ids_cannot_be_counted(client, org, cm, as_, person):
+    """A case manager who sees one case learns nothing from its id about how many exist."""
+    subjects = [person(band="7", line_manager=org["senior"], name=f"Subject {i}")
+                for i in range(8)]
+    cases = [_open(client, as_(cm), s)["id"] for s in subjects]
+    concerns = [client.post("/v1/concerns", headers=as_(org["senior"]), json={
+        "subject_id": s.id, "summary": "Repeated missed deadlines"}).json()["id"]
+        for s in subjects[:4]]
+    for ids in (cases, concerns):
+        assert len(set(ids)) == len(ids)
+        # Sequential ids would differ by one; random ones from two billion do not.
+        assert not any(b - a == 1 for a, b in zip(ids, ids[1:], strict=False))
+        assert all(0 < i < 2**31 for i in ids)
+    # The case is still found by its id.
+    assert client.get(f"/v1/cases/{cases[0]}", headers=as_(cm)).status_code == 200
