@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import UTC, date, datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +17,8 @@ from app.settings import Settings
 _seq = itertools.count(1)
 # The test department's people and teams have been there for years, unless a test says not.
 LONG_AGO = date(2020, 1, 1)
+# Absences arranged straight in the database stand confirmed, as if the line manager had.
+CONFIRMED = datetime(2020, 1, 1, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = passwords.hash_secret(PASSWORD)
 

@@ -151,6 +151,10 @@ class Absence(SQLModel, table=True):
     end_date: date = Field(nullable=False)
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     recorded_by_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
+    # Long absences excuse nothing until the line manager (or an admin) confirms them.
+    confirmed_at: datetime | None = Field(default=None,
+                                          sa_column=Column(UTCDateTime, nullable=True))
+    confirmed_by_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
     created_at: datetime = Field(default_factory=_created,
                                  sa_column=Column(UTCDateTime, nullable=False))
 

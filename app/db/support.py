@@ -35,6 +35,8 @@ class PolicyVersion(SQLModel, table=True):
     case_min_interventions: int = Field(default=2, sa_column=Column(Integer, nullable=False))
     # Fairness gate: support counts only if it lasted this long from agreed to completed.
     case_min_support_days: int = Field(default=28, sa_column=Column(Integer, nullable=False))
+    # An absence longer than this many days excuses nothing until the line manager confirms it.
+    absence_confirm_days: int = Field(default=14, sa_column=Column(Integer, nullable=False))
     excused_share: Decimal = Field(default=Decimal("0.5"),
                                    sa_column=Column(Numeric(3, 2), nullable=False))
     # Set when a closed evaluation used this version: from then on it cannot change.

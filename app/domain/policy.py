@@ -89,6 +89,8 @@ _RULES: dict[tuple[Record, Action], frozenset[Relation]] = {
     (Record.personal_details, Action.read): _MANAGEMENT,
     (Record.absence, Action.read): _MANAGEMENT,
     (Record.absence, Action.write): _SELF_OR_MANAGER,
+    # A long absence excuses targets only once the line manager confirms it.
+    (Record.absence, Action.agree): frozenset({Relation.line_manager}),
     (Record.reports, Action.read): frozenset(Relation),  # the line tree is directory data
     (Record.objective, Action.read): _GROWTH_READERS,
     (Record.objective, Action.write): _SELF_OR_MANAGER,
@@ -118,6 +120,7 @@ _RULES: dict[tuple[Record, Action], frozenset[Relation]] = {
 _ADMIN: frozenset[tuple[Record, Action]] = frozenset({
     (Record.personal_details, Action.read), (Record.personal_details, Action.write),
     (Record.absence, Action.read), (Record.absence, Action.write),
+    (Record.absence, Action.agree),
     (Record.reports, Action.read),
 })
 

@@ -8,11 +8,13 @@ from sqlmodel import Session, select
 
 from app.db.models import Absence
 from app.domain.employment import Span, day_outside
-from app.domain.errors import NotFound, RuleViolation
-from app.domain.policy import Action, Actor, Record, authorize, require_scope
+from app.domain import periods
+from app.domain.errors import Conflict, Forbidden, NotFound, RuleViolation
+from app.domain.policy import Action, Actor, Record, authorize, may, require_scope
 from app.domain.scopes import Scope
 from app.domain.vocabulary import AbsenceKind
-from app.services import people, staleness
+from app.db.types import utcnow
+from app.services import people, policies, staleness
 from app.services.pagination import Page, keyset_page
 from app.services.relationships import relations_to
 
@@ -22,8 +24,8 @@ def record_absence(session: Session, actor: Actor, *, person_id: int, kind: Abse
     """Record an absence (the person, their line manager, or an admin)."""
     require_scope(actor, Scope.absences)
     subject = people.get_or_404(session, person_id)
-    authorize(actor, Record.absence, Action.write, relations_to(session, actor, subject),
-              what="person")
+    relations = relations_to(session, actor, subject)
+    authorize(actor, Record.absence, Action.write, relations, what="person")
     if end_date < start_date:
         raise RuleViolation(detail="end_date is before start_date.", rule="ABSENCE-DATES",
                             extra={"field": "end_date"})
@@ -36,9 +38,48 @@ def record_absence(session: Session, actor: Actor, *, person_id: int, kind: Abse
                                 extra={"field": field})
     absence = Absence(person_id=person_id, kind=kind.value, start_date=start_date,
                       end_date=end_date, note=note, recorded_by_id=actor.person_id)
+    if not _needs_confirmation(session, start_date, end_date) \
+            or may(actor, Record.absence, Action.agree, relations):
+        absence.confirmed_at, absence.confirmed_by_id = utcnow(), actor.person_id
     session.add(absence)
     session.flush()
     staleness.mark(session, start=start_date, end=end_date)
+    return absence
+
+
+def _needs_confirmation(session: Session, start: date, end: date) -> bool:
+    """Longer than the policy lets an absence go unconfirmed, or the whole of a quarter."""
+    version = policies.in_force(session, start)
+    too_long = version is not None and (end - start).days + 1 > version.absence_confirm_days
+    return too_long or any(start <= q.start and q.end <= end
+                           for q in periods.quarters_between(start, end))
+
+
+def confirm_absence(session: Session, actor: Actor, absence_id: int) -> Absence:
+    """Confirm a long absence so that it excuses the periods it covers (the person's line
+    manager, or an admin)."""
+    require_scope(actor, Scope.absences)
+    missing = f"No absence with id {absence_id}."
+    absence = session.get(Absence, absence_id, with_for_update=True)
+    if absence is None:
+        raise NotFound(detail=missing)
+    subject = people.get_or_404(session, absence.person_id)
+    relations = relations_to(session, actor, subject)
+    try:
+        authorize(actor, Record.absence, Action.agree, relations, what="absence")
+    except NotFound:
+        raise NotFound(detail=missing) from None
+    except Forbidden:
+        raise Forbidden(detail="The person's line manager (or an admin) confirms a long "
+                               "absence; the person cannot confirm their own.") from None
+    if absence.confirmed_at is not None:
+        raise Conflict(detail=f"This absence was confirmed on "
+                              f"{absence.confirmed_at.date().isoformat()}.",
+                       code="absence-confirmed")
+    absence.confirmed_at, absence.confirmed_by_id = utcnow(), actor.person_id
+    session.add(absence)
+    session.flush()
+    staleness.mark(session, start=absence.start_date, end=absence.end_date)
     return absence
 
 

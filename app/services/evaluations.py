@@ -140,7 +140,8 @@ def _facts(session: Session, people: list[int], who: Select, period: Period,
             done[o.person_id].append((o.id, o.quarter))  # type: ignore[arg-type]
     away: dict[int, list[tuple[object, object]]] = defaultdict(list)
     for a in session.exec(select(Absence).where(
-            Absence.person_id.in_(who), Absence.start_date <= period.end,  # type: ignore[attr-defined]
+            Absence.person_id.in_(who), col(Absence.confirmed_at).is_not(None),
+            Absence.start_date <= period.end,  # type: ignore[attr-defined]
             Absence.end_date >= period.start)):
         away[a.person_id].append((a.start_date, a.end_date))
     return {i: rules.ActivityFacts(evidence[i], held[i], done[i], away[i],  # type: ignore[arg-type]

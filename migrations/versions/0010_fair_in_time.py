@@ -57,6 +57,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_team_membership_person_id'), ['person_id'], unique=False)
         batch_op.create_index('ix_team_membership_team', ['team_id', 'started_on'], unique=False)
 
+    # Absences recorded so far were taken at their word: they stand confirmed.
+    with op.batch_alter_table('absence', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('confirmed_at', app.db.types.UTCDateTime(timezone=True),
+                                      nullable=True))
+        batch_op.add_column(sa.Column('confirmed_by_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_absence_confirmed_by_id_person'), 'person',
+                                    ['confirmed_by_id'], ['id'])
+    op.execute("UPDATE absence SET confirmed_at = created_at, confirmed_by_id = recorded_by_id")
+
     with op.batch_alter_table('evaluation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('stale_since', app.db.types.UTCDateTime(timezone=True),
                                       nullable=True))
@@ -78,6 +87,8 @@ def upgrade() -> None:
     with op.batch_alter_table('policy_version', schema=None) as batch_op:
         batch_op.add_column(sa.Column('case_min_support_days', sa.Integer(), nullable=False,
                                       server_default='28'))
+        batch_op.add_column(sa.Column('absence_confirm_days', sa.Integer(), nullable=False,
+                                      server_default='14'))
 
     with op.batch_alter_table('target_result', schema=None) as batch_op:
         batch_op.add_column(sa.Column('objective_ids', sa.JSON(), nullable=False,
@@ -178,6 +189,7 @@ def downgrade() -> None:
         batch_op.drop_column('objective_ids')
 
     with op.batch_alter_table('policy_version', schema=None) as batch_op:
+        batch_op.drop_column('absence_confirm_days')
         batch_op.drop_column('case_min_support_days')
 
     with op.batch_alter_table('person', schema=None) as batch_op:
@@ -186,6 +198,12 @@ def downgrade() -> None:
 
     with op.batch_alter_table('evaluation', schema=None) as batch_op:
         batch_op.drop_column('stale_since')
+
+    with op.batch_alter_table('absence', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_absence_confirmed_by_id_person'),
+                                 type_='foreignkey')
+        batch_op.drop_column('confirmed_by_id')
+        batch_op.drop_column('confirmed_at')
 
     with op.batch_alter_table('intervention', schema=None) as batch_op:
         batch_op.drop_column('trigger_withdrawn_at')

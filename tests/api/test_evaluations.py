@@ -10,6 +10,7 @@ from sqlmodel import select
 from app.db.growth import Evidence
 from app.db.models import Absence
 from app.db.support import FormalCase, Intervention, PolicyVersion, TargetResult, Trigger
+from tests.factories import CONFIRMED
 
 
 def _evidence(db, person, kind, day, **kw):
@@ -84,7 +85,7 @@ def test_running_it_again_gives_identical_results(client, org, db, admin):
 
 def test_absence_excuses_the_week(client, org, db, admin):
     db.add(Absence(person_id=org["dev"].id, kind="sickness", start_date=date(2026, 11, 23),
-                   end_date=date(2026, 11, 26)))
+                   end_date=date(2026, 11, 26), confirmed_at=CONFIRMED))
     db.commit()
     _run(client, admin, "week", "2026-W48")
     assert {r.outcome for r in _results(db, org["dev"])} == {"excused"}
@@ -151,7 +152,7 @@ def test_k_misses_in_a_row_propose_support_and_never_open_a_case(client, org, db
 
 def test_an_excused_week_neither_breaks_nor_extends_a_run(client, org, db, admin):
     db.add(Absence(person_id=org["dev"].id, kind="leave", start_date=date(2026, 11, 9),
-                   end_date=date(2026, 11, 13)))
+                   end_date=date(2026, 11, 13), confirmed_at=CONFIRMED))
     db.commit()
     for key in ("2026-W45", "2026-W46", "2026-W47"):
         _run(client, admin, "week", key)

@@ -11,7 +11,7 @@ from sqlmodel import select
 from app.db.growth import Evidence
 from app.db.models import Absence, BandPeriod
 from app.db.support import Intervention, TargetResult, Trigger
-from tests.factories import new_person, new_team
+from tests.factories import CONFIRMED, new_person, new_team
 
 
 def _evidence(db, person, kind, day, **kw):
@@ -122,7 +122,7 @@ def test_changing_band_keeps_the_history(client, org, as_, db):
 def test_public_holidays_and_absence_together_excuse_a_week(client, org, db, as_):
     # 2025-W52: Christmas Day and Boxing Day are bank holidays in England (2 of 5 weekdays).
     admin = as_(org["admin"])
-    db.add(Absence(person_id=org["dev"].id, kind="leave", start_date=date(2025, 12, 22),
+    db.add(Absence(confirmed_at=CONFIRMED, person_id=org["dev"].id, kind="leave", start_date=date(2025, 12, 22),
                    end_date=date(2025, 12, 22)))
     db.commit()
     _run(client, admin, "week", "2025-W52")
@@ -373,3 +373,37 @@ def test_self_reported_facts_fall_inside_the_employment_and_have_happened(client
         "person_id": org["dev"].id, "kind": "leave", "start_date": tomorrow,
         "end_date": tomorrow})
     assert planned.status_code == 201, planned.text
+
+
+def test_a_long_absence_excuses_nothing_until_the_line_manager_confirms_it(client, org, as_,
+                                                                          db):
+    admin, dev, manager = as_(org["admin"]), as_(org["dev"]), as_(org["senior"])
+    # Three weeks of leave, recorded by the developer: longer than the policy's 14 days.
+    recorded = client.post("/v1/absences", headers=dev, json={
+        "person_id": org["dev"].id, "kind": "leave", "start_date": "2026-11-09",
+        "end_date": "2026-11-29"})
+    assert recorded.status_code == 201, recorded.text
+    absence = recorded.json()
+    assert absence["confirmed_at"] is None
+    _run(client, admin, "week", "2026-W47")
+    assert {r.outcome for r in _results(db, org["dev"])} == {"missed"}
+    url = f"/v1/absences/{absence['id']}/confirm"
+    own = client.post(url, headers=dev)
+    assert own.status_code == 403 and "cannot confirm their own" in own.json()["detail"]
+    assert client.post(url, headers=as_(org["peer"])).status_code == 404
+    confirmed = client.post(url, headers=manager)
+    assert confirmed.status_code == 200 and confirmed.json()["confirmed_by_id"] == \
+        org["senior"].id
+    assert client.post(url, headers=manager).status_code == 409
+    [evaluation] = client.get("/v1/evaluations", headers=admin).json()["items"]
+    assert evaluation["stale_since"] is not None
+    _run(client, admin, "week", "2026-W47")
+    assert {r.outcome for r in _results(db, org["dev"])} == {"excused"}
+    # A short absence, or one the line manager records, is confirmed as it is recorded.
+    short = client.post("/v1/absences", headers=dev, json={
+        "person_id": org["dev"].id, "kind": "sickness", "start_date": "2026-10-05",
+        "end_date": "2026-10-06"}).json()
+    by_manager = client.post("/v1/absences", headers=manager, json={
+        "person_id": org["dev"].id, "kind": "parental", "start_date": "2026-01-05",
+        "end_date": "2026-06-30"}).json()
+    assert short["confirmed_at"] is not None and by_manager["confirmed_at"] is not None

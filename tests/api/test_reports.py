@@ -12,7 +12,7 @@ from app.db.growth import (CoachingEnrolment, CoachingProgramme, CoachingSession
                            Objective, OneToOne)
 from app.db.models import Absence, TeamMember, TeamMembership
 from app.db.support import FormalCase
-from tests.factories import new_person, new_team
+from tests.factories import CONFIRMED, new_person, new_team
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 SUPPRESSED = {"value": None, "suppressed": True, "reason": "fewer than 3 people"}
@@ -121,7 +121,7 @@ def dept(client, db, org, as_):
     db.commit()
 
     # Newbie is away all of W43: excused there.
-    db.add(Absence(person_id=newbie.id, kind="leave", start_date=date(2026, 10, 19),
+    db.add(Absence(confirmed_at=CONFIRMED, person_id=newbie.id, kind="leave", start_date=date(2026, 10, 19),
                    end_date=date(2026, 10, 23)))
     db.commit()
 

@@ -37,7 +37,7 @@ from app.db.support import (CaseAssignment, CaseNote, Concern, Evaluation, Forma
                             Intervention, PolicyTarget, PolicyVersion, TargetResult, Trigger)
 from app.services import tokens
 from app.settings import Settings
-from tests.factories import LONG_AGO, StatementCounter, bearer, new_person
+from tests.factories import CONFIRMED, LONG_AGO, StatementCounter, bearer, new_person
 
 QUARTER = "2025-Q4"
 WEEK = "2025-W41"  # 6 to 12 October 2025
@@ -192,7 +192,7 @@ def get_team(w: World, n: int) -> Probe:
 
 def list_absences(w: World, n: int) -> Probe:
     manager, report = w.managed_pair()
-    w.add(*[Absence(person_id=report.id, kind="leave", start_date=DAY + timedelta(days=7 * i),
+    w.add(*[Absence(confirmed_at=CONFIRMED, person_id=report.id, kind="leave", start_date=DAY + timedelta(days=7 * i),
                     end_date=DAY + timedelta(days=7 * i + 1)) for i in range(n)])
     return Probe(f"/v1/absences?person_id={report.id}&limit={n}", w.h(manager), items)
 

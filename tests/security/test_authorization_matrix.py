@@ -320,6 +320,7 @@ EXPECTED: dict[str, str] = {
     "record_absence": "su lm ad",
     "list_absences": "su lm ch ad hd",
     "delete_absence": "su lm ad",
+    "confirm_absence": "lm ad",
     "create_service_account": "ad",
     "list_service_accounts": "ad",
     "revoke_service_account": "ad",

@@ -21,6 +21,7 @@ from app.domain import periods
 from app.domain.vocabulary import PeriodType
 from app.services import evaluations
 from app.services.working_calendar import DepartmentCalendar
+from tests.factories import CONFIRMED
 
 WEEKS = [periods.week(f"2026-W{n}") for n in range(40, 47)]
 CALENDAR = DepartmentCalendar()
@@ -87,7 +88,7 @@ def test_evaluation_is_fair_in_time_whatever_happens(db, engine, org, history, s
                 db.delete(items[action[1] % len(items)])
         elif action[0] == "away":
             first = base + timedelta(days=action[1])
-            db.add(Absence(person_id=dev.id, kind="leave", start_date=first,
+            db.add(Absence(confirmed_at=CONFIRMED, person_id=dev.id, kind="leave", start_date=first,
                            end_date=first + timedelta(days=action[2])))
         elif action[0] == "leave":
             last = max(base + timedelta(days=action[1]), dev.started_on)

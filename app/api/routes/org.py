@@ -94,11 +94,24 @@ def update_team(team_id: PathId, body: TeamUpdate, response: Response, session: 
              responses=problem_responses(401, 403, 404, 413, 422))
 def record_absence(body: AbsenceCreate, session: SessionDep, actor: AbsenceUser) -> AbsenceRead:
     """Record a period of absence (the person, their line manager, or an admin). Periods
-    mostly covered by absence are excused from target evaluation."""
+    mostly covered by absence are excused from target evaluation. An absence the person
+    records that is longer than the policy's `absence_confirm_days`, or covers a whole
+    quarter, excuses nothing until their line manager confirms it (`confirmed_at` null until
+    then); one the line manager or an admin records is confirmed as it is recorded."""
     absence = absences.record_absence(session, actor, person_id=body.person_id, kind=body.kind,
                                       start_date=body.start_date, end_date=body.end_date,
                                       note=body.note)
     return AbsenceRead.model_validate(absence)
+
+
+@router.post("/absences/{absence_id:int}/confirm", operation_id="confirm_absence",
+             response_model=AbsenceRead, tags=["absences"],
+             responses=problem_responses(401, 403, 404, 409, 422))
+def confirm_absence(absence_id: PathId, session: SessionDep,
+                    actor: AbsenceUser) -> AbsenceRead:
+    """Confirm a long absence of a report (their line manager, or an admin), so that it
+    excuses the periods it covers. The evaluations of those periods become stale."""
+    return AbsenceRead.model_validate(absences.confirm_absence(session, actor, absence_id))
 
 
 @router.get("/absences", operation_id="list_absences", response_model=Page[AbsenceRead],

@@ -35,7 +35,7 @@ def _policy(found: policies.PolicyView) -> PolicyRead:
     return PolicyRead(**{k: getattr(version, k) for k in (
         "id", "name", "effective_from", "effective_to", "production_streak_sprints",
         "missed_streak_periods", "case_window_days", "case_min_interventions",
-        "case_min_support_days", "created_at", "updated_at")}, excused_share=float(version.excused_share),
+        "case_min_support_days", "absence_confirm_days", "created_at", "updated_at")}, excused_share=float(version.excused_share),
         locked=version.locked_at is not None,
         targets=[TargetRead(id=t.id, metric=t.metric, period=t.period,  # type: ignore[arg-type]
                             threshold=float(t.threshold), bands=t.bands, kinds=t.kinds,

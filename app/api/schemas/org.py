@@ -120,6 +120,10 @@ class AbsenceRead(Output):
     end_date: date
     note: str | None
     recorded_by_id: int | None
+    confirmed_at: datetime | None = Field(
+        description="When it was confirmed; until then (a long absence the person recorded) "
+                    "it excuses nothing")
+    confirmed_by_id: int | None
     created_at: datetime
 
 

@@ -52,6 +52,9 @@ class PolicyCreate(Input):
     case_min_support_days: Annotated[StrictInt, Field(ge=0, le=365)] = Field(
         default=28, description="Fairness gate: each of them lasting at least this many days "
                                 "from agreed to completed")
+    absence_confirm_days: Annotated[StrictInt, Field(ge=1, le=366)] = Field(
+        default=14, description="An absence a person records that is longer than this many "
+                                "days excuses nothing until their line manager confirms it")
     excused_share: ExcusedShare = Field(default=Decimal("0.5"),
                                         json_schema_extra={"default": 0.5})
     targets: list[TargetIn] = Field(default_factory=list, max_length=50)
@@ -69,6 +72,7 @@ class PolicyUpdate(Input):
     case_window_days: Annotated[StrictInt, Field(ge=1, le=730)] | None = None
     case_min_interventions: Annotated[StrictInt, Field(ge=1, le=20)] | None = None
     case_min_support_days: Annotated[StrictInt, Field(ge=0, le=365)] | None = None
+    absence_confirm_days: Annotated[StrictInt, Field(ge=1, le=366)] | None = None
     excused_share: ExcusedShare | None = None
     targets: list[TargetIn] | None = Field(default=None, max_length=50,
                                            description="When sent, replaces every target")
@@ -104,6 +108,7 @@ class PolicyRead(Output):
     case_window_days: int
     case_min_interventions: int
     case_min_support_days: int
+    absence_confirm_days: int
     excused_share: float
     locked: bool = Field(description="Used by a closed evaluation: it can no longer change")
     targets: list[TargetRead]
