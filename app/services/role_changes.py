@@ -7,6 +7,8 @@ change in one step (PATCH /v1/people/{id}). The first admins are made on the ser
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, select
 
 from app.db.duties import RoleChangeRequest
@@ -112,23 +114,31 @@ def _decidable(session: Session, actor: Actor, request_id: int) -> RoleChangeReq
     return request
 
 
-def approve(session: Session, actor: Actor, request_id: int, *,
-            reason: str | None) -> RoleChangeRequest:
-    """Approve and apply a proposed role change (another admin)."""
-    request = _decidable(session, actor, request_id)
-    now = utcnow()
-    person = people.get_or_404(session, request.person_id)
-    _check_applicable(person, request.role, request.change)
+def _apply(session: Session, person: Person, role: str, change: str, *,
+           now: datetime) -> list[str]:
+    """Grant or remove the role, refusing a change that leaves an open case without a case
+    manager; return the roles held before."""
+    _check_applicable(person, role, change)
     unmanned_before = case_access.unmanned_open_cases(session, person_id=person.id,  # type: ignore[arg-type]
                                                       now=now)
     before = list(person.roles)
-    person.roles = _applied(person, request.role, request.change)
+    person.roles = _applied(person, role, change)
     person.version += 1
     person.updated_at = now
     session.add(person)
     session.flush()
     refuse_leaving_cases_unmanned(session, person_id=person.id, before=unmanned_before,  # type: ignore[arg-type]
                                   now=now)
+    return before
+
+
+def approve(session: Session, actor: Actor, request_id: int, *,
+            reason: str | None) -> RoleChangeRequest:
+    """Approve and apply a proposed role change (another admin)."""
+    request = _decidable(session, actor, request_id)
+    now = utcnow()
+    person = people.get_or_404(session, request.person_id)
+    before = _apply(session, person, request.role, request.change, now=now)
     request.status, request.decided_by_id = APPROVED, actor.person_id
     request.decided_at, request.decision_reason = now, reason
     session.add(request)
@@ -165,18 +175,8 @@ def grant_on_server(session: Session, *, email: str, role: Role, change: str, re
     person = session.exec(select(Person).where(Person.email == email.strip().lower())).first()
     if person is None:
         raise NotFound(detail=f"No person with the e-mail address {email.strip()[:320]}.")
-    _check_applicable(person, role.value, change)
     now = utcnow()
-    unmanned_before = case_access.unmanned_open_cases(session, person_id=person.id,  # type: ignore[arg-type]
-                                                      now=now)
-    before = list(person.roles)
-    person.roles = _applied(person, role.value, change)
-    person.version += 1
-    person.updated_at = now
-    session.add(person)
-    session.flush()
-    refuse_leaving_cases_unmanned(session, person_id=person.id, before=unmanned_before,  # type: ignore[arg-type]
-                                  now=now)
+    before = _apply(session, person, role.value, change, now=now)
     audit.record(session, actor=f"server:{operator}"[:100], action="person.update",
                  target_type="person", target_id=person.id, detail={
                      "fields": ["roles"],

@@ -146,33 +146,29 @@ def _backfill_windows_and_history() -> None:
             started_on=max(started[row.person_id], team_started[row.team_id])))
 
 
+_RESULT = sa.table('target_result', sa.column('id', sa.Integer), sa.column('metric', sa.String),
+                   sa.column('evidence_ids', sa.JSON), sa.column('objective_ids', sa.JSON),
+                   sa.column('one_to_one_ids', sa.JSON))
+_RECORD_IDS = (('objectives_completed', 'objective_ids'), ('one_to_ones_held', 'one_to_one_ids'))
+
+
 def _move_record_ids() -> None:
     """Quarter results of 20%-time objectives carried objective ids as `evidence_ids`, and
     one-to-one results one-to-one ids: move them to their own columns."""
-    bind = op.get_bind()
-    result = sa.table('target_result', sa.column('id', sa.Integer),
-                      sa.column('metric', sa.String), sa.column('evidence_ids', sa.JSON),
-                      sa.column('objective_ids', sa.JSON), sa.column('one_to_one_ids', sa.JSON))
-    for metric, column in (('objectives_completed', 'objective_ids'),
-                           ('one_to_ones_held', 'one_to_one_ids')):
-        for row in bind.execute(sa.select(result.c.id, result.c.evidence_ids)
-                                .where(result.c.metric == metric)).all():
-            bind.execute(result.update().where(result.c.id == row.id)
-                         .values({column: list(row.evidence_ids or []), 'evidence_ids': []}))
+    for metric, column in _RECORD_IDS:
+        for row in op.get_bind().execute(sa.select(_RESULT.c.id, _RESULT.c.evidence_ids)
+                                         .where(_RESULT.c.metric == metric)).all():
+            op.get_bind().execute(_RESULT.update().where(_RESULT.c.id == row.id).values(
+                {column: list(row.evidence_ids or []), 'evidence_ids': []}))
 
 
 def _move_record_ids_back() -> None:
     """Before 0010, quarter and one-to-one results kept their record ids in `evidence_ids`."""
-    bind = op.get_bind()
-    result = sa.table('target_result', sa.column('id', sa.Integer),
-                      sa.column('metric', sa.String), sa.column('evidence_ids', sa.JSON),
-                      sa.column('objective_ids', sa.JSON), sa.column('one_to_one_ids', sa.JSON))
-    for metric, column in (('objectives_completed', 'objective_ids'),
-                           ('one_to_ones_held', 'one_to_one_ids')):
-        for row in bind.execute(sa.select(result.c.id, result.c[column])
-                                .where(result.c.metric == metric)).all():
-            bind.execute(result.update().where(result.c.id == row.id)
-                         .values(evidence_ids=list(row[1] or [])))
+    for metric, column in _RECORD_IDS:
+        for row in op.get_bind().execute(sa.select(_RESULT.c.id, _RESULT.c[column])
+                                         .where(_RESULT.c.metric == metric)).all():
+            op.get_bind().execute(_RESULT.update().where(_RESULT.c.id == row.id)
+                                  .values(evidence_ids=list(row[1] or [])))
 
 
 def downgrade() -> None:

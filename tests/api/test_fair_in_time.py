@@ -11,22 +11,8 @@ from sqlmodel import select
 from app.db.growth import Evidence
 from app.db.models import Absence, BandPeriod
 from app.db.support import Intervention, TargetResult, Trigger
+from tests.api.test_evaluations import _evidence, _run
 from tests.factories import CONFIRMED, new_person, new_team
-
-
-def _evidence(db, person, kind, day, **kw):
-    item = Evidence(person_id=person.id, kind=kind, source="manual", occurred_on=day,
-                    title=kw.pop("title", kind), **kw)
-    db.add(item)
-    db.commit()
-    return item
-
-
-def _run(client, admin, period_type, key):
-    answer = client.post("/v1/evaluations", headers=admin,
-                         json={"period_type": period_type, "period_key": key})
-    assert answer.status_code == 200, answer.text
-    return answer.json()
 
 
 def _triggers(db, person, **where):
