@@ -45,11 +45,6 @@ def as_of(history: Sequence[Dated[T]], day: date) -> T | None:
     return max(holding, key=lambda h: h.span.start).value if holding else None
 
 
-def during(history: Sequence[Dated[T]], period: Period) -> list[T]:
-    """Every value that held on at least one day of the period."""
-    return [h.value for h in history if h.span.overlaps(period)]
-
-
 def check_window(started_on: date, left_on: date | None) -> None:
     """Refuse a window that ends before it starts (ValueError saying so)."""
     if left_on is not None and left_on < started_on:

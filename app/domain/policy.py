@@ -10,7 +10,7 @@ it is forbidden: 404 comes before 403 so nobody learns that a record exists.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -295,6 +295,22 @@ TWO_ADMIN_ROLES: frozenset[Role] = frozenset({Role.admin, Role.case_manager})
 def privileged_roles_changed(before: Sequence[str], after: Sequence[str]) -> frozenset[str]:
     """The two-admin roles that differ between two role lists."""
     return frozenset(set(before) ^ set(after)) & {r.value for r in TWO_ADMIN_ROLES}
+
+
+# Accounts whose password only their holder (or the service desk, in person) may reset.
+PASSWORD_LINK_PROTECTED_ROLES: frozenset[str] = frozenset({Role.admin.value,
+                                                           Role.case_manager.value})
+
+
+def may_issue_password_link(*, managed_by_actor: bool, roles: Sequence[str],
+                            in_open_casework: Callable[[], bool]) -> bool:
+    """Whether an admin may issue a set-password link for a person: not for anyone they line
+    manage or have line managed, not for holders of `admin` or `case_manager`, and not for
+    the subject of an open case or concern. Decided in this order, so that for a line manager
+    the answer never depends on cases (`in_open_casework` is not even asked)."""
+    if managed_by_actor or PASSWORD_LINK_PROTECTED_ROLES & set(roles):
+        return False
+    return not in_open_casework()
 
 
 def may_decide_role_change(actor: Actor, *, proposed_by_id: int, subject_id: int) -> str | None:

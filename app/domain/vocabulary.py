@@ -62,6 +62,17 @@ class EvidenceSource(StrEnum):
     github = "github"
 
 
+class RoleChangeKind(StrEnum):
+    grant = "grant"
+    remove = "remove"
+
+
+class RoleChangeStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
 class OneToOneStatus(StrEnum):
     held = "held"
     cancelled = "cancelled"

@@ -20,6 +20,7 @@ from app.db.models import LineManagementPeriod, Person
 from app.db.support import CaseAssignment, Concern, FormalCase
 from app.db.types import UTCDateTime
 from app.domain.policy import ManagementSpell, excluded_from_case
+from app.domain.vocabulary import CaseStatus, ConcernStatus
 
 
 def _not_excluded(actor_id: int | None, *, subject_id: Any, opened_at: Any, closed_at: Any,
@@ -146,6 +147,16 @@ def facts_for_new_case(session: Session, subject_id: int, *, now: datetime) -> C
     return CaseFacts(current_line_manager_id=_line_manager_id(session, subject_id),
                      spells=_spells(session, subject_id), case_opened_at=now,
                      case_closed_at=None)
+
+
+def in_open_casework(session: Session, person_id: int) -> bool:
+    """Whether the person is the subject of an open formal case or an open concern (for the
+    separation-of-duties rules, never shown to anyone as such)."""
+    open_case = exists().where(FormalCase.subject_id == person_id,
+                               FormalCase.status != CaseStatus.closed.value)
+    open_concern = exists().where(Concern.subject_id == person_id,
+                                  Concern.status == ConcernStatus.open.value)
+    return bool(session.execute(select(open_case | open_concern)).scalar_one())
 
 
 def unmanned_open_cases(session: Session, *, person_id: int, now: datetime) -> set[int]:

@@ -19,22 +19,18 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.db.duties import PasswordLink
 from app.db.models import LineManagementPeriod, Person
-from app.db.support import Concern, FormalCase
 from app.db.types import utcnow
 from app.domain.errors import Conflict, Forbidden, RuleViolation
-from app.domain.policy import Actor, require_scope
+from app.domain.policy import Actor, may_issue_password_link, require_scope
 from app.domain.scopes import Scope
-from app.domain.vocabulary import CaseStatus, ConcernStatus, Role
-from app.services import audit, passwords, people, rate_limits
+from app.services import audit, case_access, passwords, people, rate_limits
 from app.settings import Settings
 
-# Accounts whose password only their holder (or the service desk, in person) may reset.
-PROTECTED_ROLES = frozenset({Role.admin.value, Role.case_manager.value})
 NOT_BY_LINK = ("This person's password can only be reset by themselves (POST "
                "/v1/me/password) or through the service desk; no set-password link can be "
                "issued for them.")
@@ -61,15 +57,6 @@ def _refuse_local_passwords_off(settings: Settings) -> None:
                               "there.", code="local-passwords-off")
 
 
-def _case_bound(session: Session, person_id: int) -> bool:
-    """Whether the person is the subject of an open formal case or an open concern."""
-    open_case = exists().where(FormalCase.subject_id == person_id,
-                               FormalCase.status != CaseStatus.closed.value)
-    open_concern = exists().where(Concern.subject_id == person_id,
-                                  Concern.status == ConcernStatus.open.value)
-    return bool(session.exec(select(open_case | open_concern)).one())  # type: ignore[call-overload]
-
-
 def _managed_by(session: Session, person: Person, actor_id: int | None) -> bool:
     """Whether the actor line manages the person now or ever did."""
     if actor_id is None:
@@ -81,8 +68,10 @@ def _managed_by(session: Session, person: Person, actor_id: int | None) -> bool:
         LineManagementPeriod.manager_id == actor_id)).first() is not None
 
 
-def _link_refused(session: Session, person: Person) -> bool:
-    return bool(PROTECTED_ROLES & set(person.roles)) or _case_bound(session, person.id)  # type: ignore[arg-type]
+def _link_refused(session: Session, person: Person, *, actor_id: int | None = None) -> bool:
+    return not may_issue_password_link(
+        managed_by_actor=_managed_by(session, person, actor_id), roles=person.roles,
+        in_open_casework=lambda: case_access.in_open_casework(session, person.id))  # type: ignore[arg-type]
 
 
 def issue_link(session: Session, actor: Actor, *, person_id: int,
@@ -92,7 +81,7 @@ def issue_link(session: Session, actor: Actor, *, person_id: int,
     require_scope(actor, Scope.people_write)
     person = people.get_or_404(session, person_id)
     _refuse_local_passwords_off(settings)
-    if _managed_by(session, person, actor.person_id) or _link_refused(session, person):
+    if _link_refused(session, person, actor_id=actor.person_id):
         raise Conflict(detail=NOT_BY_LINK, code="password-not-by-link")
     if not person.active:
         raise Conflict(detail="This person is not active; reactivate them first.",
@@ -155,7 +144,6 @@ def change_own_password(session: Session, settings: Settings, actor: Actor, *,
     person = people.get_or_404(session, actor.person_id)
     tried = rate_limits.attempt(kind="person", name=person.email, address=address)
     claimed = rate_limits.claim(session, settings, tried)
-    person = people.get_or_404(session, actor.person_id)
     if not passwords.verify_secret(person.password_hash, current_password):
         raise RuleViolation(detail="current_password: this is not your current password.",
                             rule="PASSWORD-CURRENT", extra={"field": "current_password"})

@@ -83,15 +83,14 @@ def _as_they_were(session: Session, everyone: list[Person], period: Period,
                   who: Select) -> dict[int, rules.PersonFacts]:
     """Each person with the band and kind they had when the period began, and the part of the
     period they were employed for (in the team too, for a team's sprint)."""
-    ids = who
     history: dict[int, list[Dated[tuple[str | None, str]]]] = defaultdict(list)
-    for row in session.exec(select(BandPeriod).where(col(BandPeriod.person_id).in_(ids))):
+    for row in session.exec(select(BandPeriod).where(col(BandPeriod.person_id).in_(who))):
         history[row.person_id].append(Dated(Span(row.started_on, row.ended_on),
                                             (row.band, row.kind)))
     in_team: dict[int, list[Span]] = defaultdict(list)
     if period.type is PeriodType.sprint and period.team_id is not None:
         for m in session.exec(select(TeamMembership).where(
-                TeamMembership.team_id == period.team_id, col(TeamMembership.person_id).in_(ids))):
+                TeamMembership.team_id == period.team_id, col(TeamMembership.person_id).in_(who))):
             in_team[m.person_id].append(Span(m.started_on, m.ended_on))
     found = {}
     for person in everyone:
@@ -210,11 +209,9 @@ def run(session: Session, *, period_type: PeriodType, period_key: str,
                 objective_ids=r.objective_ids, one_to_one_ids=r.one_to_one_ids))
     # Whoever this period judged before but no longer does (their employment changed): their
     # triggers are looked at again too.
-    judged = {r["person_id"] for r in results}
-    gone = [p for p in session.exec(select(Person).where(
+    gone = list(session.exec(select(Person).where(
         col(Person.id).in_(select(TargetResult.person_id).where(
-            TargetResult.evaluation_id == evaluation.id).distinct()))) if p.id not in judged
-        and p.id not in subjects]
+            TargetResult.evaluation_id == evaluation.id)), col(Person.id).not_in(who))))
     if closed:
         _record_corrections(session, evaluation, results)
     else:
@@ -258,11 +255,6 @@ def _record_corrections(session: Session, evaluation: Evaluation, results: list[
         if correction != row.correction:
             row.correction = correction
             session.add(row)
-
-
-def current_outcome(row: TargetResult) -> Outcome:
-    """A result's outcome on today's facts: its correction's, if it has one."""
-    return Outcome(row.correction["outcome"] if row.correction else row.outcome)
 
 
 def close(session: Session, actor: Actor, evaluation_id: int) -> EvaluationView:

@@ -170,7 +170,7 @@ def update_evidence(session: Session, actor: Actor, evidence_id: int, *,
            source=EvidenceSource(evidence.source), hours=merged["hours"], topic=merged["topic"],
            objective_id=merged["objective_id"], occurred_on=merged["occurred_on"])
     was_qualification = evidence.kind == EvidenceKind.qualification.value
-    staleness.mark(session, start=evidence.occurred_on)
+    days = (evidence.occurred_on, merged["occurred_on"])  # the day it moves from and to
     for name, value in changes.items():
         setattr(evidence, name, value.value if isinstance(value, EvidenceKind) else value)
     if was_qualification and evidence.kind != EvidenceKind.qualification.value:
@@ -179,7 +179,7 @@ def update_evidence(session: Session, actor: Actor, evidence_id: int, *,
     elif not was_qualification and evidence.kind == EvidenceKind.qualification.value:
         triggers.on_qualification(session, evidence=evidence,
                                   person=people.get_or_404(session, evidence.person_id))
-    staleness.mark(session, start=evidence.occurred_on)
+    staleness.mark(session, start=min(days), end=max(days))
     evidence.version += 1
     evidence.updated_at = utcnow()
     session.add(evidence)

@@ -203,30 +203,22 @@ def _for_trigger(session: Session, trigger: Trigger, person: Person,
 def propose_support(session: Session, *, trigger: Trigger, person: Person) -> Intervention:
     """Propose one supportive intervention for a negative trigger to the person's current line
     manager. Idempotent: a trigger proposes support once."""
-    existing = _for_trigger(session, trigger, person, TriggerDirection.negative)
-    if existing is not None:
-        return existing
-    kind = support_kind(trigger.details.get("metric"))
-    intervention = Intervention(person_id=person.id, kind=kind.value,  # type: ignore[arg-type]
-                                status=InterventionStatus.proposed.value, trigger_id=trigger.id,
-                                proposed_to_id=person.line_manager_id,
-                                summary=support_summary(trigger, kind))
-    session.add(intervention)
-    session.flush()
-    return intervention
+    return _act_on_one(session, trigger, person, TriggerDirection.negative)
 
 
 def recognise(session: Session, *, trigger: Trigger, person: Person) -> Intervention:
     """Record a positive trigger as a completed recognition. Idempotent per trigger."""
-    existing = _for_trigger(session, trigger, person, TriggerDirection.positive)
+    return _act_on_one(session, trigger, person, TriggerDirection.positive)
+
+
+def _act_on_one(session: Session, trigger: Trigger, person: Person,
+                direction: TriggerDirection) -> Intervention:
+    existing = _for_trigger(session, trigger, person, direction)
     if existing is not None:
         return existing
-    intervention = Intervention(person_id=person.id, kind=InterventionKind.recognition.value,  # type: ignore[arg-type]
-                                status=InterventionStatus.completed.value, trigger_id=trigger.id,
-                                summary=trigger.summary, completed_at=trigger.fired_at)
-    session.add(intervention)
-    session.flush()
-    return intervention
+    act_on(session, [Fired(trigger.id, person.id, person.line_manager_id, direction,  # type: ignore[arg-type]
+                           trigger.summary, trigger.details)], now=trigger.fired_at)
+    return _for_trigger(session, trigger, person, direction)  # type: ignore[return-value]
 
 
 def on_trigger_withdrawn(session: Session, *, trigger: Trigger, reason: str,

@@ -17,17 +17,20 @@ from app.db.types import utcnow
 from app.domain.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.domain.policy import TWO_ADMIN_ROLES, Actor, may_decide_role_change, require_scope
 from app.domain.scopes import Scope
-from app.domain.vocabulary import Role
+from app.domain.vocabulary import Role, RoleChangeKind, RoleChangeStatus
 from app.services import audit, case_access, people
 from app.services.people import refuse_leaving_cases_unmanned
 from app.services.pagination import Page, keyset_page
 
-PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+PENDING, APPROVED, REJECTED = (s.value for s in (RoleChangeStatus.pending,
+                                                  RoleChangeStatus.approved,
+                                                  RoleChangeStatus.rejected))
+GRANT, REMOVE = RoleChangeKind.grant.value, RoleChangeKind.remove.value
 
 
 def _applied(person: Person, role: str, change: str) -> list[str]:
     roles = set(person.roles)
-    if change == "grant":
+    if change == GRANT:
         roles.add(role)
     else:
         roles.discard(role)
@@ -36,11 +39,11 @@ def _applied(person: Person, role: str, change: str) -> list[str]:
 
 def _check_applicable(person: Person, role: str, change: str) -> None:
     holds = role in person.roles
-    if change == "grant" and holds:
+    if change == GRANT and holds:
         raise Conflict(detail=f"This person already holds `{role}`.", code="role-held")
-    if change == "remove" and not holds:
+    if change == REMOVE and not holds:
         raise Conflict(detail=f"This person does not hold `{role}`.", code="role-not-held")
-    if change == "grant" and not person.active:
+    if change == GRANT and not person.active:
         raise Conflict(detail="This person is not active; roles are granted to active people "
                               "only.", code="person-inactive")
 

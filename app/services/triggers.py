@@ -36,6 +36,8 @@ from app.services.pagination import Page, keyset_page
 
 # How far back to look for runs of results (periods), beyond the longest run a policy asks.
 _LOOKBACK = {PeriodType.week: 7, PeriodType.sprint: 14, PeriodType.quarter: 92}
+# Facts keys looked up at once (well inside every database's limit on bound parameters).
+_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -101,10 +103,6 @@ def fire_all(session: Session, firings: Sequence[Firing]) -> None:
                             wanted[key].person.line_manager_id, wanted[key].direction,
                             wanted[key].summary, wanted[key].details)
         for trigger_id, key in recorded], now=now)
-
-
-# Facts keys looked up at once (well inside every database's limit on bound parameters).
-_CHUNK = 500
 
 
 def withdraw(session: Session, trigger: Trigger, *, reason: str,
@@ -229,15 +227,7 @@ def _results_around(session: Session, ids: list[int], among: list[int] | Select,
             TargetResult.period_start <= upper)))
         for row in rows:
             by_person[row.person_id].append(row)
-        reaching_back = set()
-        for person_id in wanted:
-            counted = sorted((r for r in by_person[person_id]
-                              if _current(r) in (Outcome.met, Outcome.missed)),
-                             key=lambda r: r.period_start)
-            if counted and any(_current(r) is Outcome.missed and r.period_start == counted[0]
-                               .period_start for r in counted) \
-                    or not counted and by_person[person_id]:
-                reaching_back.add(person_id)
+        reaching_back = {p for p in wanted if _may_start_earlier(by_person[p])}
         if not reaching_back or lower.year <= MIN_YEAR:
             break
         wanted = sorted(reaching_back)
@@ -249,6 +239,16 @@ def _results_around(session: Session, ids: list[int], among: list[int] | Select,
                 TargetResult.period_start <= upper).limit(1)).first():
             break
     return by_person
+
+
+def _may_start_earlier(rows: list[TargetResult]) -> bool:
+    """Whether a run of misses may begin before the earliest of these results: the earliest
+    that counts is a miss, or none counts yet."""
+    counted = [r for r in rows if _current(r) in (Outcome.met, Outcome.missed)]
+    if not counted:
+        return bool(rows)
+    earliest = min(r.period_start for r in counted)
+    return any(r.period_start == earliest and _current(r) is Outcome.missed for r in counted)
 
 
 def _live_triggers(session: Session, ids: list[int] | Select) -> dict[int, list[Trigger]]:
@@ -312,10 +312,10 @@ def _missed_streaks(session: Session, version: PolicyVersion, period: Period, pe
                     else "those periods are no longer the start of a run of misses"))
         if pending is None:
             continue
-        for first, steps in standing.items():
-            run = next(r for r in rules.missed_runs(past, k) if r[0].period_keys[0] == first)
+        for run in rules.missed_runs(past, k):
             if not any(period.key in step.period_keys for step in run):
                 continue
+            first, steps = run[0].period_keys[0], run[:k]
             keys = [key for step in steps for key in step.period_keys]
             what = metric.replace("_", " ")
             pending.append(Firing(

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request, Response, Security, status
 from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
 from app.api.problems import problem_responses
 from app.api.schemas.common import Page, PathId
-from app.api.schemas.duties import (RoleChangeCreate, RoleChangeDecision, RoleChangeRead,
-                                    RoleChangeStatus)
+from app.api.schemas.duties import RoleChangeCreate, RoleChangeDecision, RoleChangeRead
+from app.domain.vocabulary import RoleChangeStatus
 from app.domain.policy import Actor
 from app.domain.scopes import Scope
 from app.services import role_changes

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, SecretStr
 
 from app.api.schemas.common import Input, Output
-from app.domain.vocabulary import Role
+from app.domain.vocabulary import Role, RoleChangeKind, RoleChangeStatus
 from app.services.fields import Password, Reason
 
 
@@ -34,17 +33,6 @@ class OwnPasswordChange(Input):
     current_password: Annotated[SecretStr, Field(min_length=1, max_length=256,
                                                  description="Write-only.")]
     new_password: Password
-
-
-class RoleChangeKind(StrEnum):
-    grant = "grant"
-    remove = "remove"
-
-
-class RoleChangeStatus(StrEnum):
-    pending = "pending"
-    approved = "approved"
-    rejected = "rejected"
 
 
 class RoleChangeCreate(Input):
