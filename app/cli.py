@@ -135,6 +135,7 @@ def people_import(file: Annotated[Path, typer.Argument(help="CSV file (UTF-8)")]
                   dry_run: Annotated[bool, typer.Option(help="Check only")] = False) -> None:
     """Import people from CSV: every row or none."""
     from app.services import people_import as importer
+    from app.services import replay
     from app.services.demo import SYSTEM_ACTOR
 
     settings = _settings()
@@ -150,7 +151,7 @@ def people_import(file: Annotated[Path, typer.Argument(help="CSV file (UTF-8)")]
         task = bar.add_task("rows", total=rows)
         try:
             created = importer.import_people(session, SYSTEM_ACTOR, csv_text=text,
-                                             dry_run=dry_run, replay_with=settings,
+                                             dry_run=dry_run, on_identity_change=replay.on_identity_change(session, settings),
                                              on_row=lambda: bar.advance(task))
         except DomainError as exc:
             bar.stop()

@@ -337,15 +337,3 @@ def create_template(session: Session, actor: Actor, *, situation: str, title: st
     session.add(template)
     session.flush()
     return template
-
-
-# --- for the digest ------------------------------------------------------------------------
-
-
-def record_digest_view(session: Session, *, person_id: int) -> DigestView:
-    """Note that someone read the recognition digest (the head of department's monthly
-    checklist ticks itself from this). Call it in the digest request's unit of work."""
-    view = DigestView(person_id=person_id, viewed_at=utcnow())
-    session.add(view)
-    session.flush()
-    return view

@@ -15,13 +15,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session, select
 
 from app.db.models import Person, Team, TeamMember
+from app.db.oversight import DigestView
 from app.db.support import Intervention, Trigger
 from app.db.types import utcnow
 from app.domain.errors import Forbidden, NotFound, RuleViolation
 from app.domain.policy import Action, Actor, Record, authorize, require_scope
 from app.domain.scopes import Scope
 from app.domain.vocabulary import InterventionKind, InterventionStatus
-from app.services import audit, checklists, people
+from app.services import audit, people
 # One way to write dates and to escape recorded text in Markdown: the CPD record's.
 from app.services.markdown import MONTHS as _MONTHS, day as _day, text as _text
 from app.services.relationships import relations_to
@@ -72,7 +73,7 @@ def recognition_digest(session: Session, actor: Actor, *, start: date | None,
     """The period's recognitions, team by team (the head of department)."""
     require_scope(actor, Scope.digest)
     if actor.person_id is not None:  # reading it ticks the head of department's checklist
-        checklists.record_digest_view(session, person_id=actor.person_id)
+        record_view(session, person_id=actor.person_id)
     start, end = default_range(start, end, today=utcnow().date())
     rows = session.exec(
         select(Intervention.id, Intervention.person_id, Person.name, Intervention.summary,
@@ -205,3 +206,12 @@ def render_markdown(digest: Digest) -> str:
     while lines[-1] == "":
         lines.pop()
     return "\n".join(lines) + "\n"
+
+
+def record_view(session: Session, *, person_id: int) -> DigestView:
+    """Note that someone read the recognition digest (the head of department's monthly
+    checklist ticks itself from this). Call it in the digest request's unit of work."""
+    view = DigestView(person_id=person_id, viewed_at=utcnow())
+    session.add(view)
+    session.flush()
+    return view

@@ -1,11 +1,7 @@
 """The HR objective-completions feed: an append-only event stream read with a cursor.
 
-It never skips and never repeats an event. On PostgreSQL, ids come from a sequence when a row
-is inserted but become visible when its transaction commits, so a row with a lower id could
-appear after a poller has moved past it. Feed writers therefore take a transaction-scoped
-advisory lock before inserting: the next event's id is only drawn after the previous event's
-transaction has committed, so ids become visible in order. (SQLite has one writer at a time.)
-Feed events are rare (objective completions), so serialising their writers costs nothing.
+It never skips and never repeats an event: the writers (`objectives`) serialise themselves so
+that event ids become visible in order.
 """
 
 from __future__ import annotations
@@ -16,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
@@ -27,18 +22,11 @@ from app.domain.scopes import Scope
 from app.domain.spreadsheet import row
 from app.services.pagination import decode_cursor, encode_cursor, keyset_page
 
-FEED_WRITER_LOCK = 0x6_7_5_3_4_6  # an arbitrary constant naming the feed writers' lock
 MAX_JSON_PAGE = 1000
 MAX_CSV_PAGE = 1_000_000
 CSV_COLUMNS = ["event_id", "type", "occurred_at", "objective_id", "title", "quarter",
                "twenty_percent_time", "quality_dashboard_outcome", "person_id",
                "employee_number"]
-
-
-def serialise_writers(session: Session) -> None:
-    """Call before inserting a feed event, in the writing transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_WRITER_LOCK})
 
 
 def _base(since: datetime | None):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from app.db.growth import CheckIn, Evidence, HrEvent, Objective
@@ -19,7 +19,7 @@ from app.domain.policy import Action, Actor, Record, authorize, require_scope
 from app.domain.quarters import Quarter
 from app.domain.scopes import Scope
 from app.domain.vocabulary import HrEventType, ObjectiveStatus
-from app.services import hr_feed, people, staleness, triggers
+from app.services import people, staleness, triggers
 from app.services.pagination import Page, keyset_page
 from app.services.relationships import relations_to
 
@@ -30,6 +30,21 @@ class ObjectiveView:
     evidence_ids: list[int]
     warnings: list[str]
     allowed_actions: list[str]
+
+
+# The HR feed never skips or repeats an event. On PostgreSQL, ids come from a sequence when a row
+# is inserted but become visible when its transaction commits, so a row with a lower id could
+# appear after a poller has moved past it. Writers of feed events therefore take this
+# transaction-scoped advisory lock first: the next event's id is only drawn after the previous
+# event's transaction has committed. (SQLite has one writer at a time.) Feed events are rare
+# (objective completions), so serialising their writers costs nothing.
+FEED_WRITER_LOCK = 0x6_7_5_3_4_6  # an arbitrary constant naming the feed writers' lock
+
+
+def serialise_feed_writers(session: Session) -> None:
+    """Call before inserting a feed event, in the writing transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_WRITER_LOCK})
 
 
 def _quarter(text: str) -> str:
@@ -224,7 +239,7 @@ def reopen(session: Session, actor: Actor, objective_id: int, *, reason: str) ->
 
 def _publish(session: Session, objective: Objective, owner: Person, kind: HrEventType) -> None:
     """Write the HR feed event in the same transaction as the change it reports."""
-    hr_feed.serialise_writers(session)
+    serialise_feed_writers(session)
     session.add(HrEvent(
         event_type=kind.value, occurred_at=utcnow(), objective_id=objective.id,  # type: ignore[arg-type]
         person_id=owner.id, employee_number=owner.employee_number,  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import String, cast, func, or_
@@ -19,9 +20,8 @@ from app.domain.policy import (Action, Actor, Record, Relation, authorize, permi
                                require_scope, sees_personal_details)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Band, PersonKind, Role
-from app.services import audit, case_access, replay, staleness
+from app.services import audit, case_access, staleness
 from app.services.pagination import Page, keyset_page
-from app.settings import Settings
 from app.services.relationships import (direct_relations, everyone_below, managers_above,
                                         relations_to)
 
@@ -226,12 +226,18 @@ def _refuse_privileged_roles(before: list[str], after: list[str]) -> None:
             extra={"field": "roles"})
 
 
+# The fields integrations know a person by (deliveries wait for them until they are known).
+IDENTITY_FIELDS = frozenset({"jira_account_id", "github_login", "email"})
+# Called after a person is created, or after one of their IDENTITY_FIELDS changed.
+IdentityChanged = Callable[[Person], None]
+
+
 def create_person(session: Session, actor: Actor, *, values: dict[str, Any],
                   override_reason: str | None = None,
-                  replay_with: Settings | None = None,
+                  on_identity_change: IdentityChanged | None = None,
                   on_server: bool = False) -> Person:
-    """Create a person (admin). With `replay_with`, webhook deliveries that were waiting for
-    someone with this person's Jira account, GitHub login or e-mail are applied now.
+    """Create a person (admin). `on_identity_change` is called with the new person, so the
+    caller can apply what was waiting for their Jira account, GitHub login or e-mail.
 
     Nobody gives a new person a password (they get a set-password link), and `admin` or
     `case_manager` are granted through a role change two admins agree to; only code running
@@ -255,16 +261,16 @@ def create_person(session: Session, actor: Actor, *, values: dict[str, Any],
     session.flush()
     audit.record(session, actor=actor, action="person.create", target_type="person",
                  target_id=person.id, detail=_created_detail(person))
-    if replay_with is not None:
-        replay.replay_for_person(session, replay_with, person)
+    if on_identity_change is not None:
+        on_identity_change(person)
     return person
 
 
 def update_person(session: Session, actor: Actor, person_id: int, *, changes: dict[str, Any],
                   expected_version: int | None, override_reason: str | None = None,
-                  replay_with: Settings | None = None) -> Person:
-    """Change a person (admin), refusing a stale version. With `replay_with`, a new Jira
-    account, GitHub login or e-mail applies the deliveries that were waiting for it."""
+                  on_identity_change: IdentityChanged | None = None) -> Person:
+    """Change a person (admin), refusing a stale version. `on_identity_change` is called when
+    their Jira account, GitHub login or e-mail changed."""
     require_scope(actor, Scope.people_write)
     person = get_or_404(session, person_id)
     if expected_version is not None and person.version != expected_version:
@@ -319,8 +325,8 @@ def update_person(session: Session, actor: Actor, person_id: int, *, changes: di
     session.flush()
     audit.record(session, actor=actor, action="person.update", target_type="person",
                  target_id=person.id, detail={"fields": sorted(changed), "changes": changed})
-    if replay_with is not None and {"jira_account_id", "github_login", "email"} & changes.keys():
-        replay.replay_for_person(session, replay_with, person)
+    if on_identity_change is not None and IDENTITY_FIELDS & changes.keys():
+        on_identity_change(person)
     return person
 
 

@@ -17,7 +17,6 @@ from app.domain.policy import Actor, require_scope
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Band, PersonKind, Role
 from app.services import people
-from app.settings import Settings
 from app.services.fields import Email, EmployeeNumber, GithubLogin, JiraAccountId, Name
 
 MAX_ROWS = 10_000
@@ -136,7 +135,7 @@ def _in_dependency_order(rows: list[tuple[int, ImportRow]]) -> tuple[
 
 def import_people(session: Session, actor: Actor, *, csv_text: str, dry_run: bool = False,
                   on_row: Callable[[], None] | None = None,
-                  replay_with: Settings | None = None) -> list[Person]:
+                  on_identity_change: people.IdentityChanged | None = None) -> list[Person]:
     """Create everyone in the CSV, or nobody: any problem refuses the whole file."""
     require_scope(actor, Scope.people_write)
     rows, problems = _parse(csv_text)
@@ -156,7 +155,7 @@ def import_people(session: Session, actor: Actor, *, csv_text: str, dry_run: boo
             values["buddy_id"] = _resolve(session, ids_by_email, row.buddy_email, "buddy_email")
             with session.begin_nested():
                 person = people.create_person(session, actor, values=values,
-                                              replay_with=replay_with)
+                                              on_identity_change=on_identity_change)
             ids_by_email[person.email] = person.id  # type: ignore[assignment]
             created.append(person)
         except DomainError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import and_, or_
@@ -43,6 +44,11 @@ def replay_for_person(session: Session, settings: Settings, person: Person) -> i
     waiting = webhooks.waiting_for(session, subjects_of(person))
     return webhooks.replay(session, deliveries=waiting, appliers=_appliers(settings),
                            keys=_keys())
+
+
+def on_identity_change(session: Session, settings: Settings) -> Callable[[Person], None]:
+    """What people calls when someone's identity changes: apply what was waiting for them."""
+    return lambda person: replay_for_person(session, settings, person)
 
 
 def replay_waiting(session: Session, actor: Actor, settings: Settings, *,

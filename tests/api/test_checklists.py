@@ -11,7 +11,7 @@ from sqlmodel import select
 from app.db.models import Person
 from app.db.oversight import ChecklistTemplate, ChecklistTick, DigestView
 from app.db.support import Intervention
-from app.services import checklists
+from app.services import digest
 from tests.factories import new_person
 
 PROBLEM = "application/problem+json"
@@ -299,7 +299,7 @@ def test_viewing_the_digest_ticks_the_head_of_department_s_item(client, org, as_
                      period_key=this_month)["done"]
     from sqlmodel import Session
     with Session(engine) as session:
-        checklists.record_digest_view(session, person_id=org["head"].id)
+        digest.record_view(session, person_id=org["head"].id)
         session.commit()
     assert _item(client, head, "monthly-head-of-department", "digest")["done"]
 

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from app.db.growth import HrEvent, Objective
-from app.services import hr_feed
+from app.services import objectives
 
 FEED = "/v1/hr/objective-completions"
 
@@ -120,7 +120,7 @@ def test_out_of_order_commits_never_let_a_poller_skip_an_event(app, client, org,
 
     def writer_a():
         with Session(app.state.engine) as session:
-            hr_feed.serialise_writers(session)
+            objectives.serialise_feed_writers(session)
             session.add(event("A"))
             session.flush()
             a_inserted.set()
@@ -130,7 +130,7 @@ def test_out_of_order_commits_never_let_a_poller_skip_an_event(app, client, org,
     def writer_b():
         a_inserted.wait(10)
         with Session(app.state.engine) as session:
-            hr_feed.serialise_writers(session)  # waits for A
+            objectives.serialise_feed_writers(session)  # waits for A
             session.add(event("B"))
             session.commit()
         b_done.set()

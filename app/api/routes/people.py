@@ -22,7 +22,7 @@ from app.domain.errors import InvalidInput, RuleViolation
 from app.domain.policy import Actor
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Band
-from app.services import credentials, people, people_import
+from app.services import credentials, people, people_import, replay
 from app.services.people import PersonView
 
 router = APIRouter(prefix=f"{API_PREFIX}/people", tags=["people"])
@@ -40,7 +40,7 @@ def create_person(body: PersonCreate, request: Request, response: Response,
     """Create a person (admin). Line-management rules apply; an admin may override a matrix
     rule by giving `override_reason`, which is recorded."""
     person = people.create_person(session, actor, values=body.values(),
-                                  override_reason=body.override_reason, replay_with=settings)
+                                  override_reason=body.override_reason, on_identity_change=replay.on_identity_change(session, settings))
     response.headers["Location"] = location(request, "get_person", person_id=person.id)
     set_etag(response, "person", person.id, person.version)  # type: ignore[arg-type]
     return PersonRead.of(PersonView(person, [], True))
@@ -90,7 +90,7 @@ async def import_people(request: Request, response: Response, session: SessionDe
         raise InvalidInput(detail="The CSV is not UTF-8 text.") from None
     # In a worker thread: a slow or unreachable database must not stall the event loop.
     created = await run_in_threadpool(people_import.import_people, session, actor,
-                                      csv_text=text, dry_run=dry_run, replay_with=settings)
+                                      csv_text=text, dry_run=dry_run, on_identity_change=replay.on_identity_change(session, settings))
     if dry_run:
         response.status_code = status.HTTP_200_OK
     return ImportReport(created=0 if dry_run else len(created), dry_run=dry_run,
@@ -118,7 +118,7 @@ def update_person(person_id: PathId, body: PersonUpdate, response: Response,
     version = expected_version(if_match, "person", person_id)
     person = people.update_person(session, actor, person_id, changes=body.changes(),
                                   expected_version=version,
-                                  override_reason=body.override_reason, replay_with=settings)
+                                  override_reason=body.override_reason, on_identity_change=replay.on_identity_change(session, settings))
     set_etag(response, "person", person_id, person.version)
     return PersonRead.of(people.view(session, actor, person_id))
 
