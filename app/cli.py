@@ -85,7 +85,7 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on")] = "127
     import uvicorn
 
     from app import log_config
-    from app.services import bootstrap
+    from app.services.identity import bootstrap
 
     settings = _settings()
     log_config.configure(settings.log_level)
@@ -134,8 +134,8 @@ def demo_seed() -> None:
 def people_import(file: Annotated[Path, typer.Argument(help="CSV file (UTF-8)")],
                   dry_run: Annotated[bool, typer.Option(help="Check only")] = False) -> None:
     """Import people from CSV: every row or none."""
-    from app.services import people_import as importer
-    from app.services import replay
+    from app.services.org import people_import as importer
+    from app.services.integrations import replay
     from app.services.demo import SYSTEM_ACTOR
 
     settings = _settings()
@@ -168,7 +168,7 @@ def _change_role_on_server(email: str, role: str, change: str, reason: str) -> N
     import getpass
 
     from app.domain.vocabulary import Role
-    from app.services import role_changes
+    from app.services.identity import role_changes
 
     try:
         chosen = Role(role)
@@ -229,8 +229,8 @@ def evaluate(
     from app.domain import periods
     from app.domain.errors import RuleViolation
     from app.domain.vocabulary import PeriodType
-    from app.services import evaluations
-    from app.services.working_calendar import department_calendar
+    from app.services.support import evaluations
+    from app.services.kit.working_calendar import department_calendar
 
     settings = _settings()
     calendar = department_calendar(settings)
@@ -275,8 +275,9 @@ def _say_evaluated(view) -> None:  # type: ignore[no-untyped-def]
 def _evaluate_stale(settings: Settings) -> None:
     """Run again, each in its own transaction, every evaluation a fact changed under."""
     from app.domain.vocabulary import PeriodType
-    from app.services import evaluations, staleness
-    from app.services.working_calendar import department_calendar
+    from app.services.kit import staleness
+    from app.services.support import evaluations
+    from app.services.kit.working_calendar import department_calendar
 
     calendar = department_calendar(settings)
     factory = make_session_factory(make_engine(settings))
@@ -297,8 +298,9 @@ def _evaluate_last_sprints(settings: Settings) -> None:
     daily, every sprint is evaluated from the day after it ends (and again, harmlessly, until
     the team's next one ends); one whose evaluation was closed is left as it is."""
     from app.domain.vocabulary import PeriodType
-    from app.services import evaluations, periods
-    from app.services.working_calendar import department_calendar
+    from app.services.org import periods
+    from app.services.support import evaluations
+    from app.services.kit.working_calendar import department_calendar
 
     calendar = department_calendar(settings)
     factory = make_session_factory(make_engine(settings))

@@ -15,7 +15,7 @@ import sys
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from app.services.context import current_request_id
+from app.services.kit.context import current_request_id
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged too.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {

@@ -13,8 +13,8 @@ from sqlalchemy import event
 from app.db.engine import make_engine, make_session_factory
 from app.domain.vocabulary import PeriodType
 from app.main import create_app
-from app.services import evaluations
-from app.services.working_calendar import department_calendar
+from app.services.support import evaluations
+from app.services.kit.working_calendar import department_calendar
 from app.settings import Settings
 
 

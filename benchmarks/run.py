@@ -120,14 +120,14 @@ def engine_for(url: str):  # type: ignore[no-untyped-def]
 
 def person_token(settings, person: dataset.Person) -> str:  # type: ignore[no-untyped-def]
     from app.db.models import Person
-    from app.services import auth, tokens
+    from app.services.identity import auth, tokens
     scopes = auth.person_scopes(Person(name="x", email="x@example.org", kind=person.kind,
                                        roles=person.roles))
     return tokens.issue(settings, subject=f"person:{person.id}", scopes=scopes).token
 
 
 def hr_token(settings) -> str:  # type: ignore[no-untyped-def]
-    from app.services import tokens
+    from app.services.identity import tokens
     return tokens.issue(settings, subject=f"client:{dataset.HR_CLIENT_ID}",
                         scopes=frozenset({"hr.feed:read"})).token
 
@@ -156,7 +156,7 @@ def participation_request(plan: dataset.Plan, settings, manager: int | None = No
 
 def hr_feed_requests(settings, events: int, page: int = 500) -> list[load.Request]:  # type: ignore[no-untyped-def]
     """Pages of 500 from 20 cursors spread over the whole feed."""
-    from app.services.pagination import encode_cursor
+    from app.services.kit.pagination import encode_cursor
     token = hr_token(settings)
     spread = max(1, events - page)
     return [load.Request("GET", f"/v1/hr/objective-completions?limit={page}&cursor="

@@ -11,7 +11,8 @@ import pytest
 from sqlmodel import Session
 
 from app.db.models import BandPeriod, Person, Team, TeamMember, TeamMembership
-from app.services import auth, passwords, tokens
+from app.services.identity import auth, tokens
+from app.services.kit import passwords
 from app.settings import Settings
 
 _seq = itertools.count(1)

@@ -13,9 +13,10 @@ from fastapi.security import OAuth2, SecurityScopes
 from sqlmodel import Session
 
 from app.domain.errors import DomainError, Unauthenticated
-from app.domain.policy import Actor, require_scope
+from app.domain.access import Actor, require_scope
 from app.domain.scopes import DESCRIPTIONS
-from app.services import audit, auth
+from app.services.identity import auth
+from app.services.kit import audit
 from app.settings import Settings
 
 API_PREFIX = "/v1"

@@ -17,7 +17,8 @@ from app.api.deps import API_PREFIX
 from app.api.problems import database_unavailable, problem
 from app.db.engine import is_unavailable
 from app.domain.errors import DomainError
-from app.services import auth, idempotency
+from app.services.identity import auth
+from app.services.kit import idempotency
 
 log = logging.getLogger("gps.idempotency")
 

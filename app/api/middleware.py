@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.problems import REQUESTED_METHOD, problem, service_busy
 from app.domain.json_nesting import TOO_DEEP, NestingGauge
-from app.services.context import request_id_var
+from app.services.kit.context import request_id_var
 
 access_log = logging.getLogger("gps.access")
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

@@ -17,7 +17,7 @@ from starlette.routing import Match, Mount
 
 from app.db.engine import is_unavailable
 from app.domain import errors
-from app.services.context import current_request_id
+from app.services.kit.context import current_request_id
 
 log = logging.getLogger("gps.errors")
 

@@ -9,11 +9,13 @@ from sqlmodel import Session, select
 
 from app.db.models import Person
 from app.domain.errors import RuleViolation
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import ROLE_SCOPES, scopes_for_roles
 from app.domain.vocabulary import Band, PersonKind, Role
 from app.db.growth import CoachingEnrolment
-from app.services import coaching, credentials, people, teams
+from app.services.growth import coaching
+from app.services.identity import credentials
+from app.services.org import people, teams
 from app.settings import Environment, Settings
 
 DEMO_PASSWORD = "gps-demo-password"

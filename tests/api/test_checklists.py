@@ -11,7 +11,7 @@ from sqlmodel import select
 from app.db.models import Person
 from app.db.oversight import ChecklistTemplate, ChecklistTick, DigestView
 from app.db.support import Intervention
-from app.services import digest
+from app.services.oversight import digest
 from tests.factories import new_person
 
 PROBLEM = "application/problem+json"

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from app.db.growth import CoachingEnrolment, CoachingProgramme, CoachingSession
 from app.db.models import AuditEntry
-from app.services.coaching import FIRST_PROGRAMME_CONTENT, seed_first_programme
+from app.services.growth.coaching import FIRST_PROGRAMME_CONTENT, seed_first_programme
 
 PROBLEM = "application/problem+json"
 PROGRAMME = {"name": "Senior developer coaching", "cohort_bands": ["8a"],

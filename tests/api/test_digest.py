@@ -10,7 +10,7 @@ import pytest
 
 from app.db.support import Intervention
 from app.db.types import utcnow
-from app.services import interventions
+from app.services.support import interventions
 from tests.api.test_interventions import new_trigger
 from tests.factories import new_team
 

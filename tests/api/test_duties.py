@@ -169,7 +169,7 @@ def test_the_bootstrap_admin_still_signs_in(database_url, db):
            "GPS_BOOTSTRAP_ADMIN_EMAIL": "first@example.org",
            "GPS_BOOTSTRAP_ADMIN_PASSWORD": "first admin password"}
     code = ("from app.cli import _settings; from app.db.engine import make_engine, "
-            "make_session_factory; from app.services import bootstrap\n"
+            "make_session_factory; from app.services.identity import bootstrap\n"
             "s = _settings(); f = make_session_factory(make_engine(s))\n"
             "with f() as session:\n"
             "    bootstrap.ensure_bootstrap_admin(session, s); session.commit()\n")

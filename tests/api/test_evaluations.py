@@ -255,8 +255,8 @@ def test_two_evaluations_of_one_period_at_once_double_nothing(client, org, db, a
 
     from sqlmodel import Session
 
-    from app.services import evaluations
-    from app.services.working_calendar import DepartmentCalendar
+    from app.services.support import evaluations
+    from app.services.kit.working_calendar import DepartmentCalendar
 
     for key in ("2026-W46", "2026-W47"):
         _run(client, admin, "week", key)

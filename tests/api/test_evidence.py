@@ -12,7 +12,7 @@ from sqlmodel import select
 from app.db.models import CoachingEnrolment, CoachingProgramme, Evidence, Objective
 from app.domain.errors import RuleViolation
 from app.domain.vocabulary import EvidenceKind, EvidenceSource
-from app.services import evidence as evidence_service
+from app.services.growth import evidence as evidence_service
 
 PROBLEM = "application/problem+json"
 URL = "/v1/evidence"

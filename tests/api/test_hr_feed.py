@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from app.db.growth import HrEvent, Objective
-from app.services import objectives
+from app.services.growth import objectives
 
 FEED = "/v1/hr/objective-completions"
 

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from app.db.models import Person
 from app.db.protection import IdempotencyKey
-from app.services import idempotency
+from app.services.kit import idempotency
 
 PROBLEM = "application/problem+json"
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from app.db.growth import CoachingEnrolment, CoachingProgramme
 from app.db.support import Concern, FormalCase, Intervention, Trigger
-from app.services import interventions
+from app.services.support import interventions
 
 PROBLEM = "application/problem+json"
 URL = "/v1/interventions"

@@ -501,7 +501,7 @@ def test_a_sprint_first_seen_by_two_deliveries_at_once_is_recorded_once(app, org
     from sqlalchemy import text
     from sqlmodel import Session
 
-    from app.services import jira
+    from app.services.integrations import jira
 
     sprints = [dict(SPRINTS[1], id=99)]
     apply = dict(sprint_field="customfield_10020", received_at=datetime.now(UTC))
@@ -548,7 +548,7 @@ def test_a_delivery_that_fails_to_apply_is_kept_as_failed_and_applied_on_retry(
     """Applying fails half-way (after its sprints were recorded): the sender is told to
     retry, nothing of the attempt stays but the stored delivery, marked failed, and the
     retry applies it."""
-    from app.services import integration_evidence
+    from app.services.integrations import integration_evidence
 
     real = integration_evidence.upsert
 
@@ -674,7 +674,7 @@ def test_a_delivery_about_a_ticket_waits_for_one_being_applied(app, client, org,
     from sqlalchemy import text
     from sqlmodel import Session
 
-    from app.services import jira
+    from app.services.integrations import jira
 
     events = {"done": done, "moved_out": moved_out}
     answers = []

@@ -15,7 +15,8 @@ from sqlmodel import select
 from app.db.models import Person
 from app.domain.errors import RuleViolation
 from app.main import create_app
-from app.services import bootstrap, demo
+from app.services import demo
+from app.services.identity import bootstrap
 from app.settings import DEVELOPMENT_JWT_SECRET, Environment, Settings
 from tests.factories import PASSWORD
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.db.protection import KnownSignInAddress, LoginThrottle
-from app.services import passwords
+from app.services.kit import passwords
 from tests.factories import PASSWORD
 
 PROBLEM = "application/problem+json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.domain.errors import Forbidden, NotFound
-from app.domain.policy import (
+from app.domain.access import (
     Action,
     Actor,
     one_to_one_participant,
@@ -295,7 +295,7 @@ def test_one_to_one_notes_are_for_the_two_participants_only() -> None:
 
 
 def test_only_the_line_manager_raises_a_concern_and_only_admins_override_line_rules() -> None:
-    from app.domain.policy import may_override_line_rules, may_raise_concern
+    from app.domain.access import may_override_line_rules, may_raise_concern
 
     assert may_raise_concern(rel(Relation.line_manager))
     for relation in (Relation.chain, Relation.self, Relation.coach, Relation.team_lead):

@@ -9,7 +9,7 @@ import pytest
 
 from app.domain import periods
 from app.domain.cases import NegativeTrigger, SupportRecord, fairness_gate
-from app.domain.policy import ManagementSpell, excluded_from_case
+from app.domain.access import ManagementSpell, excluded_from_case
 from app.domain.targets import (ActivityFacts, EvidenceFact, PastResult, PersonFacts,
                                 TargetRule, away_share, all_met, evaluate, met_streak,
                                 missed_streak)

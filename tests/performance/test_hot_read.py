@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.db.models import ServiceAccount
-from app.services import tokens
+from app.services.identity import tokens
 from app.settings import Settings
 from tests.factories import StatementCounter, bearer, new_person
 from tests.performance.test_statement_counts import World, list_objectives

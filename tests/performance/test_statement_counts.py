@@ -35,7 +35,7 @@ from app.db.models import (Absence, AuditEntry, Person, ServiceAccount, Team, Te
 from app.db.oversight import ChecklistTemplate, PolicyComment, PolicyConsultation
 from app.db.support import (CaseAssignment, CaseNote, Concern, Evaluation, FormalCase,
                             Intervention, PolicyTarget, PolicyVersion, TargetResult, Trigger)
-from app.services import tokens
+from app.services.identity import tokens
 from app.settings import Settings
 from tests.factories import CONFIRMED, LONG_AGO, StatementCounter, bearer, new_person
 

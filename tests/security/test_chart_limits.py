@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from app.api.routes import reports as report_routes
-from app.services import charts
+from app.services.oversight import charts
 from tests.factories import new_person, new_team
 
 

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.db.models import Person
-from app.services import jwks
+from app.services.identity import jwks
 from app.settings import Environment, Settings
 from tests.factories import new_person
 from tests import figures

@@ -153,7 +153,7 @@ def _errors(answer) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
 def test_the_hr_feed_caps_json_pages_below_csv_pages(client: TestClient,
                                                      everything: dict[str, str]) -> None:
     """The feed documents two maxima: 1000 a page as JSON, 1,000,000 as CSV."""
-    from app.services import hr_feed
+    from app.services.growth import hr_feed
     url = "/v1/hr/objective-completions"
     json_page = client.get(url, params={"limit": hr_feed.MAX_JSON_PAGE + 1}, headers=everything)
     assert json_page.status_code == 422 and json_page.headers["content-type"] == PROBLEM

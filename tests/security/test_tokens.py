@@ -31,7 +31,7 @@ from sqlmodel import Session
 
 from app.db.models import Person
 from app.domain.errors import Unauthenticated
-from app.services import tokens
+from app.services.identity import tokens
 from app.settings import Settings
 from tests.factories import PASSWORD, bearer, new_person
 from tests import figures

@@ -17,8 +17,8 @@ from sqlmodel import select
 
 from app.db.models import LineManagementPeriod, Person
 from app.db.support import Concern, FormalCase
-from app.domain.policy import ManagementSpell, excluded_from_case
-from app.services import case_access
+from app.domain.access import ManagementSpell, excluded_from_case
+from app.services.access import case_access
 from tests.factories import new_person
 
 BASE = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)

@@ -19,8 +19,8 @@ from app.db.support import Evaluation, Intervention, TargetResult, Trigger
 from app.db.types import utcnow
 from app.domain import periods
 from app.domain.vocabulary import PeriodType
-from app.services import evaluations
-from app.services.working_calendar import DepartmentCalendar
+from app.services.support import evaluations
+from app.services.kit.working_calendar import DepartmentCalendar
 from tests.factories import CONFIRMED
 
 WEEKS = [periods.week(f"2026-W{n}") for n in range(40, 47)]

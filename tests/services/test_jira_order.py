@@ -13,7 +13,7 @@ from itertools import product
 from sqlmodel import Session
 
 from app.domain import jira
-from app.services.jira import _claim
+from app.services.integrations.jira import _claim
 
 GRID = [jira.EventOrder(at_ms, changelog) for at_ms, changelog in product(
     (100, 200), (None, 5, 6))]

@@ -16,8 +16,8 @@ from app.api.schemas.duties import OwnPasswordChange, SetPassword
 from app.api.schemas.people import PersonRead
 from app.domain.errors import OAuthError
 from app.domain.scopes import parse_scope_string
-from app.services import auth, credentials, me, rate_limits
-from app.services.people import PersonView
+from app.services.identity import auth, credentials, me, rate_limits
+from app.services.org.people import PersonView
 
 router = APIRouter(prefix=API_PREFIX, tags=["identity"])
 

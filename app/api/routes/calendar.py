@@ -13,9 +13,9 @@ from app.api.problems import problem_responses
 from app.api.schemas.calendar import CalendarEvent, CalendarLinkRead, CalendarRead
 from app.api.schemas.common import IsoDate
 from app.domain.errors import Unauthenticated
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
-from app.services import calendar
+from app.services.oversight import calendar
 
 router = APIRouter(prefix=API_PREFIX)
 

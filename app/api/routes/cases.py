@@ -24,10 +24,10 @@ from app.api.schemas.cases import (AssignmentCreate, AssignmentRead, AuditEntryR
                                    CaseRead, CaseSummary, CaseTransition, ConcernCreate,
                                    ConcernDismiss, ConcernRead, ConcernReceipt, case_read)
 from app.api.schemas.common import Page, PathId
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
 from app.domain.vocabulary import CaseStatus
-from app.services import cases, concerns
+from app.services.cases import cases, concerns
 
 router = APIRouter(prefix=API_PREFIX)
 

@@ -12,9 +12,9 @@ from app.api.schemas.checklists import (ChecklistRead, ChecklistsRead, ItemKey, 
                                         SituationName, TemplateCreate, TemplateRead, TickUpdate)
 from app.api.schemas.common import Page, PathId
 from app.domain.checklists import ChecklistPeriodType
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
-from app.services import checklists
+from app.services.oversight import checklists
 
 router = APIRouter(prefix=API_PREFIX, tags=["checklists"])
 

@@ -14,10 +14,10 @@ from app.api.schemas.coaching import (EnrolmentCreate, EnrolmentRead, ProgrammeC
                                       ProgrammeRead, ProgrammeUpdate, SessionCreate,
                                       SessionRead, SessionUpdate)
 from app.api.schemas.common import Page, PathId
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
-from app.services import coaching
-from app.services.coaching import EnrolmentView
+from app.services.growth import coaching
+from app.services.growth.coaching import EnrolmentView
 
 router = APIRouter(prefix=f"{API_PREFIX}/coaching", tags=["coaching"])
 

@@ -11,9 +11,9 @@ from app.api.problems import problem_responses
 from app.api.schemas.common import PathId
 from app.api.schemas.consultations import (CommentCreate, CommentRead, ConsultationOpen,
                                            ConsultationRead, ReplyCreate)
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
-from app.services import consultations
+from app.services.support import consultations
 
 router = APIRouter(prefix=API_PREFIX)
 

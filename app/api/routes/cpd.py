@@ -11,9 +11,9 @@ from app.api.negotiation import prefers
 from app.api.problems import problem_responses
 from app.api.schemas.common import PathId, IsoDate
 from app.api.schemas.cpd import CpdRecord
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
-from app.services import cpd
+from app.services.growth import cpd
 
 router = APIRouter(prefix=f"{API_PREFIX}/people", tags=["cpd"])
 

@@ -12,10 +12,10 @@ from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.common import Page, PathId
 from app.api.schemas.evidence import Day, EvidenceCreate, EvidenceRead, EvidenceUpdate
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
 from app.domain.vocabulary import EvidenceKind, EvidenceSource
-from app.services import evidence
+from app.services.growth import evidence
 
 router = APIRouter(prefix=f"{API_PREFIX}/evidence", tags=["evidence"])
 

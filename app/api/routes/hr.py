@@ -12,9 +12,9 @@ from app.api.negotiation import prefers
 from app.api.problems import problem_responses
 from app.api.schemas.common import IsoDateTime
 from app.api.schemas.integrations import HrFeedItem, HrFeedPage
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
-from app.services import hr_feed
+from app.services.growth import hr_feed
 
 router = APIRouter(prefix=f"{API_PREFIX}/hr", tags=["hr"])
 

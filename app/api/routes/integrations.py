@@ -13,9 +13,9 @@ from app.api.problems import problem_responses
 from app.api.schemas.common import Page
 from app.api.schemas.integrations import DeliveryRead, DeliveryReceipt, ReplayResult
 from app.domain.errors import Unauthenticated
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
-from app.services import github, jira, replay, webhooks
+from app.services.integrations import github, jira, replay, webhooks
 
 router = APIRouter(prefix=f"{API_PREFIX}/integrations", tags=["integrations"])
 

@@ -16,10 +16,11 @@ from app.api.schemas.common import Page, PathId
 from app.api.schemas.interventions import (CompleteRequest, DeclineRequest, InterventionCreate,
                                            InterventionRead, PraisePreference,
                                            PraisePreferenceUpdate, RecognitionDigest)
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
 from app.domain.vocabulary import InterventionKind, InterventionStatus
-from app.services import digest, interventions
+from app.services.oversight import digest
+from app.services.support import interventions
 
 router = APIRouter(prefix=API_PREFIX)
 

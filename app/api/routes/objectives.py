@@ -14,10 +14,10 @@ from app.api.schemas.common import Page, PathId
 from app.api.schemas.objectives import (CheckInCreate, CheckInRead, CompleteRequest,
                                         ObjectiveCreate, ObjectiveRead, ObjectiveUpdate,
                                         QuarterText, ReasonRequest)
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
 from app.domain.vocabulary import ObjectiveStatus
-from app.services import objectives
+from app.services.growth import objectives
 
 router = APIRouter(prefix=f"{API_PREFIX}/objectives", tags=["objectives"])
 

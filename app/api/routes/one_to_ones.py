@@ -13,9 +13,9 @@ from app.api.problems import problem_responses
 from app.api.schemas.common import Page, PathId
 from app.api.schemas.evidence import Day
 from app.api.schemas.one_to_ones import OneToOneCreate, OneToOneRead, OneToOneUpdate
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
-from app.services import one_to_ones
+from app.services.growth import one_to_ones
 
 router = APIRouter(prefix=f"{API_PREFIX}/one-to-ones", tags=["one-to-ones"])
 

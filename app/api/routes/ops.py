@@ -13,9 +13,9 @@ from prometheus_client import multiprocess
 
 from app.api.deps import current_actor
 from app.api.problems import problem, problem_responses
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
-from app.services import health
+from app.services.kit import health
 
 router = APIRouter(tags=["operations"])
 

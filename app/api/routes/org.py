@@ -15,10 +15,12 @@ from app.api.schemas.org import (AbsenceCreate, AbsenceRead, BandRead, ServiceAc
                                  ServiceAccountCreated, ServiceAccountRead, TeamCreate, TeamRead,
                                  TeamUpdate)
 from app.domain import bands as band_rules
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Band
-from app.services import absences, service_accounts, teams
+from app.services.identity import service_accounts
+from app.services.org import teams
+from app.services.support import absences
 
 router = APIRouter(prefix=API_PREFIX)
 

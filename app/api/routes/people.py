@@ -19,11 +19,13 @@ from app.api.schemas.people import (ImportReport, PersonCreate, PersonRead,
                                     TimeAllocationRequest)
 from app.domain import bands as band_rules
 from app.domain.errors import InvalidInput, RuleViolation
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Band
-from app.services import credentials, people, people_import, replay
-from app.services.people import PersonView
+from app.services.identity import credentials
+from app.services.integrations import replay
+from app.services.org import people, people_import
+from app.services.org.people import PersonView
 
 router = APIRouter(prefix=f"{API_PREFIX}/people", tags=["people"])
 

@@ -18,10 +18,10 @@ from app.api.negotiation import prefers
 from app.api.problems import problem_responses
 from app.api.schemas.common import PathId
 from app.api.schemas.reports import ParticipationReport, TeamReport
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
 from app.domain.vocabulary import PeriodType
-from app.services import charts, reports
+from app.services.oversight import charts, reports
 
 router = APIRouter(prefix=API_PREFIX, tags=["reports"])
 

@@ -11,9 +11,9 @@ from app.api.problems import problem_responses
 from app.api.schemas.common import Page, PathId
 from app.api.schemas.duties import RoleChangeCreate, RoleChangeDecision, RoleChangeRead
 from app.domain.vocabulary import RoleChangeStatus
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
-from app.services import role_changes
+from app.services.identity import role_changes
 
 router = APIRouter(prefix=f"{API_PREFIX}/role-changes", tags=["people"])
 

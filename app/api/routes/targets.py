@@ -14,12 +14,13 @@ from app.api.schemas.common import IsoDate, Page, PathId
 from app.api.schemas.targets import (EvaluationRead, EvaluationRequest, PeriodRead, PolicyCreate,
                                      PolicyRead, PolicyUpdate, TargetRead, TargetResultRead,
                                      TriggerRead)
-from app.domain.policy import Actor
+from app.domain.access import Actor
 from app.domain.scopes import Scope
 from app.db.support import Trigger
 from app.domain.vocabulary import PeriodType, TriggerDirection, TriggerStatus
-from app.services import evaluations, periods, policies, triggers
-from app.services.working_calendar import department_calendar
+from app.services.org import periods
+from app.services.support import evaluations, policies, triggers
+from app.services.kit.working_calendar import department_calendar
 
 router = APIRouter(prefix=API_PREFIX)
 

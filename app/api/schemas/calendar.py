@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import ConfigDict, Field
 
 from app.api.schemas.common import Output
-from app.services.calendar import EventKind
+from app.services.oversight.calendar import EventKind
 
 
 class CalendarEvent(Output):

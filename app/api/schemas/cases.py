@@ -10,10 +10,10 @@ from pydantic import Field, StringConstraints
 from app.api.schemas.common import Input, Output, RecordId
 from app.db.models import AuditEntry
 from app.db.support import CaseAssignment, CaseNote, Concern
-from app.domain.policy import CaseAccess
+from app.domain.access import CaseAccess
 from app.domain.vocabulary import CaseKind, CaseStatus, ConcernStatus, NoteVisibility
-from app.services.cases import CaseView
-from app.services.fields import Reason
+from app.services.cases.cases import CaseView
+from app.services.kit.fields import Reason
 
 Summary = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                            max_length=4000)]

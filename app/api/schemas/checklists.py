@@ -9,7 +9,7 @@ from pydantic import Field
 
 from app.api.schemas.common import Flag, Input, IsoDate, Output
 from app.domain.checklists import ChecklistPeriodType, ItemState
-from app.services.checklists import ChecklistView
+from app.services.oversight.checklists import ChecklistView
 
 PeriodKey = Annotated[str, Field(min_length=4, max_length=10, examples=["2026-W48"],
                                  description="A week (2026-W48), a month (2026-11), a quarter "

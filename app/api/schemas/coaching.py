@@ -11,8 +11,8 @@ from pydantic import (AfterValidator, AwareDatetime, BeforeValidator, Field, Str
 
 from app.api.schemas.common import Input, IsoDate, Output, RecordId
 from app.domain.vocabulary import Band, SessionStatus
-from app.services.coaching import EnrolmentView, SessionView
-from app.services.fields import Name, Note
+from app.services.growth.coaching import EnrolmentView, SessionView
+from app.services.kit.fields import Name, Note
 
 ContentItem = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                max_length=200)]

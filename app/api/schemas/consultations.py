@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictInt, StringConstraints
 
 from app.api.schemas.common import Flag, Input, IsoDateTime, Output
-from app.services.consultations import DEFAULT_DAYS, MAX_DAYS, CommentView, ConsultationView
+from app.services.support.consultations import DEFAULT_DAYS, MAX_DAYS, CommentView, ConsultationView
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from app.api.schemas.common import Output
 from app.domain.vocabulary import Band, EvidenceKind, EvidenceSource, ObjectiveStatus
-from app.services import cpd
+from app.services.growth import cpd
 
 
 def _number(value: Decimal | None) -> float | None:

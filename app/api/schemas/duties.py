@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr
 
 from app.api.schemas.common import Input, Output
 from app.domain.vocabulary import Role, RoleChangeKind, RoleChangeStatus
-from app.services.fields import Password, Reason
+from app.services.kit.fields import Password, Reason
 
 
 class PasswordLinkRead(Output):

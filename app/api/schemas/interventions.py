@@ -10,9 +10,9 @@ from pydantic import Field
 
 from app.api.schemas.common import Flag, Input, Output, RecordId
 from app.domain.vocabulary import InterventionKind, InterventionStatus, TriggerRule
-from app.services.digest import Digest
-from app.services.fields import Note, Reason
-from app.services.interventions import InterventionView
+from app.services.oversight.digest import Digest
+from app.services.kit.fields import Note, Reason
+from app.services.support.interventions import InterventionView
 
 Summary = Annotated[str, Field(min_length=1, max_length=2000)]
 

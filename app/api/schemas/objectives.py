@@ -10,8 +10,8 @@ from pydantic import Field, StrictInt, model_validator
 from app.api.schemas.common import Flag, Input, IsoDate, Output, RecordId
 from app.domain.quarters import QUARTER_PATTERN
 from app.domain.vocabulary import ObjectiveStatus
-from app.services.fields import Note, Reason
-from app.services.objectives import ObjectiveView
+from app.services.kit.fields import Note, Reason
+from app.services.growth.objectives import ObjectiveView
 
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 QuarterText = Annotated[str, Field(min_length=7, max_length=7, pattern=QUARTER_PATTERN,

@@ -10,8 +10,8 @@ from pydantic import Field, field_validator
 from app.api.schemas.common import Input, Output, RecordId
 from app.api.schemas.evidence import Day
 from app.domain.vocabulary import OneToOneStatus
-from app.services.fields import Note
-from app.services.one_to_ones import OneToOneView
+from app.services.kit.fields import Note
+from app.services.growth.one_to_ones import OneToOneView
 
 
 class OneToOneCreate(Input):

@@ -12,8 +12,8 @@ from app.api.schemas.common import RecordId as PersonId
 from app.domain import bands as band_rules
 from app.domain.scopes import SERVICE_ACCOUNT_GRANTABLE
 from app.domain.vocabulary import AbsenceKind, Band
-from app.services.fields import Name, Note
-from app.services.teams import TeamView
+from app.services.kit.fields import Name, Note
+from app.services.org.teams import TeamView
 
 BoardId = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
 GrantableScope = Annotated[str, Field(json_schema_extra={"enum": sorted(SERVICE_ACCOUNT_GRANTABLE)})]

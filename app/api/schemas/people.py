@@ -10,9 +10,9 @@ from pydantic import Field, model_validator
 
 from app.api.schemas.common import Flag, Input, IsoDate, Output, RecordId
 from app.domain.vocabulary import Band, PersonKind, Role
-from app.services.fields import (Email, EmployeeNumber, GithubLogin, JiraAccountId, Name,
+from app.services.kit.fields import (Email, EmployeeNumber, GithubLogin, JiraAccountId, Name,
                                  Reason)
-from app.services.people import NO_PASSWORD, PersonView
+from app.services.org.people import NO_PASSWORD, PersonView
 
 PersonId = RecordId
 

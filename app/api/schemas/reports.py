@@ -9,7 +9,7 @@ from pydantic import Field
 from app.api.schemas.common import Output
 from app.domain.periods import Period
 from app.domain.vocabulary import Band, PeriodType
-from app.services import reports
+from app.services.oversight import reports
 
 
 class ReportPeriod(Output):

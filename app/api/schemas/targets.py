@@ -11,7 +11,7 @@ from pydantic import Field, StrictInt, model_validator
 from app.api.schemas.common import Flag, Input, IsoDate, Output, json_decimal
 from app.domain.vocabulary import (Band, Metric, Outcome, PeriodType, PersonKind,
                                    TriggerDirection, TriggerStatus)
-from app.services.fields import Name
+from app.services.kit.fields import Name
 
 Count = Annotated[StrictInt, Field(ge=1, le=52)]
 Threshold = json_decimal(ge=0, le=10_000)

@@ -1,0 +1,1 @@
+"""Concerns and formal cases, behind the fairness gate and the exclusion rule."""

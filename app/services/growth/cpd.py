@@ -1,0 +1,423 @@
+"""The CPD record: a person's own export of their objectives, evidence, training and coaching
+for a date range, to help them prepare for promotion (JSON, or Markdown to read and share).
+
+It reads the growth tables directly and changes nothing. Every part is one query, so the
+number of statements does not grow with the amount recorded.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.db.growth import (CheckIn, CoachingEnrolment, CoachingProgramme, CoachingSession,
+                           Evidence, Objective)
+from app.db.models import Person
+from app.db.types import utcnow
+from app.domain import bands
+from app.domain.errors import NotFound, RuleViolation
+from app.domain.access import Action, Actor, Record, authorize, require_scope
+from app.domain.quarters import Quarter
+from app.domain.scopes import Scope
+from app.domain.vocabulary import Band, EvidenceKind, ObjectiveStatus, SessionStatus
+from app.services.org import people
+from app.services.kit.markdown import day as _day, text as _text
+from app.services.access.relationships import relations_to
+
+
+@dataclass(frozen=True)
+class CheckInEntry:
+    id: int
+    on: date
+    note: str
+    progress: int | None
+
+
+@dataclass(frozen=True)
+class ObjectiveEntry:
+    id: int
+    quarter: str
+    title: str
+    description: str
+    status: str
+    twenty_percent_time: bool
+    quality_dashboard_outcome: str | None
+    completion_note: str | None
+    completed_at: datetime | None
+    check_ins: list[CheckInEntry]
+
+
+@dataclass(frozen=True)
+class EvidenceEntry:
+    id: int
+    occurred_on: date
+    kind: str
+    source: str
+    title: str
+    hours: Decimal | None
+    topic: str | None
+
+
+@dataclass(frozen=True)
+class EnrolmentEntry:
+    """A programme the person was coached on."""
+
+    enrolment_id: int
+    programme_id: int
+    programme_name: str
+    starts_on: date
+    ends_on: date
+    coach_id: int
+    coach_name: str
+    active: bool
+    sessions_held: int
+    sessions_planned: int
+
+
+@dataclass(frozen=True)
+class SessionEntry:
+    """A coaching session held. As coachee it carries its topics; sessions given as coach
+    carry neither the coachee nor the topics, which are the coachee's record."""
+
+    id: int
+    held_on: datetime
+    programme_name: str
+    minutes: int
+    topics: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Totals:
+    training_hours: Decimal
+    accomplishments_logged: int
+    weeks_with_accomplishments: int
+    qualifications: int
+    objectives_completed: int
+    twenty_percent_objectives_completed: int
+    coaching_sessions_held: int
+    coaching_sessions_given: int
+    coaching_hours_given: Decimal
+    evidence_items: int
+
+
+@dataclass(frozen=True)
+class CpdRecord:
+    person: Person
+    band_title: str | None
+    start: date
+    end: date
+    objectives: list[ObjectiveEntry]
+    evidence: list[EvidenceEntry]
+    enrolments: list[EnrolmentEntry]
+    sessions_held: list[SessionEntry]
+    sessions_given: list[SessionEntry]
+    totals: Totals
+
+    def evidence_of(self, kind: EvidenceKind) -> list[EvidenceEntry]:
+        return [e for e in self.evidence if e.kind == kind.value]
+
+
+def year_before(day: date) -> date:
+    """The same day a year earlier (28 February for 29 February)."""
+    if day.year == 1:
+        return date.min
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def default_range(start: date | None, end: date | None, *, today: date) -> tuple[date, date]:
+    """Fill in the range: `to` defaults to today, `from` to a year before `to`."""
+    end = end or today
+    start = start or year_before(end)
+    if end < start:
+        raise RuleViolation(detail="to: the range ends before it starts; `to` must be on or "
+                                   "after `from` (rule CPD-RANGE).", rule="CPD-RANGE",
+                            extra={"field": "to"})
+    return start, end
+
+
+def _quarter_key(day: date) -> str:
+    # Quarters are stored as YYYY-Qn, which sorts as text when the year has four digits.
+    q = Quarter.containing(day)
+    return f"{q.year:04d}-Q{q.number}"
+
+
+def _instant(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=UTC)
+
+
+def cpd_record(session: Session, actor: Actor, person_id: int, *, start: date | None,
+               end: date | None) -> CpdRecord:
+    """Build a person's CPD record (the person and their management chain)."""
+    require_scope(actor, Scope.growth)
+    subject = people.get_or_404(session, person_id)
+    try:
+        authorize(actor, Record.cpd, Action.read, relations_to(session, actor, subject),
+                  what="person")
+    except NotFound:
+        raise NotFound(detail=f"No person with id {person_id}.") from None
+    start, end = default_range(start, end, today=utcnow().date())
+
+    objectives = _objectives(session, person_id, start, end)
+    evidence = [EvidenceEntry(e.id, e.occurred_on, e.kind, e.source, e.title, e.hours,  # type: ignore[arg-type]
+                              e.topic)
+                for e in session.exec(select(Evidence).where(
+                    Evidence.person_id == person_id, Evidence.occurred_on >= start,
+                    Evidence.occurred_on <= end, Evidence.retracted_at.is_(None))  # type: ignore[union-attr]
+                    .order_by(Evidence.occurred_on, Evidence.id))]  # type: ignore[arg-type]
+    enrolments = _enrolments(session, person_id, start, end)
+    held = _sessions(session, CoachingEnrolment.coachee_id == person_id, start, end,
+                     with_topics=True)
+    given = _sessions(session, CoachingEnrolment.coach_id == person_id, start, end,
+                      with_topics=False)
+
+    by_kind: dict[str, list[EvidenceEntry]] = defaultdict(list)
+    for e in evidence:
+        by_kind[e.kind].append(e)
+    accomplishments = by_kind[EvidenceKind.accomplishment.value]
+    completed = [o for o in objectives if o.status == ObjectiveStatus.completed.value]
+    totals = Totals(
+        training_hours=sum((e.hours or Decimal(0) for e in by_kind[EvidenceKind.training.value]),
+                           Decimal(0)),
+        accomplishments_logged=len(accomplishments),
+        weeks_with_accomplishments=len({iso_week(e.occurred_on) for e in accomplishments}),
+        qualifications=len(by_kind[EvidenceKind.qualification.value]),
+        objectives_completed=len(completed),
+        twenty_percent_objectives_completed=sum(1 for o in completed if o.twenty_percent_time),
+        coaching_sessions_held=len(held),
+        coaching_sessions_given=len(given),
+        coaching_hours_given=sum((Decimal(s.minutes) / 60 for s in given), Decimal(0)),
+        evidence_items=len(evidence),
+    )
+    band_title = bands.profile(Band(subject.band)).title if subject.band else None
+    return CpdRecord(subject, band_title, start, end, objectives, evidence, enrolments, held,
+                     given, totals)
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _objectives(session: Session, person_id: int, start: date, end: date) -> list[ObjectiveEntry]:
+    in_range = (Objective.person_id == person_id,
+                Objective.quarter >= _quarter_key(start),  # type: ignore[operator]
+                Objective.quarter <= _quarter_key(end))  # type: ignore[operator]
+    check_ins: dict[int, list[CheckInEntry]] = defaultdict(list)
+    for c in session.exec(select(CheckIn).join(Objective, CheckIn.objective_id == Objective.id)  # type: ignore[arg-type]
+                          .where(*in_range).order_by(CheckIn.on, CheckIn.id)):  # type: ignore[arg-type]
+        check_ins[c.objective_id].append(CheckInEntry(c.id, c.on, c.note, c.progress))  # type: ignore[arg-type]
+    return [ObjectiveEntry(o.id, o.quarter, o.title, o.description, o.status,  # type: ignore[arg-type]
+                           o.twenty_percent_time, o.quality_dashboard_outcome, o.completion_note,
+                           o.completed_at, check_ins[o.id])  # type: ignore[index]
+            for o in session.exec(select(Objective).where(*in_range)
+                                  .order_by(Objective.quarter, Objective.id))]  # type: ignore[arg-type]
+
+
+def _enrolments(session: Session, person_id: int, start: date,
+                end: date) -> list[EnrolmentEntry]:
+    """Enrolments as coachee on programmes running during the range, withdrawn ones too."""
+    held = (select(func.count()).select_from(CoachingSession)
+            .where(CoachingSession.enrolment_id == CoachingEnrolment.id,
+                   CoachingSession.status == SessionStatus.held.value)
+            .scalar_subquery())
+    rows = session.exec(
+        select(CoachingEnrolment, CoachingProgramme, Person.name, held)
+        .join(CoachingProgramme, CoachingProgramme.id == CoachingEnrolment.programme_id)  # type: ignore[arg-type]
+        .join(Person, Person.id == CoachingEnrolment.coach_id)  # type: ignore[arg-type]
+        .where(CoachingEnrolment.coachee_id == person_id, CoachingProgramme.starts_on <= end,
+               CoachingProgramme.ends_on >= start)
+        .order_by(CoachingProgramme.starts_on, CoachingEnrolment.id))  # type: ignore[arg-type]
+    return [EnrolmentEntry(e.id, p.id, p.name, p.starts_on, p.ends_on, e.coach_id, coach_name,
+                           e.active, count, p.planned_sessions)
+            for e, p, coach_name, count in rows]
+
+
+def _sessions(session: Session, whose, start: date, end: date,  # type: ignore[no-untyped-def]
+              *, with_topics: bool) -> list[SessionEntry]:
+    rows = session.exec(
+        select(CoachingSession, CoachingProgramme.name, CoachingProgramme.session_minutes)
+        .join(CoachingEnrolment, CoachingEnrolment.id == CoachingSession.enrolment_id)  # type: ignore[arg-type]
+        .join(CoachingProgramme, CoachingProgramme.id == CoachingEnrolment.programme_id)  # type: ignore[arg-type]
+        .where(whose, CoachingSession.status == SessionStatus.held.value,
+               CoachingSession.scheduled_for >= _instant(start, time.min),  # type: ignore[operator]
+               CoachingSession.scheduled_for <= _instant(end, time.max))  # type: ignore[operator]
+        .order_by(CoachingSession.scheduled_for, CoachingSession.id))  # type: ignore[arg-type]
+    return [SessionEntry(s.id, s.scheduled_for, name, minutes,  # type: ignore[arg-type]
+                         list(s.topics) if with_topics else [])
+            for s, name, minutes in rows]
+
+
+# --- Markdown ---------------------------------------------------------------------------------
+
+_OTHER_KINDS = (
+    (EvidenceKind.ticket_done, "Tickets done"),
+    (EvidenceKind.production_change, "Changes shipped to production"),
+    (EvidenceKind.user_feedback, "User feedback acted on"),
+    (EvidenceKind.retro_action, "Retrospective actions completed"),
+    (EvidenceKind.other, "Other"),
+)
+
+
+def _hours(value: Decimal) -> str:
+    return format(value.quantize(Decimal("0.01")).normalize(), "f")
+
+
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
+def render_markdown(record: CpdRecord) -> str:
+    """The record as a document to read when preparing for promotion."""
+    p = record.person
+    lines = [f"# CPD record: {_text(p.name)}", ""]
+    who = f"{record.band_title} (band {p.band})" if p.band else "Not in a banded role"
+    lines += [f"{_day(record.start)} to {_day(record.end)} · {who}", ""]
+    lines += [_summary(record), ""]
+    lines += _objectives_section(record)
+    lines += _training_section(record)
+    lines += _qualifications_section(record)
+    lines += _accomplishments_section(record)
+    lines += _coaching_section(record)
+    lines += _other_section(record)
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def _summary(record: CpdRecord) -> str:
+    t = record.totals
+    twenty = (f" ({t.twenty_percent_objectives_completed} of them in 20% time)"
+              if t.objectives_completed else "")
+    clauses = [f"completed {_count(t.objectives_completed, 'objective')}{twenty}",
+               f"logged {_count(t.accomplishments_logged, 'accomplishment')} across "
+               f"{_count(t.weeks_with_accomplishments, 'week')}",
+               f"documented {_hours(t.training_hours)} hours of training",
+               f"recorded {_count(t.qualifications, 'qualification')}",
+               f"attended {_count(t.coaching_sessions_held, 'coaching session')}"]
+    if t.coaching_sessions_given:
+        clauses.append(f"gave {_count(t.coaching_sessions_given, 'coaching session')} as a "
+                       f"coach ({_hours(t.coaching_hours_given)} hours)")
+    return (f"In this period {_text(record.person.name)} " + ", ".join(clauses[:-1])
+            + " and " + clauses[-1] + ".")
+
+
+def _objectives_section(record: CpdRecord) -> list[str]:
+    lines = ["## Objectives", ""]
+    if not record.objectives:
+        return lines + ["No objectives in this period.", ""]
+    by_quarter: dict[str, list[ObjectiveEntry]] = defaultdict(list)
+    for o in record.objectives:
+        by_quarter[o.quarter].append(o)
+    for quarter, objectives in by_quarter.items():
+        lines += [f"### {quarter}", ""]
+        for o in objectives:
+            facts = [o.status]
+            if o.completed_at is not None:
+                facts[0] = f"completed on {_day(o.completed_at.date())}"
+            if o.twenty_percent_time:
+                facts.append("20% time")
+            if o.quality_dashboard_outcome:
+                facts.append(f"quality dashboard outcome: {_text(o.quality_dashboard_outcome)}")
+            lines.append(f"- **{_text(o.title)}** — {'; '.join(facts)}")
+            if o.completion_note:
+                lines.append(f"  - Completion note: {_text(o.completion_note)}")
+            for c in o.check_ins:
+                progress = f" ({c.progress}%)" if c.progress is not None else ""
+                lines.append(f"  - Check-in {c.on.isoformat()}{progress}: {_text(c.note)}")
+        lines.append("")
+    return lines
+
+
+def _training_section(record: CpdRecord) -> list[str]:
+    lines = ["## Training", ""]
+    training = record.evidence_of(EvidenceKind.training)
+    if not training:
+        return lines + ["No training recorded in this period.", ""]
+    lines += ["| Date | Topic | Hours |", "| --- | --- | ---: |"]
+    for e in training:
+        topic = _text(e.topic) + " — " + _text(e.title) if e.topic else _text(e.title)
+        lines.append(f"| {e.occurred_on.isoformat()} | {topic} | "
+                     f"{_hours(e.hours) if e.hours is not None else '—'} |")
+    lines += [f"| **Total** | | **{_hours(record.totals.training_hours)}** |", ""]
+    return lines
+
+
+def _qualifications_section(record: CpdRecord) -> list[str]:
+    lines = ["## Qualifications", ""]
+    found = record.evidence_of(EvidenceKind.qualification)
+    if not found:
+        return lines + ["No qualifications recorded in this period.", ""]
+    for e in found:
+        topic = f" ({_text(e.topic)})" if e.topic else ""
+        lines.append(f"- {e.occurred_on.isoformat()} — {_text(e.title)}{topic}")
+    return lines + [""]
+
+
+def _accomplishments_section(record: CpdRecord) -> list[str]:
+    lines = ["## Accomplishments", ""]
+    found = record.evidence_of(EvidenceKind.accomplishment)
+    if not found:
+        return lines + ["No accomplishments logged in this period.", ""]
+    by_week: dict[str, list[EvidenceEntry]] = defaultdict(list)
+    for e in found:
+        by_week[iso_week(e.occurred_on)].append(e)
+    for week, entries in by_week.items():
+        monday = date.fromisocalendar(int(week[:4]), int(week[-2:]), 1)
+        lines += [f"### {week} (week of {_day(monday)})", ""]
+        lines += [f"- {e.occurred_on.isoformat()} — {_text(e.title)}" for e in entries]
+        lines.append("")
+    return lines
+
+
+def _coaching_section(record: CpdRecord) -> list[str]:
+    lines = ["## Coaching", ""]
+    if not (record.enrolments or record.sessions_held or record.sessions_given):
+        return lines + ["No coaching in this period.", ""]
+    if record.enrolments or record.sessions_held:
+        lines += ["### As coachee", ""]
+        for e in record.enrolments:
+            state = "" if e.active else " (withdrawn)"
+            lines.append(f"- {_text(e.programme_name)}, coached by {_text(e.coach_name)}: "
+                         f"{e.sessions_held} of {e.sessions_planned} sessions held{state}")
+        if record.enrolments:
+            lines.append("")
+        if record.sessions_held:
+            lines += ["Sessions held in this period:", ""]
+            for s in record.sessions_held:
+                topics = f": {', '.join(_text(t) for t in s.topics)}" if s.topics else ""
+                lines.append(f"- {s.held_on.date().isoformat()} — {_text(s.programme_name)} "
+                             f"({s.minutes} minutes){topics}")
+            lines.append("")
+        else:
+            lines += ["No sessions held in this period.", ""]
+    if record.sessions_given:
+        t = record.totals
+        lines += ["### As coach", "",
+                  f"{_count(t.coaching_sessions_given, 'session')} given "
+                  f"({_hours(t.coaching_hours_given)} hours).", ""]
+        for s in record.sessions_given:
+            lines.append(f"- {s.held_on.date().isoformat()} — {_text(s.programme_name)} "
+                         f"({s.minutes} minutes)")
+        lines.append("")
+    return lines
+
+
+def _other_section(record: CpdRecord) -> list[str]:
+    lines = ["## Other evidence", ""]
+    groups = [(label, record.evidence_of(kind)) for kind, label in _OTHER_KINDS]
+    groups = [(label, entries) for label, entries in groups if entries]
+    if not groups:
+        return lines + ["No other evidence in this period.", ""]
+    for label, entries in groups:
+        lines += [f"### {label} ({len(entries)})", ""]
+        lines += [f"- {e.occurred_on.isoformat()} — {_text(e.title)}" for e in entries]
+        lines.append("")
+    return lines

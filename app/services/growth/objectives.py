@@ -1,0 +1,270 @@
+"""Objectives and check-ins: the quarterly growth cycle, and the HR events it publishes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, text
+from sqlmodel import Session, select
+
+from app.db.growth import CheckIn, Evidence, HrEvent, Objective
+from app.db.models import Person
+from app.db.types import utcnow
+from app.domain.errors import NotFound, PreconditionFailed, RuleViolation
+from app.domain.objectives import (ObjectiveAction, allowed_actions, transition,
+                                   twenty_percent_warning)
+from app.domain.access import Action, Actor, Record, authorize, require_scope
+from app.domain.quarters import Quarter
+from app.domain.scopes import Scope
+from app.domain.vocabulary import HrEventType, ObjectiveStatus
+from app.services.kit import staleness
+from app.services.org import people
+from app.services.support import triggers
+from app.services.kit.pagination import Page, keyset_page
+from app.services.access.relationships import relations_to
+
+
+@dataclass(frozen=True)
+class ObjectiveView:
+    objective: Objective
+    evidence_ids: list[int]
+    warnings: list[str]
+    allowed_actions: list[str]
+
+
+# The HR feed never skips or repeats an event. On PostgreSQL, ids come from a sequence when a row
+# is inserted but become visible when its transaction commits, so a row with a lower id could
+# appear after a poller has moved past it. Writers of feed events therefore take this
+# transaction-scoped advisory lock first: the next event's id is only drawn after the previous
+# event's transaction has committed. (SQLite has one writer at a time.) Feed events are rare
+# (objective completions), so serialising their writers costs nothing.
+FEED_WRITER_LOCK = 0x6_7_5_3_4_6  # an arbitrary constant naming the feed writers' lock
+
+
+def serialise_feed_writers(session: Session) -> None:
+    """Call before inserting a feed event, in the writing transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_WRITER_LOCK})
+
+
+def _quarter(text: str) -> str:
+    try:
+        return str(Quarter.parse(text))
+    except ValueError as exc:
+        raise RuleViolation(detail=f"quarter: {exc}.", rule="QUARTER",
+                            extra={"field": "quarter"}) from None
+
+
+def _load(session: Session, actor: Actor, objective_id: int, action: Action, *,
+          lock: bool = False) -> tuple[Objective, Person]:
+    """Load an objective the actor may act on; strangers are told it does not exist.
+
+    With `lock`, the row is held until the transaction ends, so a change decided on its
+    status is decided on the latest one: of two completions sent at once (through any
+    replicas), the second waits, then finds the objective completed and is refused — it
+    never publishes a second HR event.
+    """
+    require_scope(actor, Scope.growth)
+    objective = session.get(Objective, objective_id, with_for_update=True if lock else None,
+                            populate_existing=lock)
+    if objective is None:
+        raise NotFound(detail=f"No objective with id {objective_id}.")
+    owner = people.get_or_404(session, objective.person_id)
+    try:
+        authorize(actor, Record.objective, action, relations_to(session, actor, owner),
+                  what="objective")
+    except NotFound:
+        raise NotFound(detail=f"No objective with id {objective_id}.") from None
+    return objective, owner
+
+
+def _twenty_percent_count(session: Session, person_id: int, quarter: str) -> int:
+    return session.exec(select(func.count()).select_from(Objective).where(
+        Objective.person_id == person_id, Objective.quarter == quarter,
+        Objective.twenty_percent_time.is_(True),  # type: ignore[attr-defined]
+        Objective.status != ObjectiveStatus.dropped.value)).one()
+
+
+def _views(session: Session, objectives: list[Objective], *,
+           with_warnings: bool = False) -> list[ObjectiveView]:
+    ids = [o.id for o in objectives]
+    linked: dict[int, list[int]] = {i: [] for i in ids}
+    if ids:
+        for objective_id, evidence_id in session.exec(
+                select(Evidence.objective_id, Evidence.id)
+                .where(Evidence.objective_id.in_(ids)).order_by(Evidence.id)):  # type: ignore[union-attr]
+            linked[objective_id].append(evidence_id)
+    views = []
+    for o in objectives:
+        warnings: list[str] = []
+        if with_warnings and o.twenty_percent_time:
+            warning = twenty_percent_warning(_twenty_percent_count(session, o.person_id,
+                                                                   o.quarter), o.quarter)
+            warnings = [warning] if warning else []
+        views.append(ObjectiveView(o, linked[o.id], warnings,
+                                   [a.value for a in allowed_actions(ObjectiveStatus(o.status))]))
+    return views
+
+
+def view(session: Session, actor: Actor, objective_id: int) -> ObjectiveView:
+    objective, _ = _load(session, actor, objective_id, Action.read)
+    return _views(session, [objective], with_warnings=True)[0]
+
+
+def list_objectives(session: Session, actor: Actor, *, person_id: int | None,
+                    quarter: str | None, status: ObjectiveStatus | None,
+                    twenty_percent_time: bool | None, cursor: str | None,
+                    limit: int) -> Page[ObjectiveView]:
+    """List one person's objectives (the caller's own by default), filtered."""
+    require_scope(actor, Scope.growth)
+    subject = people.subject_for(session, actor, person_id, record=Record.objective,
+                                 action=Action.read)
+    stmt = select(Objective).where(Objective.person_id == subject.id)
+    if quarter is not None:
+        stmt = stmt.where(Objective.quarter == _quarter(quarter))
+    if status is not None:
+        stmt = stmt.where(Objective.status == status.value)
+    if twenty_percent_time is not None:
+        stmt = stmt.where(Objective.twenty_percent_time.is_(twenty_percent_time))  # type: ignore[attr-defined]
+    page = keyset_page(session, stmt, Objective.id, cursor=cursor, limit=limit)
+    return Page(items=_views(session, page.items), next_cursor=page.next_cursor)
+
+
+def create_objective(session: Session, actor: Actor, *, person_id: int | None,
+                     values: dict[str, Any]) -> ObjectiveView:
+    """Draft an objective (the owner, or the owner's line manager)."""
+    require_scope(actor, Scope.growth)
+    owner = people.subject_for(session, actor, person_id, record=Record.objective,
+                               action=Action.write)
+    objective = Objective(person_id=owner.id, status=ObjectiveStatus.draft.value,
+                          created_by_id=actor.person_id,
+                          **{**values, "quarter": _quarter(values["quarter"])})
+    session.add(objective)
+    session.flush()
+    return _views(session, [objective], with_warnings=True)[0]
+
+
+def update_objective(session: Session, actor: Actor, objective_id: int, *,
+                     changes: dict[str, Any], expected_version: int | None) -> ObjectiveView:
+    """Change a draft or agreed objective's wording (owner or line manager)."""
+    objective, _ = _load(session, actor, objective_id, Action.write, lock=True)
+    if expected_version is not None and objective.version != expected_version:
+        raise PreconditionFailed(detail="This objective was changed since you read it; fetch "
+                                        "it again and resend with the new ETag.")
+    transition(ObjectiveStatus(objective.status), ObjectiveAction.edit)
+    if "quarter" in changes:
+        changes["quarter"] = _quarter(changes["quarter"])
+    for name, value in changes.items():
+        setattr(objective, name, value)
+    return _save(session, objective)
+
+
+def _save(session: Session, objective: Objective) -> ObjectiveView:
+    objective.version += 1
+    objective.updated_at = utcnow()
+    session.add(objective)
+    session.flush()
+    return _views(session, [objective], with_warnings=True)[0]
+
+
+def agree(session: Session, actor: Actor, objective_id: int) -> ObjectiveView:
+    """Agree a draft objective (the owner's line manager)."""
+    objective, _ = _load(session, actor, objective_id, Action.agree, lock=True)
+    objective.status = transition(ObjectiveStatus(objective.status), ObjectiveAction.agree).value
+    objective.agreed_by_id, objective.agreed_at = actor.person_id, utcnow()
+    return _save(session, objective)
+
+
+def complete(session: Session, actor: Actor, objective_id: int, *, note: str | None,
+             evidence_ids: list[int]) -> ObjectiveView:
+    """Complete an agreed objective (the owner), with a note or evidence; tells HR."""
+    objective, owner = _load(session, actor, objective_id, Action.complete, lock=True)
+    status = transition(ObjectiveStatus(objective.status), ObjectiveAction.complete)
+    if not (note and note.strip()) and not evidence_ids:
+        raise RuleViolation(detail="Completing an objective needs a completion note or at least "
+                                   "one piece of evidence.", rule="COMPLETION-EVIDENCE",
+                            extra={"field": "note"})
+    for evidence in _own_evidence(session, owner.id, evidence_ids):  # type: ignore[arg-type]
+        evidence.objective_id = objective.id
+        evidence.version += 1  # its ETag must change with its link
+        session.add(evidence)
+    objective.status = status.value
+    objective.completion_note = note.strip() if note else None
+    objective.completed_at = utcnow()
+    _publish(session, objective, owner, HrEventType.objective_completed)
+    view = _save(session, objective)
+    triggers.on_objective_completed(session, objective=objective, owner=owner)
+    _mark_quarter_stale(session, objective)
+    return view
+
+
+def _mark_quarter_stale(session: Session, objective: Objective) -> None:
+    quarter = Quarter.parse(objective.quarter)
+    staleness.mark(session, start=quarter.first_day, end=quarter.last_day)
+
+
+def _own_evidence(session: Session, owner_id: int, ids: list[int]) -> list[Evidence]:
+    if not ids:
+        return []
+    found = {e.id: e for e in session.exec(select(Evidence).where(
+        Evidence.id.in_(set(ids)), Evidence.person_id == owner_id,  # type: ignore[union-attr]
+        Evidence.retracted_at.is_(None)))}  # type: ignore[union-attr]
+    missing = sorted(set(ids) - set(found))
+    if missing:
+        raise RuleViolation(detail=f"evidence_ids: {missing[0]} is not current evidence of the "
+                                   "objective's owner.", rule="COMPLETION-EVIDENCE",
+                            extra={"field": "evidence_ids"})
+    return list(found.values())
+
+
+def drop(session: Session, actor: Actor, objective_id: int, *, reason: str) -> ObjectiveView:
+    """Drop a draft or agreed objective, with a reason (owner or line manager)."""
+    objective, _ = _load(session, actor, objective_id, Action.write, lock=True)
+    objective.status = transition(ObjectiveStatus(objective.status), ObjectiveAction.drop).value
+    objective.drop_reason = reason
+    return _save(session, objective)
+
+
+def reopen(session: Session, actor: Actor, objective_id: int, *, reason: str) -> ObjectiveView:
+    """Reopen a completed objective (the owner's line manager); tells HR."""
+    objective, owner = _load(session, actor, objective_id, Action.agree, lock=True)
+    objective.status = transition(ObjectiveStatus(objective.status), ObjectiveAction.reopen).value
+    objective.reopen_reason = reason
+    objective.completed_at = None
+    _publish(session, objective, owner, HrEventType.objective_reopened)
+    triggers.on_objective_reopened(session, objective=objective, reason=reason)
+    _mark_quarter_stale(session, objective)
+    return _save(session, objective)
+
+
+def _publish(session: Session, objective: Objective, owner: Person, kind: HrEventType) -> None:
+    """Write the HR feed event in the same transaction as the change it reports."""
+    serialise_feed_writers(session)
+    session.add(HrEvent(
+        event_type=kind.value, occurred_at=utcnow(), objective_id=objective.id,  # type: ignore[arg-type]
+        person_id=owner.id, employee_number=owner.employee_number,  # type: ignore[arg-type]
+        title=objective.title, quarter=objective.quarter,
+        twenty_percent_time=objective.twenty_percent_time,
+        quality_dashboard_outcome=objective.quality_dashboard_outcome))
+
+
+def add_check_in(session: Session, actor: Actor, objective_id: int, *, on: date, note: str,
+                 progress: int | None) -> CheckIn:
+    """Record a dated progress note (owner or line manager); not on dropped objectives."""
+    objective, _ = _load(session, actor, objective_id, Action.write)
+    if objective.status == ObjectiveStatus.dropped.value:
+        transition(ObjectiveStatus.dropped, ObjectiveAction.edit)
+    check_in = CheckIn(objective_id=objective_id, author_id=actor.person_id,  # type: ignore[arg-type]
+                       on=on, note=note, progress=progress)
+    session.add(check_in)
+    session.flush()
+    return check_in
+
+
+def list_check_ins(session: Session, actor: Actor, objective_id: int, *, cursor: str | None,
+                   limit: int) -> Page[CheckIn]:
+    _load(session, actor, objective_id, Action.read)
+    return keyset_page(session, select(CheckIn).where(CheckIn.objective_id == objective_id),
+                       CheckIn.id, cursor=cursor, limit=limit)

@@ -1,0 +1,37 @@
+"""Who am I: the caller's identity, roles, scopes and relationships."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, or_, select
+
+from app.db.models import Person, ServiceAccount, Team, TeamMember
+from app.domain.access import Actor
+from app.services.org import people
+
+
+@dataclass(frozen=True)
+class Me:
+    actor: Actor
+    person: Person | None
+    service_account: ServiceAccount | None
+    report_ids: list[int]
+    team_ids: list[int]
+    led_team_ids: list[int]
+
+
+def who_am_i(session: Session, actor: Actor) -> Me:
+    if actor.person_id is None:
+        account = session.exec(select(ServiceAccount).where(
+            ServiceAccount.client_id == actor.client_id)).first()
+        return Me(actor, None, account, [], [], [])
+    person = people.get_or_404(session, actor.person_id)
+    reports = list(session.exec(select(Person.id).where(Person.line_manager_id == person.id)
+                                .order_by(Person.id)))  # type: ignore[arg-type]
+    teams = list(session.exec(select(TeamMember.team_id).where(
+        TeamMember.person_id == person.id).order_by(TeamMember.team_id)))  # type: ignore[arg-type]
+    led = list(session.exec(select(Team.id).where(or_(
+        Team.delivery_manager_id == person.id, Team.product_owner_id == person.id))
+        .order_by(Team.id)))  # type: ignore[arg-type]
+    return Me(actor, person, None, reports, teams, led)

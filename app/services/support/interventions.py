@@ -1,0 +1,402 @@
+"""Interventions: support offered to a person, and recognition of what went well.
+
+A negative trigger *proposes* support to the person's line manager; it never opens a case and
+nothing punitive follows from it. The person agrees to the support or declines it; the line
+manager starts it and records it as completed. A positive trigger becomes a recognition,
+recorded as completed, for the head of department's update (`app/services/digest.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from app.db.models import Person
+from app.db.support import Intervention, Trigger
+from app.db.types import utcnow
+from app.domain.errors import Conflict, Forbidden, NotFound, RuleViolation
+from app.domain.access import Action, Actor, Record, authorize, require_scope
+from app.domain.scopes import Scope
+from app.domain.vocabulary import (InterventionKind, InterventionStatus, Metric, PeriodType,
+                                   TriggerDirection)
+from app.services.org import people
+from app.services.kit.pagination import Page, keyset_page
+from app.services.access.relationships import relations_to
+
+# --- the lifecycle: proposed → agreed → in_progress → completed, or proposed/agreed → declined
+
+
+class InterventionAction(StrEnum):
+    agree = "agree"
+    decline = "decline"
+    start = "start"
+    complete = "complete"
+
+
+_MOVES: dict[InterventionAction, tuple[frozenset[InterventionStatus], InterventionStatus]] = {
+    InterventionAction.agree: (frozenset({InterventionStatus.proposed}),
+                               InterventionStatus.agreed),
+    InterventionAction.decline: (frozenset({InterventionStatus.proposed,
+                                            InterventionStatus.agreed}),
+                                 InterventionStatus.declined),
+    InterventionAction.start: (frozenset({InterventionStatus.agreed}),
+                               InterventionStatus.in_progress),
+    InterventionAction.complete: (frozenset({InterventionStatus.in_progress}),
+                                  InterventionStatus.completed),
+}
+_PAST = {InterventionAction.agree: "agreed", InterventionAction.decline: "declined",
+         InterventionAction.start: "started", InterventionAction.complete: "completed"}
+
+# Which of the policy's actions each move is: the person agrees or declines (support is
+# offered, never imposed); the line manager starts it and records its completion.
+_POLICY_ACTION = {InterventionAction.agree: Action.agree, InterventionAction.decline: Action.agree,
+                  InterventionAction.start: Action.write, InterventionAction.complete: Action.write}
+_REFUSALS = {Action.agree: "Only the person the support is for agrees to it or declines it.",
+             Action.write: "Only the person's line manager proposes support and records its "
+                           "progress."}
+
+
+def allowed_actions(status: InterventionStatus, kind: InterventionKind) -> list[str]:
+    """The lifecycle moves possible from a status (none for a recognition)."""
+    if kind is InterventionKind.recognition:
+        return []
+    return [action.value for action, (sources, _) in _MOVES.items() if status in sources]
+
+
+def transition(status: InterventionStatus, kind: InterventionKind,
+               action: InterventionAction) -> InterventionStatus:
+    """Return the status after `action`, or raise Conflict naming the state and what is
+    allowed from it."""
+    sources, target = _MOVES[action]
+    allowed = allowed_actions(status, kind)
+    if kind is InterventionKind.recognition:
+        raise Conflict(detail="A recognition is recorded as completed; there is nothing to "
+                              "agree, decline, start or complete.", code="illegal-transition",
+                       extra={"state": status.value, "allowed_actions": allowed})
+    if status not in sources:
+        detail = (f"This intervention is {status.value}, so it cannot be {_PAST[action]}. "
+                  + (f"From {status.value} you can: {', '.join(allowed)}." if allowed
+                     else f"Nothing more can be done to a {status.value} intervention."))
+        raise Conflict(detail=detail, code="illegal-transition",
+                       extra={"state": status.value, "allowed_actions": allowed})
+    return target
+
+
+# --- the trigger engine's two entry points (no access checks: the engine is trusted) --------
+
+_KIND_FOR_METRIC = {
+    Metric.training_hours.value: InterventionKind.training_plan,
+    Metric.tickets_done.value: InterventionKind.pairing,
+    Metric.production_changes.value: InterventionKind.pairing,
+    Metric.accomplishments_logged.value: InterventionKind.workload_review,
+    Metric.objectives_completed.value: InterventionKind.objective_reset,
+}
+_METRIC_WORDS = {
+    Metric.tickets_done.value: "Tickets done",
+    Metric.production_changes.value: "Changes shipped to production",
+    Metric.training_hours.value: "Training hours",
+    Metric.accomplishments_logged.value: "Accomplishments logged",
+    Metric.one_to_ones_held.value: "One-to-ones held",
+    Metric.objectives_completed.value: "Completed 20%-time objectives",
+}
+_OFFERS = {
+    InterventionKind.training_plan: "a training plan",
+    InterventionKind.pairing: "pairing with a colleague",
+    InterventionKind.workload_review: "a look at the workload",
+    InterventionKind.objective_reset: "a fresh look at the quarter's objectives",
+    InterventionKind.coaching: "coaching",
+}
+_NOT_A_JUDGEMENT = "It is an offer of support, not a judgement, and goes ahead only if agreed."
+
+
+def support_kind(metric: str | None) -> InterventionKind:
+    """The support a missed metric suggests; coaching when nothing more specific fits."""
+    return _KIND_FOR_METRIC.get(metric or "", InterventionKind.coaching)
+
+
+def _run_words(details: dict) -> str:
+    """'for 3 weeks running', from the trigger's `periods` (a count or the list of period
+    keys) and `period_type`; gentler words when the trigger does not say."""
+    periods = details.get("periods")
+    count = len(periods) if isinstance(periods, list) else periods
+    period = details.get("period_type")
+    if period not in {p.value for p in PeriodType}:
+        period = "period"
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        return "for a while"
+    if count == 1:
+        return f"in one {period}"
+    return f"for {count} {period}s running"
+
+
+def support_summary(trigger: Trigger, kind: InterventionKind) -> str:
+    """Kind words: what was missed, and the support offered to talk through together."""
+    return _summary(trigger.details, kind)
+
+
+def _summary(details: dict, kind: InterventionKind) -> str:
+    metric = details.get("metric")
+    if metric:
+        words = _METRIC_WORDS.get(metric) or str(metric).replace("_", " ").capitalize()
+        what = f"{words} were under target"
+    else:
+        what = "A target was not met"
+    return (f"{what} {_run_words(details)}: {_OFFERS[kind]} is proposed to talk "
+            f"through together. {_NOT_A_JUDGEMENT}")
+
+
+@dataclass(frozen=True)
+class Fired:
+    """A trigger just recorded, with what acting on it needs."""
+
+    trigger_id: int
+    person_id: int
+    line_manager_id: int | None
+    direction: TriggerDirection
+    summary: str
+    details: dict
+
+
+def act_on(session: Session, fired: list[Fired], *, now: datetime) -> None:
+    """Propose support for each new negative trigger and record each positive one as a
+    recognition, in one statement for them all; a trigger that has its intervention already
+    (a concurrent evaluation) is left as it is."""
+    if not fired:
+        return
+    rows = []
+    for f in fired:
+        negative = f.direction is TriggerDirection.negative
+        kind = support_kind(f.details.get("metric")) if negative \
+            else InterventionKind.recognition
+        rows.append(dict(
+            person_id=f.person_id, kind=kind.value, trigger_id=f.trigger_id,
+            status=(InterventionStatus.proposed if negative
+                    else InterventionStatus.completed).value,
+            proposed_to_id=f.line_manager_id if negative else None,
+            summary=_summary(f.details, kind) if negative else f.summary, notes="",
+            created_by_id=None, agreed_at=None, completed_at=None if negative else now,
+            outcome_note=None, withdrawn_at=None, withdrawn_reason=None,
+            trigger_withdrawn_at=None, version=1, created_at=now, updated_at=now))
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(Intervention).on_conflict_do_nothing(index_elements=["trigger_id"]),
+                    rows)
+
+
+def _for_trigger(session: Session, trigger: Trigger, person: Person,
+                 direction: TriggerDirection) -> Intervention | None:
+    if trigger.direction != direction.value or trigger.person_id != person.id:
+        raise ValueError(f"trigger {trigger.id} is not a {direction.value} trigger about "
+                         f"person {person.id}")
+    if trigger.id is None:
+        session.add(trigger)
+        session.flush()
+    return session.exec(select(Intervention).where(Intervention.trigger_id == trigger.id)
+                        .order_by(Intervention.id).limit(1)).first()  # type: ignore[arg-type]
+
+
+def propose_support(session: Session, *, trigger: Trigger, person: Person) -> Intervention:
+    """Propose one supportive intervention for a negative trigger to the person's current line
+    manager. Idempotent: a trigger proposes support once."""
+    return _act_on_one(session, trigger, person, TriggerDirection.negative)
+
+
+def recognise(session: Session, *, trigger: Trigger, person: Person) -> Intervention:
+    """Record a positive trigger as a completed recognition. Idempotent per trigger."""
+    return _act_on_one(session, trigger, person, TriggerDirection.positive)
+
+
+def _act_on_one(session: Session, trigger: Trigger, person: Person,
+                direction: TriggerDirection) -> Intervention:
+    existing = _for_trigger(session, trigger, person, direction)
+    if existing is not None:
+        return existing
+    act_on(session, [Fired(trigger.id, person.id, person.line_manager_id, direction,  # type: ignore[arg-type]
+                           trigger.summary, trigger.details)], now=trigger.fired_at)
+    return _for_trigger(session, trigger, person, direction)  # type: ignore[return-value]
+
+
+def on_trigger_withdrawn(session: Session, *, trigger: Trigger, reason: str,
+                         now: datetime) -> None:
+    """The trigger's facts changed: withdraw the support nobody has acted on yet and the
+    recognition it gave; support already agreed or under way goes on, marked so the line
+    manager sees that the reason behind it changed."""
+    for intervention in session.exec(select(Intervention).where(
+            Intervention.trigger_id == trigger.id)):
+        status = InterventionStatus(intervention.status)
+        if status is InterventionStatus.proposed or (
+                intervention.kind == InterventionKind.recognition.value
+                and status is InterventionStatus.completed):
+            intervention.status = InterventionStatus.withdrawn.value
+            intervention.withdrawn_at, intervention.withdrawn_reason = now, reason
+        elif status in (InterventionStatus.agreed, InterventionStatus.in_progress):
+            intervention.trigger_withdrawn_at = now
+            line = (f"{now.date().isoformat()}, the trigger behind this support was withdrawn "
+                    f"({reason}); it goes on unless you and the person decide otherwise.")
+            intervention.notes = f"{intervention.notes}\n{line}" if intervention.notes else line
+        else:
+            continue  # completed or declined: history stays as it was
+        intervention.version += 1
+        intervention.updated_at = now
+        session.add(intervention)
+
+
+def on_trigger_reinstated(session: Session, *, trigger: Trigger, person: Person) -> None:
+    """The same facts hold again: what was withdrawn with the trigger comes back."""
+    now = utcnow()
+    for intervention in session.exec(select(Intervention).where(
+            Intervention.trigger_id == trigger.id)):
+        if intervention.status == InterventionStatus.withdrawn.value:
+            recognition = intervention.kind == InterventionKind.recognition.value
+            intervention.status = (InterventionStatus.completed if recognition
+                                   else InterventionStatus.proposed).value
+            intervention.withdrawn_at, intervention.withdrawn_reason = None, None
+            if not recognition:
+                intervention.proposed_to_id = person.line_manager_id
+        intervention.trigger_withdrawn_at = None
+        intervention.version += 1
+        intervention.updated_at = now
+        session.add(intervention)
+
+
+# --- the API's use cases ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InterventionView:
+    intervention: Intervention
+    allowed_actions: list[str]
+
+
+def _view(intervention: Intervention) -> InterventionView:
+    return InterventionView(intervention, allowed_actions(
+        InterventionStatus(intervention.status), InterventionKind(intervention.kind)))
+
+
+def _authorize(session: Session, actor: Actor, person: Person, action: Action,
+               *, what: str, missing: str) -> None:
+    try:
+        authorize(actor, Record.intervention, action, relations_to(session, actor, person),
+                  what=what)
+    except NotFound:
+        raise NotFound(detail=missing) from None
+    except Forbidden:
+        if action not in _REFUSALS:
+            raise  # the policy's own words (e.g. team leads see aggregates only)
+        raise Forbidden(detail=_REFUSALS[action]) from None
+
+
+def _load(session: Session, actor: Actor, intervention_id: int,
+          action: Action, *, lock: bool = False) -> Intervention:
+    """Load an intervention the actor may act on; strangers are told it does not exist.
+
+    With `lock`, the row is held until the transaction ends, so a move is decided on the
+    latest status: of an agree and a decline sent at once (through any replicas), the second
+    waits, then finds the first's status and is refused or applied on top of it — never lost.
+    """
+    require_scope(actor, Scope.interventions)
+    missing = f"No intervention with id {intervention_id}."
+    intervention = session.get(Intervention, intervention_id,
+                               with_for_update=True if lock else None, populate_existing=lock)
+    if intervention is None:
+        raise NotFound(detail=missing)
+    person = people.get_or_404(session, intervention.person_id)
+    _authorize(session, actor, person, action, what="intervention", missing=missing)
+    return intervention
+
+
+def view(session: Session, actor: Actor, intervention_id: int) -> InterventionView:
+    return _view(_load(session, actor, intervention_id, Action.read))
+
+
+def list_interventions(session: Session, actor: Actor, *, person_id: int | None,
+                       status: InterventionStatus | None, kind: InterventionKind | None,
+                       cursor: str | None, limit: int) -> Page[InterventionView]:
+    """List one person's interventions (the caller's own by default), filtered."""
+    require_scope(actor, Scope.interventions)
+    subject_id = person_id if person_id is not None else actor.person_id
+    if subject_id is None:
+        raise RuleViolation(detail="person_id: say whose interventions to list.",
+                            rule="PERSON-REQUIRED", extra={"field": "person_id"})
+    subject = people.get_or_404(session, subject_id)
+    _authorize(session, actor, subject, Action.read, what="person",
+               missing=f"No person with id {subject_id}.")
+    stmt = select(Intervention).where(Intervention.person_id == subject_id)
+    if status is not None:
+        stmt = stmt.where(Intervention.status == status.value)
+    if kind is not None:
+        stmt = stmt.where(Intervention.kind == kind.value)
+    page = keyset_page(session, stmt, Intervention.id, cursor=cursor, limit=limit)
+    return Page(items=[_view(i) for i in page.items], next_cursor=page.next_cursor)
+
+
+def create_intervention(session: Session, actor: Actor, *, person_id: int,
+                        kind: InterventionKind, summary: str, notes: str) -> InterventionView:
+    """Propose support for a report, or recognise them (the person's line manager). Support
+    starts as `proposed` for the person to agree to or decline; a recognition is recorded as
+    completed."""
+    require_scope(actor, Scope.interventions)
+    person = people.get_or_404(session, person_id)
+    _authorize(session, actor, person, Action.write, what="person",
+               missing=f"No person with id {person_id}.")
+    recognition = kind is InterventionKind.recognition
+    now = utcnow()
+    intervention = Intervention(
+        person_id=person_id, kind=kind.value, summary=summary, notes=notes,
+        status=(InterventionStatus.completed if recognition else InterventionStatus.proposed).value,
+        proposed_to_id=None if recognition else actor.person_id, created_by_id=actor.person_id,
+        completed_at=now if recognition else None, created_at=now, updated_at=now)
+    session.add(intervention)
+    session.flush()
+    return _view(intervention)
+
+
+def _move(session: Session, actor: Actor, intervention_id: int, action: InterventionAction,
+          *, note: str | None = None) -> InterventionView:
+    intervention = _load(session, actor, intervention_id, _POLICY_ACTION[action], lock=True)
+    status = transition(InterventionStatus(intervention.status),
+                        InterventionKind(intervention.kind), action)
+    now = utcnow()
+    intervention.status = status.value
+    if status is InterventionStatus.agreed:
+        intervention.agreed_at = now
+    if status is InterventionStatus.completed:
+        intervention.completed_at = now
+        intervention.outcome_note = note or None
+    if note:
+        line = f"{now.date().isoformat()}, {_PAST[action]}: {note}"
+        intervention.notes = f"{intervention.notes}\n{line}" if intervention.notes else line
+    intervention.version += 1
+    intervention.updated_at = now
+    session.add(intervention)
+    session.flush()
+    return _view(intervention)
+
+
+def agree(session: Session, actor: Actor, intervention_id: int) -> InterventionView:
+    """Agree to proposed support (the person it is for): proposed → agreed."""
+    return _move(session, actor, intervention_id, InterventionAction.agree)
+
+
+def decline(session: Session, actor: Actor, intervention_id: int, *,
+            reason: str) -> InterventionView:
+    """Decline proposed or agreed support, with a reason (the person it is for)."""
+    return _move(session, actor, intervention_id, InterventionAction.decline, note=reason)
+
+
+def start(session: Session, actor: Actor, intervention_id: int) -> InterventionView:
+    """Start agreed support (the person's line manager): agreed → in_progress."""
+    return _move(session, actor, intervention_id, InterventionAction.start)
+
+
+def complete(session: Session, actor: Actor, intervention_id: int, *,
+             note: str | None) -> InterventionView:
+    """Record support as completed, with its outcome (the line manager). Support completed
+    without an outcome note does not count as evidence that support was tried."""
+    return _move(session, actor, intervention_id, InterventionAction.complete,
+                 note=note.strip() if note else None)

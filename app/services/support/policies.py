@@ -1,0 +1,163 @@
+"""Policy versions and their targets: exactly one version in force on any date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from app.db.support import Evaluation, PolicyTarget, PolicyVersion
+from app.db.types import utcnow
+from app.domain.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
+from app.domain.access import Actor, require_scope
+from app.domain.scopes import Scope
+from app.domain.vocabulary import Metric, PeriodType
+from app.services.support import consultations
+from app.services.kit.pagination import Page, keyset_page
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    version: PolicyVersion
+    targets: list[PolicyTarget]
+
+
+def get_or_404(session: Session, version_id: int) -> PolicyVersion:
+    version = session.get(PolicyVersion, version_id)
+    if version is None:
+        raise NotFound(detail=f"No policy version with id {version_id}.")
+    return version
+
+
+def targets_of(session: Session, version_ids: list[int]) -> dict[int, list[PolicyTarget]]:
+    found: dict[int, list[PolicyTarget]] = {i: [] for i in version_ids}
+    if version_ids:
+        for target in session.exec(select(PolicyTarget).where(
+                PolicyTarget.policy_version_id.in_(version_ids))  # type: ignore[attr-defined]
+                .order_by(PolicyTarget.id)):
+            found[target.policy_version_id].append(target)
+    return found
+
+
+def in_force(session: Session, day: date) -> PolicyVersion | None:
+    """The version in force on a day (None if no version covers it)."""
+    return session.exec(select(PolicyVersion).where(
+        PolicyVersion.effective_from <= day,
+        (PolicyVersion.effective_to.is_(None)) | (PolicyVersion.effective_to >= day))  # type: ignore[union-attr]
+        .order_by(PolicyVersion.effective_from.desc())).first()  # type: ignore[attr-defined]
+
+
+def _describe(version: PolicyVersion) -> str:
+    end = version.effective_to.isoformat() if version.effective_to else "open-ended"
+    return f"'{version.name}' ({version.effective_from.isoformat()} to {end})"
+
+
+def _check_dates(start: date, end: date | None) -> None:
+    if end is not None and end < start:
+        raise RuleViolation(detail="effective_to is before effective_from.",
+                            rule="POLICY-DATES", extra={"field": "effective_to"})
+
+
+def _last_closed_day(session: Session, version_id: int) -> date | None:
+    return session.exec(select(Evaluation.period_end).where(
+        Evaluation.policy_version_id == version_id, Evaluation.status == "closed")
+        .order_by(Evaluation.period_end.desc()).limit(1)).first()  # type: ignore[attr-defined]
+
+
+def _make_room(session: Session, start: date, end: date | None, *, exclude_id: int | None) -> None:
+    """Refuse an overlap, except that a new version may end the open-ended version it
+    follows (the day before it starts), if no closed evaluation depends on those days."""
+    for other in session.exec(select(PolicyVersion)):
+        if other.id == exclude_id:
+            continue
+        other_end = other.effective_to or date.max
+        if start <= other_end and (end or date.max) >= other.effective_from:
+            superseding = other.effective_to is None and start > other.effective_from
+            last_closed = _last_closed_day(session, other.id) if superseding else None  # type: ignore[arg-type]
+            if superseding and (last_closed is None or last_closed < start):
+                other.effective_to = start - timedelta(days=1)
+                other.version += 1
+                other.updated_at = utcnow()
+                session.add(other)
+                continue
+            raise RuleViolation(
+                detail=f"These dates overlap {_describe(other)}: exactly one policy version is "
+                       "in force on any date.", rule="POLICY-OVERLAP",
+                extra={"field": "effective_from", "overlaps": other.id})
+
+
+def _targets(session: Session, version: PolicyVersion, targets: list[dict[str, Any]]) -> None:
+    seen = set()
+    for target in targets:
+        key = (target["metric"], target["period"])
+        if key in seen:
+            raise RuleViolation(detail=f"targets: {key[0]} per {key[1]} appears twice.",
+                                rule="POLICY-TARGET-TWICE", extra={"field": "targets"})
+        seen.add(key)
+        session.add(PolicyTarget(
+            policy_version_id=version.id, metric=Metric(target["metric"]).value,  # type: ignore[arg-type]
+            period=PeriodType(target["period"]).value, threshold=target["threshold"],
+            bands=sorted(target.get("bands") or []), kinds=sorted(target.get("kinds") or []),
+            stretch=bool(target.get("stretch"))))
+
+
+def create(session: Session, actor: Actor, *, values: dict[str, Any],
+           targets: list[dict[str, Any]]) -> PolicyVersion:
+    """Add a policy version; one that starts inside the open-ended current version ends it."""
+    require_scope(actor, Scope.policy_write)
+    _check_dates(values["effective_from"], values.get("effective_to"))
+    if session.exec(select(PolicyVersion.id).where(PolicyVersion.name == values["name"])).first():
+        raise Conflict(detail=f"A policy version called {values['name']!r} exists.",
+                       extra={"field": "name"})
+    _make_room(session, values["effective_from"], values.get("effective_to"), exclude_id=None)
+    version = PolicyVersion(**values)
+    session.add(version)
+    session.flush()
+    _targets(session, version, targets)
+    session.flush()
+    return version
+
+
+def update(session: Session, actor: Actor, version_id: int, *, changes: dict[str, Any],
+           targets: list[dict[str, Any]] | None, expected_version: int | None) -> PolicyVersion:
+    """Change a version that no closed evaluation has used."""
+    require_scope(actor, Scope.policy_write)
+    version = get_or_404(session, version_id)
+    if expected_version is not None and version.version != expected_version:
+        raise PreconditionFailed(detail="This policy version was changed since you read it; "
+                                        "fetch it again and resend with the new ETag.")
+    if version.locked_at is not None:
+        raise Conflict(detail=f"{_describe(version)} was used by a closed evaluation on "
+                              f"{version.locked_at.date().isoformat()}, so it cannot change: "
+                              "create a new version instead.", code="policy-locked")
+    if "effective_from" in changes:
+        consultations.guard_effective_from(session, version.id, changes["effective_from"])  # type: ignore[arg-type]
+    for name, value in changes.items():
+        setattr(version, name, value)
+    _check_dates(version.effective_from, version.effective_to)
+    _make_room(session, version.effective_from, version.effective_to, exclude_id=version.id)
+    if targets is not None:
+        for old in targets_of(session, [version.id])[version.id]:  # type: ignore[index]
+            session.delete(old)
+        session.flush()
+        _targets(session, version, targets)
+    version.version += 1
+    version.updated_at = utcnow()
+    session.add(version)
+    session.flush()
+    return version
+
+
+def views(session: Session, versions: list[PolicyVersion]) -> list[PolicyView]:
+    """Versions with their targets, read for all of them at once."""
+    found = targets_of(session, [v.id for v in versions])  # type: ignore[misc]
+    return [PolicyView(v, found[v.id]) for v in versions]  # type: ignore[index]
+
+
+def list_versions(session: Session, actor: Actor, *, cursor: str | None,
+                  limit: int) -> Page[PolicyView]:
+    page = keyset_page(session, select(PolicyVersion), PolicyVersion.id, cursor=cursor,
+                       limit=limit)
+    return Page(items=views(session, page.items), next_cursor=page.next_cursor)
