@@ -14,7 +14,7 @@ from app.db.types import UTCDateTime, utcnow
 class LoginThrottle(SQLModel, table=True):
     """Sign-in attempts on one key (an account and address, an account, or an address) and
     when the next may be checked: exponential back-off, never a lockout
-    (app/services/rate_limits.py). Times are milliseconds since the epoch, so the back-off
+    (app/services/identity/rate_limits.py). Times are milliseconds since the epoch, so the back-off
     is worked out inside the one statement that claims an attempt, on either database."""
 
     __tablename__ = "login_throttle"

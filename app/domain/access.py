@@ -215,7 +215,7 @@ def excluded_from_case(actor_id: int | None, *, current_line_manager_id: int | N
     other role or scope they hold. To them it does not exist. Nor can whoever raised the
     concern the case came from follow it: they get a receipt, never the case.
 
-    `app/services/case_access.py` turns this same rule into the SQL filter every case query
+    `app/services/access/case_access.py` turns this same rule into the SQL filter every case query
     uses; a test checks that the two agree.
     """
     if actor_id is None:
