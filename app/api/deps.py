@@ -1,4 +1,5 @@
-"""Dependencies every route shares: the unit of work, the settings, the caller, paging."""
+"""Dependencies every route shares: the unit of work and the settings (the caller and the
+parameters routes share are declared in `app.api.auth`)."""
 
 from __future__ import annotations
 
@@ -7,35 +8,14 @@ from typing import Annotated
 
 import anyio
 import anyio.to_thread
-from fastapi import Depends, Query, Request
-from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword, OAuthFlows
-from fastapi.security import OAuth2, SecurityScopes
+from fastapi import Depends, Request
 from sqlmodel import Session
 
-from app.domain.errors import DomainError, Unauthenticated
-from app.domain.access import Actor, require_scope
-from app.domain.scopes import DESCRIPTIONS
-from app.services.identity import auth
+from app.domain.errors import DomainError
 from app.services.kit import audit
 from app.settings import Settings
 
 API_PREFIX = "/v1"
-TOKEN_URL = f"{API_PREFIX}/auth/token"
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
-
-oauth2 = OAuth2(
-    flows=OAuthFlows(
-        password=OAuthFlowPassword(tokenUrl=TOKEN_URL, scopes=DESCRIPTIONS),
-        clientCredentials=OAuthFlowClientCredentials(tokenUrl=TOKEN_URL, scopes=DESCRIPTIONS),
-    ),
-    scheme_name="OAuth2",
-    description="Sign in with an e-mail address and password (people) or a client id and "
-                "secret (service accounts) at POST /v1/auth/token. Where GPS is configured "
-                "to trust the department's identity provider (GPS_OIDC_ISSUER), that "
-                "provider's access tokens are accepted as bearer tokens too.",
-    auto_error=False,
-)
 
 
 async def get_settings(request: Request) -> Settings:
@@ -89,37 +69,3 @@ def _finish(session: Session, failure: BaseException | None) -> None:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-
-
-def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    if not header:
-        return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        # Another scheme, or none: no bearer token was sent (RFC 6750 section 3.1).
-        raise Unauthenticated(detail="Send the access token as `Authorization: Bearer <token>`.",
-                              error=None)
-    return token.strip()
-
-
-def current_actor(security_scopes: SecurityScopes, request: Request, session: SessionDep,
-                  settings: SettingsDep, _: Annotated[str | None, Depends(oauth2)]) -> Actor:
-    """Authenticate the caller and check the scopes the route declares."""
-    token = bearer_token(request)
-    if token is None:
-        raise Unauthenticated(detail="Sign in first: get a token at POST /v1/auth/token and "
-                                     "send it as `Authorization: Bearer <token>`.", error=None)
-    actor = auth.actor_from_token(session, settings, token)
-    for scope in security_scopes.scopes:
-        require_scope(actor, scope)
-    request.state.actor_label = actor.label
-    return actor
-
-
-CurrentActor = Annotated[Actor, Depends(current_actor)]
-
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE,
-                             description=f"Page size (at most {MAX_PAGE_SIZE})")]
-Cursor = Annotated[str | None, Query(max_length=200,
-                                     description="Opaque cursor from a previous page's next_cursor")]

@@ -9,7 +9,8 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Form, Request, Response, status
 
-from app.api.deps import API_PREFIX, CurrentActor, SessionDep, SettingsDep, bearer_token
+from app.api.auth import SignedIn, bearer_token
+from app.api.deps import API_PREFIX, SessionDep, SettingsDep
 from app.api.problems import PROBLEM_JSON, problem, problem_responses
 from app.api.schemas.auth import MeRead, Relationships, RevokeResult, TokenResponse
 from app.api.schemas.duties import OwnPasswordChange, SetPassword
@@ -132,7 +133,7 @@ def _too_many(request: Request, exc: rate_limits.TooManyAttempts) -> Response:
 @router.post("/auth/revoke", operation_id="revoke_token", response_model=RevokeResult,
              responses=problem_responses(401, 413, 422))
 def revoke_token(request: Request, session: SessionDep, settings: SettingsDep,
-                 actor: CurrentActor, token: FormText = None) -> RevokeResult:
+                 actor: SignedIn, token: FormText = None) -> RevokeResult:
     """Sign out: revoke the token sent in the form's `token` field, or the one this call
     is made with. Revoked tokens stop working at once."""
     auth.revoke(session, settings, token or bearer_token(request) or "")
@@ -154,7 +155,7 @@ def set_password(body: SetPassword, session: SessionDep, settings: SettingsDep) 
              status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
              responses=problem_responses(401, 403, 409, 413, 422, 429))
 def change_own_password(body: OwnPasswordChange, request: Request, session: SessionDep,
-                        settings: SettingsDep, actor: CurrentActor) -> Response:
+                        settings: SettingsDep, actor: SignedIn) -> Response:
     """Change your own password, giving the current one. Every token you hold stops working,
     this one included: sign in again with the new password. Wrong current passwords are
     throttled like sign-in (429 with `Retry-After`)."""
@@ -170,7 +171,7 @@ def change_own_password(body: OwnPasswordChange, request: Request, session: Sess
 
 @router.get("/me", operation_id="get_me", response_model=MeRead,
             responses=problem_responses(401))
-def get_me(session: SessionDep, actor: CurrentActor) -> MeRead:
+def get_me(session: SessionDep, actor: SignedIn) -> MeRead:
     """Who am I: identity, roles, scopes and relationships (reports, teams)."""
     found = me.who_am_i(session, actor)
     scopes = sorted(actor.scopes)

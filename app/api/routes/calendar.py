@@ -8,18 +8,16 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response, Security, status
 from fastapi.security import APIKeyQuery
 
-from app.api.deps import API_PREFIX, SessionDep, current_actor
+from app.api.auth import GrowthActor
+from app.api.deps import API_PREFIX, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.calendar import CalendarEvent, CalendarLinkRead, CalendarRead
 from app.api.schemas.common import IsoDate
 from app.domain.errors import Unauthenticated
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.services.oversight import calendar
 
 router = APIRouter(prefix=API_PREFIX)
 
-Grower = Annotated[Actor, Security(current_actor, scopes=[Scope.growth])]
 ICALENDAR = "text/calendar; charset=utf-8"
 # Calendar apps cannot send a bearer token: the feed's key is the secret in its link.
 calendar_link = APIKeyQuery(name="token", scheme_name="CalendarLink", auto_error=False,
@@ -29,7 +27,7 @@ calendar_link = APIKeyQuery(name="token", scheme_name="CalendarLink", auto_error
 
 @router.get("/calendar", operation_id="get_calendar", response_model=CalendarRead,
             tags=["calendar"], responses=problem_responses(401, 403, 422))
-def get_calendar(session: SessionDep, actor: Grower,
+def get_calendar(session: SessionDep, actor: GrowthActor,
                  start: Annotated[IsoDate | None, Query(
                      alias="from", description="First day (default today)")] = None,
                  end: Annotated[IsoDate | None, Query(
@@ -68,7 +66,7 @@ def get_calendar_feed(session: SessionDep,
 @router.post("/calendar/link", operation_id="rotate_calendar_link",
              status_code=status.HTTP_201_CREATED, response_model=CalendarLinkRead,
              tags=["calendar"], responses=problem_responses(401, 403, 409))
-def rotate_calendar_link(session: SessionDep, actor: Grower) -> CalendarLinkRead:
+def rotate_calendar_link(session: SessionDep, actor: GrowthActor) -> CalendarLinkRead:
     """Make your secret calendar link, or replace it: the old link stops working at once.
     The link is shown only in this answer."""
     token = calendar.rotate_link(session, actor)
@@ -78,7 +76,7 @@ def rotate_calendar_link(session: SessionDep, actor: Grower) -> CalendarLinkRead
 @router.delete("/calendar/link", operation_id="revoke_calendar_link",
                status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
                tags=["calendar"], responses=problem_responses(401, 403))
-def revoke_calendar_link(session: SessionDep, actor: Grower) -> Response:
+def revoke_calendar_link(session: SessionDep, actor: GrowthActor) -> Response:
     """Revoke your secret calendar link: it stops working at once."""
     calendar.revoke_link(session, actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -2,20 +2,20 @@
 
 The line manager of a case's subject is structurally excluded: to them the case does not
 exist (404), whatever roles they hold. Every access, and every refused attempt, is audited.
-Case work needs the `cases` scope; the services check it themselves so that a refusal is
-written to the audit log too.
+Case work needs the `cases` scope, and raising a concern the `concerns:raise` scope: the
+services check them themselves so that a refusal is written to the audit log too (see
+`app.api.auth`).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, Security, status
-from fastapi.security import SecurityScopes
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
+from app.api.auth import CasesActor, ConcernsActor, Cursor, Limit, SignedIn
 from app.api.conditional import expected_version, set_etag
-from app.api.deps import (API_PREFIX, Cursor, Limit, SessionDep, SettingsDep, current_actor,
-                          oauth2)
+from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.cases import (AssignmentCreate, AssignmentRead, AuditEntryRead,
@@ -24,35 +24,11 @@ from app.api.schemas.cases import (AssignmentCreate, AssignmentRead, AuditEntryR
                                    CaseRead, CaseSummary, CaseTransition, ConcernCreate,
                                    ConcernDismiss, ConcernRead, ConcernReceipt, case_read)
 from app.api.schemas.common import Page, PathId
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.domain.vocabulary import CaseStatus
 from app.services.cases import cases, concerns
 
 router = APIRouter(prefix=API_PREFIX)
 
-
-def _authenticated(request: Request, session: SessionDep, settings: SettingsDep) -> Actor:
-    # The scope is checked by the service, which writes the refusal to the audit log (a
-    # refusal by `current_actor` would not be).
-    return current_actor(SecurityScopes(), request, session, settings, None)
-
-
-def _case_manager(request: Request, session: SessionDep, settings: SettingsDep,
-                  _: Annotated[str | None, Security(oauth2, scopes=[Scope.cases])]) -> Actor:
-    """The caller, for case work (the `cases` scope, checked by the service)."""
-    return _authenticated(request, session, settings)
-
-
-def _line_manager(request: Request, session: SessionDep, settings: SettingsDep,
-                  _: Annotated[str | None, Security(oauth2, scopes=[Scope.concerns])]) -> Actor:
-    """The caller, raising a concern (the `concerns:raise` scope, checked by the service)."""
-    return _authenticated(request, session, settings)
-
-
-CaseManager = Annotated[Actor, Security(_case_manager)]
-LineManager = Annotated[Actor, Security(_line_manager)]
-SignedIn = Annotated[Actor, Security(current_actor)]
 IfMatch = Annotated[str | None, Header(max_length=200,
                                        description="The ETag from your last read (optional)")]
 
@@ -78,7 +54,7 @@ def _version(if_match: str | None, case_id: int) -> int | None:
              status_code=status.HTTP_201_CREATED, response_model=ConcernReceipt,
              responses=problem_responses(401, 403, 404, 413, 422))
 def raise_concern(body: ConcernCreate, session: SessionDep,
-                  actor: LineManager) -> ConcernReceipt:
+                  actor: ConcernsActor) -> ConcernReceipt:
     """Raise a concern about one of your reports (their current line manager only). You get
     a receipt and nothing more: case managers decide what follows, and as the line manager you
     are kept out of it."""
@@ -89,7 +65,7 @@ def raise_concern(body: ConcernCreate, session: SessionDep,
 
 @router.get("/concerns", operation_id="list_concerns", tags=["concerns"],
             response_model=Page[ConcernRead], responses=READ_ERRORS)
-def list_concerns(session: SessionDep, actor: CaseManager, limit: Limit = 50,
+def list_concerns(session: SessionDep, actor: CasesActor, limit: Limit = 50,
                   cursor: Cursor = None) -> Page[ConcernRead]:
     """List open concerns (case managers), except those about people you line manage or
     have line managed since the concern was raised."""
@@ -101,7 +77,7 @@ def list_concerns(session: SessionDep, actor: CaseManager, limit: Limit = 50,
              tags=["concerns"], response_model=ConcernRead,
              responses=problem_responses(401, 403, 404, 409, 413, 422))
 def dismiss_concern(concern_id: PathId, body: ConcernDismiss, session: SessionDep,
-                    actor: CaseManager) -> ConcernRead:
+                    actor: CasesActor) -> ConcernRead:
     """Dismiss an open concern with a reason (case managers): no case follows."""
     return ConcernRead.of(concerns.dismiss(session, actor, concern_id, reason=body.reason))
 
@@ -113,7 +89,7 @@ def dismiss_concern(concern_id: PathId, body: ConcernDismiss, session: SessionDe
              status_code=status.HTTP_201_CREATED, response_model=CaseRead,
              responses=problem_responses(401, 403, 404, 409, 413, 422))
 def open_case(body: CaseCreate, request: Request, response: Response, session: SessionDep,
-              actor: CaseManager) -> CaseRead:
+              actor: CasesActor) -> CaseRead:
     """Open a formal case (a case manager who is not, and is not excluded as, the subject's
     line manager); you are assigned to it. A `capability` or `voluntary_band_change` case
     needs the fairness gate: a negative trigger within the policy's window and enough
@@ -149,7 +125,7 @@ def get_case(case_id: PathId, response: Response, session: SessionDep,
 @router.post("/cases/{case_id:int}/transition", operation_id="transition_case",
              tags=["cases"], response_model=CaseRead, responses=ACTION_ERRORS)
 def transition_case(case_id: PathId, body: CaseTransition, response: Response,
-                    session: SessionDep, actor: CaseManager,
+                    session: SessionDep, actor: CasesActor,
                     if_match: IfMatch = None) -> CaseRead:
     """Move a case one step on (its case managers): open → under_review, outcome_recorded →
     closed. Any other move is a 409; the outcome is recorded with `/outcome`."""
@@ -160,7 +136,7 @@ def transition_case(case_id: PathId, body: CaseTransition, response: Response,
 @router.post("/cases/{case_id:int}/outcome", operation_id="record_case_outcome",
              tags=["cases"], response_model=CaseRead, responses=ACTION_ERRORS)
 def record_case_outcome(case_id: PathId, body: CaseOutcome, response: Response,
-                        session: SessionDep, actor: CaseManager,
+                        session: SessionDep, actor: CasesActor,
                         if_match: IfMatch = None) -> CaseRead:
     """Record the outcome of a case under review (its case managers). A voluntary band
     change needs the subject's consent first (422 `CASE-CONSENT`)."""
@@ -181,7 +157,7 @@ def consent_to_case(case_id: PathId, response: Response, session: SessionDep,
              status_code=status.HTTP_201_CREATED, response_model=CaseNoteRead,
              responses=problem_responses(401, 403, 404, 409, 413, 422))
 def create_case_note(case_id: PathId, body: CaseNoteCreate, session: SessionDep,
-                     actor: CaseManager) -> CaseNoteRead:
+                     actor: CasesActor) -> CaseNoteRead:
     """Add a note to a case (its case managers). Shared notes are read by the subject too."""
     return CaseNoteRead.of(cases.add_note(session, actor, case_id, visibility=body.visibility,
                                           body=body.body))
@@ -202,7 +178,7 @@ def list_case_notes(case_id: PathId, session: SessionDep, actor: SignedIn, limit
              response_model=AssignmentRead,
              responses=problem_responses(401, 403, 404, 409, 413, 422))
 def assign_case_manager(case_id: PathId, body: AssignmentCreate, session: SessionDep,
-                        actor: CaseManager) -> AssignmentRead:
+                        actor: CasesActor) -> AssignmentRead:
     """Assign another case manager to a case (its case managers). Someone who is or has been
     the subject's line manager while the case is open cannot be assigned (422
     `CASE-EXCLUDED-ASSIGNEE`)."""
@@ -215,7 +191,7 @@ def assign_case_manager(case_id: PathId, body: AssignmentCreate, session: Sessio
                status_code=status.HTTP_204_NO_CONTENT,
                responses=problem_responses(401, 403, 404, 409, 422))
 def unassign_case_manager(case_id: PathId, person_id: PathId, session: SessionDep,
-                          actor: CaseManager) -> Response:
+                          actor: CasesActor) -> Response:
     """Take a case manager off a case (its case managers); the last one cannot leave."""
     cases.unassign(session, actor, case_id, person_id=person_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -226,7 +202,7 @@ def unassign_case_manager(case_id: PathId, person_id: PathId, session: SessionDe
 
 @router.get("/audit", operation_id="list_case_audit", tags=["audit"],
             response_model=Page[AuditEntryRead], responses=READ_ERRORS)
-def list_case_audit(session: SessionDep, actor: CaseManager,
+def list_case_audit(session: SessionDep, actor: CasesActor,
                     case_id: Annotated[PathId, Query(description="The case whose log to read")],
                     limit: Limit = 50, cursor: Cursor = None) -> Page[AuditEntryRead]:
     """Read the audit log of a case and of the concern it came from (its case managers):
@@ -238,7 +214,7 @@ def list_case_audit(session: SessionDep, actor: CaseManager,
 
 @router.get("/audit/refusals", operation_id="list_case_refusals", tags=["audit"],
             response_model=Page[CaseRefusalRead], responses=READ_ERRORS)
-def list_case_refusals(session: SessionDep, actor: CaseManager,
+def list_case_refusals(session: SessionDep, actor: CasesActor,
                        case_id: Annotated[PathId, Query(description="The case")],
                        limit: Limit = 50, cursor: Cursor = None) -> Page[CaseRefusalRead]:
     """Refused attempts on a case, counted per caller and kind (its case managers): the

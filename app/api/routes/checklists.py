@@ -4,28 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Security, status
+from fastapi import APIRouter, Query, status
 
-from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
+from app.api.auth import Cursor, GrowthActor, Limit, PolicyWriteActor
+from app.api.deps import API_PREFIX, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.checklists import (ChecklistRead, ChecklistsRead, ItemKey, PeriodKey,
                                         SituationName, TemplateCreate, TemplateRead, TickUpdate)
 from app.api.schemas.common import Page, PathId
 from app.domain.checklists import ChecklistPeriodType
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.services.oversight import checklists
 
 router = APIRouter(prefix=API_PREFIX, tags=["checklists"])
 
-Grower = Annotated[Actor, Security(current_actor, scopes=[Scope.growth])]
-PolicyWriter = Annotated[Actor, Security(current_actor, scopes=[Scope.policy_write])]
 
 
 @router.get("/checklists", operation_id="list_checklists", response_model=ChecklistsRead,
             responses=problem_responses(401, 403, 404, 422))
 def list_checklists(
-        session: SessionDep, actor: Grower,
+        session: SessionDep, actor: GrowthActor,
         person_id: Annotated[PathId | None, Query(description="Yours by default")] = None,
         period_type: Annotated[ChecklistPeriodType | None, Query(
             description="Only checklists of this rhythm")] = None,
@@ -44,7 +41,7 @@ def list_checklists(
             response_model=ChecklistRead, responses=problem_responses(401, 403, 404, 409, 413,
                                                                       422))
 def tick_checklist_item(situation: SituationName, item_key: ItemKey, body: TickUpdate,
-                        session: SessionDep, actor: Grower,
+                        session: SessionDep, actor: GrowthActor,
                         period_key: Annotated[PeriodKey | None, Query(
                             description="The period (current by default)")] = None
                         ) -> ChecklistRead:
@@ -56,7 +53,7 @@ def tick_checklist_item(situation: SituationName, item_key: ItemKey, body: TickU
 
 @router.get("/checklist-templates", operation_id="list_checklist_templates",
             response_model=Page[TemplateRead], responses=problem_responses(401, 403, 422))
-def list_checklist_templates(session: SessionDep, actor: Grower, limit: Limit = 50,
+def list_checklist_templates(session: SessionDep, actor: GrowthActor, limit: Limit = 50,
                              cursor: Cursor = None,
                              situation: Annotated[SituationName | None, Query()] = None
                              ) -> Page[TemplateRead]:
@@ -71,7 +68,7 @@ def list_checklist_templates(session: SessionDep, actor: Grower, limit: Limit = 
              status_code=status.HTTP_201_CREATED, response_model=TemplateRead,
              responses=problem_responses(401, 403, 409, 413, 422))
 def create_checklist_template(body: TemplateCreate, session: SessionDep,
-                              actor: PolicyWriter) -> TemplateRead:
+                              actor: PolicyWriteActor) -> TemplateRead:
     """Add a new version of a situation's checklist (admins). It is in force for periods
     starting on or after `effective_from`, until a later version is."""
     template = checklists.create_template(

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, Security, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
+from app.api.auth import CoachingManageActor, Cursor, GrowthActor, Limit
 from app.api.conditional import expected_version, set_etag
-from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
+from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.coaching import (EnrolmentCreate, EnrolmentRead, ProgrammeCreate,
                                       ProgrammeRead, ProgrammeUpdate, SessionCreate,
                                       SessionRead, SessionUpdate)
 from app.api.schemas.common import Page, PathId
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.services.growth import coaching
 from app.services.growth.coaching import EnrolmentView
 
 router = APIRouter(prefix=f"{API_PREFIX}/coaching", tags=["coaching"])
 
-Member = Annotated[Actor, Security(current_actor, scopes=[Scope.growth])]
-CoachingAdmin = Annotated[Actor, Security(current_actor, scopes=[Scope.coaching_manage])]
 IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag from your last read")]
 FilterId = Annotated[PathId | None, Query()]
 
@@ -40,7 +37,7 @@ def _enrolment_etag(response: Response, found: EnrolmentView) -> None:
              status_code=status.HTTP_201_CREATED, response_model=ProgrammeRead,
              responses=problem_responses(401, 403, 409, 413, 422))
 def create_coaching_programme(body: ProgrammeCreate, request: Request, response: Response,
-                              session: SessionDep, actor: CoachingAdmin) -> ProgrammeRead:
+                              session: SessionDep, actor: CoachingManageActor) -> ProgrammeRead:
     """Create a coaching programme (admin): its cohort of bands, start and end, planned
     sessions and their length, and planned content."""
     programme = coaching.create_programme(session, actor, values=body.values())
@@ -52,7 +49,7 @@ def create_coaching_programme(body: ProgrammeCreate, request: Request, response:
 
 @router.get("/programmes", operation_id="list_coaching_programmes",
             response_model=Page[ProgrammeRead], responses=problem_responses(401, 403, 422))
-def list_coaching_programmes(session: SessionDep, actor: Member, limit: Limit = 50,
+def list_coaching_programmes(session: SessionDep, actor: GrowthActor, limit: Limit = 50,
                              cursor: Cursor = None) -> Page[ProgrammeRead]:
     """List coaching programmes."""
     page = coaching.list_programmes(session, actor, cursor=cursor, limit=limit)
@@ -63,7 +60,7 @@ def list_coaching_programmes(session: SessionDep, actor: Member, limit: Limit = 
 @router.get("/programmes/{programme_id:int}", operation_id="get_coaching_programme",
             response_model=ProgrammeRead, responses=problem_responses(401, 403, 404, 422))
 def get_coaching_programme(programme_id: PathId, response: Response, session: SessionDep,
-                           actor: Member) -> ProgrammeRead:
+                           actor: GrowthActor) -> ProgrammeRead:
     """Read a coaching programme."""
     programme = coaching.view_programme(session, actor, programme_id)
     set_etag(response, "coaching-programme", programme_id, programme.version)
@@ -74,7 +71,7 @@ def get_coaching_programme(programme_id: PathId, response: Response, session: Se
               response_model=ProgrammeRead,
               responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 428))
 def update_coaching_programme(programme_id: PathId, body: ProgrammeUpdate, response: Response,
-                              session: SessionDep, actor: CoachingAdmin,
+                              session: SessionDep, actor: CoachingManageActor,
                               if_match: IfMatch = None) -> ProgrammeRead:
     """Change a coaching programme (admin; JSON merge patch; needs `If-Match`). Enrolments
     already made stand."""
@@ -92,7 +89,7 @@ def update_coaching_programme(programme_id: PathId, body: ProgrammeUpdate, respo
              status_code=status.HTTP_201_CREATED, response_model=EnrolmentRead,
              responses=problem_responses(401, 403, 409, 413, 422))
 def create_coaching_enrolment(body: EnrolmentCreate, request: Request, response: Response,
-                              session: SessionDep, actor: CoachingAdmin) -> EnrolmentRead:
+                              session: SessionDep, actor: CoachingManageActor) -> EnrolmentRead:
     """Enrol a coachee on a programme with a coach (admin). The coachee's band must be in the
     programme's cohort; coach and coachee are two different active people; a coachee is
     enrolled once per programme. While the enrolment is active the coach reads the
@@ -107,7 +104,7 @@ def create_coaching_enrolment(body: EnrolmentCreate, request: Request, response:
 
 @router.get("/enrolments", operation_id="list_coaching_enrolments",
             response_model=Page[EnrolmentRead], responses=problem_responses(401, 403, 422))
-def list_coaching_enrolments(session: SessionDep, actor: Member, limit: Limit = 50,
+def list_coaching_enrolments(session: SessionDep, actor: GrowthActor, limit: Limit = 50,
                              cursor: Cursor = None, programme_id: FilterId = None,
                              coachee_id: FilterId = None,
                              coach_id: FilterId = None) -> Page[EnrolmentRead]:
@@ -123,7 +120,7 @@ def list_coaching_enrolments(session: SessionDep, actor: Member, limit: Limit = 
 @router.get("/enrolments/{enrolment_id:int}", operation_id="get_coaching_enrolment",
             response_model=EnrolmentRead, responses=problem_responses(401, 403, 404, 422))
 def get_coaching_enrolment(enrolment_id: PathId, response: Response, session: SessionDep,
-                           actor: Member) -> EnrolmentRead:
+                           actor: GrowthActor) -> EnrolmentRead:
     """Read an enrolment and its progress against the programme's plan."""
     found = coaching.view_enrolment(session, actor, enrolment_id)
     _enrolment_etag(response, found)
@@ -133,7 +130,7 @@ def get_coaching_enrolment(enrolment_id: PathId, response: Response, session: Se
 @router.post("/enrolments/{enrolment_id:int}/withdraw", operation_id="withdraw_coaching_enrolment",
              response_model=EnrolmentRead, responses=problem_responses(401, 403, 404, 422))
 def withdraw_coaching_enrolment(enrolment_id: PathId, response: Response, session: SessionDep,
-                                actor: CoachingAdmin) -> EnrolmentRead:
+                                actor: CoachingManageActor) -> EnrolmentRead:
     """Withdraw an enrolment (admin): the coach no longer coaches the coachee, and sessions
     still scheduled are cancelled. Withdrawing again changes nothing."""
     found = coaching.withdraw_enrolment(session, actor, enrolment_id)
@@ -148,7 +145,7 @@ def withdraw_coaching_enrolment(enrolment_id: PathId, response: Response, sessio
              status_code=status.HTTP_201_CREATED, response_model=SessionRead,
              responses=problem_responses(401, 403, 404, 409, 413, 422))
 def schedule_coaching_session(body: SessionCreate, request: Request, response: Response,
-                              session: SessionDep, actor: Member) -> SessionRead:
+                              session: SessionDep, actor: GrowthActor) -> SessionRead:
     """Schedule a coaching session (the coach or the coachee of an active enrolment)."""
     found = coaching.schedule_session(session, actor, enrolment_id=body.enrolment_id,
                                       scheduled_for=body.scheduled_for, topics=body.topics)
@@ -161,7 +158,7 @@ def schedule_coaching_session(body: SessionCreate, request: Request, response: R
 @router.get("/sessions", operation_id="list_coaching_sessions", response_model=Page[SessionRead],
             responses=problem_responses(401, 403, 404, 422))
 def list_coaching_sessions(enrolment_id: Annotated[PathId, Query()], session: SessionDep,
-                           actor: Member, limit: Limit = 50,
+                           actor: GrowthActor, limit: Limit = 50,
                            cursor: Cursor = None) -> Page[SessionRead]:
     """List an enrolment's sessions (the coachee, their management chain and their coach).
     Notes are shown to the coach and the coachee only."""
@@ -173,7 +170,7 @@ def list_coaching_sessions(enrolment_id: Annotated[PathId, Query()], session: Se
 @router.get("/sessions/{session_id:int}", operation_id="get_coaching_session",
             response_model=SessionRead, responses=problem_responses(401, 403, 404, 422))
 def get_coaching_session(session_id: PathId, response: Response, session: SessionDep,
-                         actor: Member) -> SessionRead:
+                         actor: GrowthActor) -> SessionRead:
     """Read a coaching session. Notes are shown to the coach and the coachee only."""
     found = coaching.view_session(session, actor, session_id)
     set_etag(response, "coaching-session", session_id, found.record.version)
@@ -184,7 +181,7 @@ def get_coaching_session(session_id: PathId, response: Response, session: Sessio
               response_model=SessionRead,
               responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 428))
 def update_coaching_session(session_id: PathId, body: SessionUpdate, response: Response,
-                            session: SessionDep, actor: Member,
+                            session: SessionDep, actor: GrowthActor,
                             if_match: IfMatch = None) -> SessionRead:
     """Record a session as held or cancelled, and its topics and notes (the coach or the
     coachee; JSON merge patch; needs `If-Match`). A held or cancelled session is settled: it

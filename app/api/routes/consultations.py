@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 
-from fastapi import APIRouter, Security, status
+from fastapi import APIRouter, status
 
-from app.api.deps import API_PREFIX, SessionDep, current_actor
+from app.api.auth import ConsultationActor, PolicyWriteActor
+from app.api.deps import API_PREFIX, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.common import PathId
 from app.api.schemas.consultations import (CommentCreate, CommentRead, ConsultationOpen,
                                            ConsultationRead, ReplyCreate)
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.services.support import consultations
 
 router = APIRouter(prefix=API_PREFIX)
 
-PolicyAdmin = Annotated[Actor, Security(current_actor, scopes=[Scope.policy_write])]
-Commenter = Annotated[Actor, Security(current_actor, scopes=[Scope.consultation])]
 
 
 @router.post("/policies/{policy_id:int}/consultation", operation_id="open_consultation",
              status_code=status.HTTP_201_CREATED, response_model=ConsultationRead,
              tags=["consultation"], responses=problem_responses(401, 403, 404, 409, 413, 422))
 def open_consultation(policy_id: PathId, body: ConsultationOpen, session: SessionDep,
-                      actor: PolicyAdmin) -> ConsultationRead:
+                      actor: PolicyWriteActor) -> ConsultationRead:
     """Open a draft policy version for comment (admin), for `days` (default 30) from
     `opens_at` (default now). Once per version (409); not a locked version (409); and not if
     the version would take effect before the window closes (409 naming the window's end)."""
@@ -37,7 +33,7 @@ def open_consultation(policy_id: PathId, body: ConsultationOpen, session: Sessio
             response_model=ConsultationRead, tags=["consultation"],
             responses=problem_responses(401, 403, 404, 422))
 def get_consultation(policy_id: PathId, session: SessionDep,
-                     actor: Commenter) -> ConsultationRead:
+                     actor: ConsultationActor) -> ConsultationRead:
     """A version's consultation window and its comments (anyone signed in). Anonymous
     comments name no author, except to policy admins."""
     return ConsultationRead.of(consultations.view_consultation(session, actor, policy_id))
@@ -47,7 +43,7 @@ def get_consultation(policy_id: PathId, session: SessionDep,
              status_code=status.HTTP_201_CREATED, response_model=CommentRead,
              tags=["consultation"], responses=problem_responses(401, 403, 404, 409, 413, 422))
 def add_comment(policy_id: PathId, body: CommentCreate, session: SessionDep,
-                actor: Commenter) -> CommentRead:
+                actor: ConsultationActor) -> CommentRead:
     """Comment on a version while its consultation is open (anyone signed in); before or
     after the window is 409 naming it."""
     view, comment_id = consultations.add_comment(session, actor, policy_id, body=body.body,
@@ -59,7 +55,7 @@ def add_comment(policy_id: PathId, body: CommentCreate, session: SessionDep,
              operation_id="reply_to_comment", response_model=CommentRead,
              tags=["consultation"], responses=problem_responses(401, 403, 404, 413, 422))
 def reply_to_comment(policy_id: PathId, comment_id: PathId, body: ReplyCreate,
-                     session: SessionDep, actor: PolicyAdmin) -> CommentRead:
+                     session: SessionDep, actor: PolicyWriteActor) -> CommentRead:
     """Reply to a comment (admin); a second reply replaces the first."""
     view = consultations.reply(session, actor, policy_id, comment_id, text=body.reply)
     return CommentRead.of(next(c for c in view.comments if c.comment.id == comment_id))

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, Security
+from fastapi import APIRouter, Query, Request, Response
 
-from app.api.deps import API_PREFIX, SessionDep, current_actor
+from app.api.auth import GrowthActor
+from app.api.deps import API_PREFIX, SessionDep
 from app.api.negotiation import prefers
 from app.api.problems import problem_responses
 from app.api.schemas.common import PathId, IsoDate
 from app.api.schemas.cpd import CpdRecord
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.services.growth import cpd
 
 router = APIRouter(prefix=f"{API_PREFIX}/people", tags=["cpd"])
 
-Member = Annotated[Actor, Security(current_actor, scopes=[Scope.growth])]
 JSON = "application/json"
 MARKDOWN = "text/markdown"
 QueryDate = IsoDate  # YYYY-MM-DD only
@@ -42,7 +40,7 @@ def wants_markdown(accept: str | None) -> bool:
                **problem_responses(401, 403, 404, 422)},
 )
 def get_cpd_record(person_id: PathId, request: Request, response: Response, session: SessionDep,
-                   actor: Member, start: From = None, end: To = None) -> CpdRecord | Response:
+                   actor: GrowthActor, start: From = None, end: To = None) -> CpdRecord | Response:
     """A person's continuing-professional-development record for a date range, to help them
     prepare for promotion (the person and their management chain): objectives of the
     quarters the range overlaps with their check-ins, evidence, training, qualifications,

@@ -4,29 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, Security, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
+from app.api.auth import Cursor, GrowthActor, Limit
 from app.api.conditional import expected_version, set_etag
-from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
+from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.common import Page, PathId
 from app.api.schemas.evidence import Day, EvidenceCreate, EvidenceRead, EvidenceUpdate
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.domain.vocabulary import EvidenceKind, EvidenceSource
 from app.services.growth import evidence
 
 router = APIRouter(prefix=f"{API_PREFIX}/evidence", tags=["evidence"])
 
-Grower = Annotated[Actor, Security(current_actor, scopes=[Scope.growth])]
 IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag from your last read")]
 
 
 @router.post("", operation_id="record_evidence", status_code=status.HTTP_201_CREATED,
              response_model=EvidenceRead, responses=problem_responses(401, 403, 404, 413, 422))
 def record_evidence(body: EvidenceCreate, request: Request, response: Response,
-                    session: SessionDep, actor: Grower) -> EvidenceRead:
+                    session: SessionDep, actor: GrowthActor) -> EvidenceRead:
     """Record evidence about yourself: an accomplishment (the weekly log), training (with
     `hours` and `topic`), a qualification, user feedback, a retrospective action, or other.
     Evidence is written by the person it is about; delivery evidence (`ticket_done`,
@@ -40,7 +38,7 @@ def record_evidence(body: EvidenceCreate, request: Request, response: Response,
 @router.get("", operation_id="list_evidence", response_model=Page[EvidenceRead],
             responses=problem_responses(401, 403, 404, 422))
 def list_evidence(
-    session: SessionDep, actor: Grower, limit: Limit = 50, cursor: Cursor = None,
+    session: SessionDep, actor: GrowthActor, limit: Limit = 50, cursor: Cursor = None,
     person_id: Annotated[PathId | None, Query(description="Whose (default: yours)")] = None,
     kind: EvidenceKind | None = None, source: EvidenceSource | None = None,
     start: Annotated[Day | None, Query(alias="from", description="On or after this date")] = None,
@@ -61,7 +59,7 @@ def list_evidence(
 @router.get("/{evidence_id:int}", operation_id="get_evidence", response_model=EvidenceRead,
             responses=problem_responses(401, 403, 404, 422))
 def get_evidence(evidence_id: PathId, response: Response, session: SessionDep,
-                 actor: Grower) -> EvidenceRead:
+                 actor: GrowthActor) -> EvidenceRead:
     """Read one piece of evidence."""
     found = evidence.get_visible(session, actor, evidence_id)
     set_etag(response, "evidence", evidence_id, found.version)
@@ -71,7 +69,7 @@ def get_evidence(evidence_id: PathId, response: Response, session: SessionDep,
 @router.patch("/{evidence_id:int}", operation_id="update_evidence", response_model=EvidenceRead,
               responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 428))
 def update_evidence(evidence_id: PathId, body: EvidenceUpdate, response: Response,
-                    session: SessionDep, actor: Grower,
+                    session: SessionDep, actor: GrowthActor,
                     if_match: IfMatch = None) -> EvidenceRead:
     """Change your own evidence (JSON merge patch; needs `If-Match`). Evidence from Jira or
     GitHub cannot be changed here: it changes only when the integration says so."""
@@ -85,7 +83,7 @@ def update_evidence(evidence_id: PathId, body: EvidenceUpdate, response: Respons
 @router.delete("/{evidence_id:int}", operation_id="delete_evidence",
                status_code=status.HTTP_204_NO_CONTENT,
                responses=problem_responses(401, 403, 404, 409, 422))
-def delete_evidence(evidence_id: PathId, session: SessionDep, actor: Grower) -> Response:
+def delete_evidence(evidence_id: PathId, session: SessionDep, actor: GrowthActor) -> Response:
     """Delete your own evidence recorded in error. Evidence from Jira or GitHub cannot be
     deleted here."""
     evidence.delete_evidence(session, actor, evidence_id)

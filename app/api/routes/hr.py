@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Security
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from app.api.deps import API_PREFIX, Cursor, SessionDep, current_actor
+from app.api.auth import Cursor, HrFeedReadActor
+from app.api.deps import API_PREFIX, SessionDep
 from app.api.negotiation import prefers
 from app.api.problems import problem_responses
 from app.api.schemas.common import IsoDateTime
 from app.api.schemas.integrations import HrFeedItem, HrFeedPage
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.services.growth import hr_feed
 
 router = APIRouter(prefix=f"{API_PREFIX}/hr", tags=["hr"])
 
-Reader = Annotated[Actor, Security(current_actor, scopes=[Scope.hr_feed_read])]
 CSV = "text/csv"
 
 
@@ -34,7 +32,7 @@ CSV = "text/csv"
                **problem_responses(401, 403, 422)},
 )
 def objective_completions(
-    request: Request, session: SessionDep, actor: Reader, cursor: Cursor = None,
+    request: Request, session: SessionDep, actor: HrFeedReadActor, cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=hr_feed.MAX_CSV_PAGE, description=(
         f"Events a page: at most {hr_feed.MAX_JSON_PAGE} as JSON, "
         f"{hr_feed.MAX_CSV_PAGE} as CSV"))] = 500,

@@ -5,21 +5,19 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Request, Security
+from fastapi import APIRouter, Header, Request
 from fastapi.concurrency import run_in_threadpool
 
-from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, SettingsDep, current_actor
+from app.api.auth import Cursor, IntegrationsActor, Limit
+from app.api.deps import API_PREFIX, SessionDep, SettingsDep
 from app.api.problems import problem_responses
 from app.api.schemas.common import Page
 from app.api.schemas.integrations import DeliveryRead, DeliveryReceipt, ReplayResult
 from app.domain.errors import Unauthenticated
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.services.integrations import github, jira, replay, webhooks
 
 router = APIRouter(prefix=f"{API_PREFIX}/integrations", tags=["integrations"])
 
-Admin = Annotated[Actor, Security(current_actor, scopes=[Scope.integrations])]
 HeaderText = Annotated[str | None, Header(max_length=500)]
 WEBHOOK_BODY = {"requestBody": {"required": True, "content": {"application/json": {
     "schema": {"type": "object", "additionalProperties": True}}}}}
@@ -89,7 +87,7 @@ async def receive_github_webhook(
 
 @router.get("/deliveries", operation_id="list_deliveries", response_model=Page[DeliveryRead],
             responses=problem_responses(401, 403, 422))
-def list_deliveries(session: SessionDep, actor: Admin, limit: Limit = 50, cursor: Cursor = None,
+def list_deliveries(session: SessionDep, actor: IntegrationsActor, limit: Limit = 50, cursor: Cursor = None,
                     source: Literal["jira", "github"] | None = None,
                     status: Literal["received", "applied", "ignored", "unmatched",
                                     "awaiting_deploy", "superseded", "failed"] | None = None,
@@ -103,7 +101,7 @@ def list_deliveries(session: SessionDep, actor: Admin, limit: Limit = 50, cursor
 
 @router.post("/deliveries/replay", operation_id="replay_deliveries",
              response_model=ReplayResult, responses=problem_responses(401, 403, 422))
-def replay_deliveries(session: SessionDep, settings: SettingsDep, actor: Admin,
+def replay_deliveries(session: SessionDep, settings: SettingsDep, actor: IntegrationsActor,
                       source: Literal["jira", "github"] | None = None) -> ReplayResult:
     """Apply unmatched and failed deliveries again (admin), e.g. after fixing people's Jira
     account ids or GitHub logins, and deliveries stranded for over a minute between being

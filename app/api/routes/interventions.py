@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, Security, status
+from fastapi import APIRouter, Query, Request, Response, status
 
+from app.api.auth import Cursor, DigestActor, InterventionsActor, Limit
 from app.api.conditional import set_etag
-from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
+from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.routes.cpd import MARKDOWN, QueryDate, wants_markdown
@@ -16,16 +17,12 @@ from app.api.schemas.common import Page, PathId
 from app.api.schemas.interventions import (CompleteRequest, DeclineRequest, InterventionCreate,
                                            InterventionRead, PraisePreference,
                                            PraisePreferenceUpdate, RecognitionDigest)
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.domain.vocabulary import InterventionKind, InterventionStatus
 from app.services.oversight import digest
 from app.services.support import interventions
 
 router = APIRouter(prefix=API_PREFIX)
 
-Member = Annotated[Actor, Security(current_actor, scopes=[Scope.interventions])]
-HeadOfDepartment = Annotated[Actor, Security(current_actor, scopes=[Scope.digest])]
 ACTION_ERRORS = problem_responses(401, 403, 404, 409, 413, 422)
 
 
@@ -39,7 +36,7 @@ def _answer(response: Response, found: interventions.InterventionView) -> Interv
              status_code=status.HTTP_201_CREATED, response_model=InterventionRead,
              responses=problem_responses(401, 403, 404, 413, 422))
 def create_intervention(body: InterventionCreate, request: Request, response: Response,
-                        session: SessionDep, actor: Member) -> InterventionRead:
+                        session: SessionDep, actor: InterventionsActor) -> InterventionRead:
     """Propose support for one of your reports, or recognise them (the person's line
     manager). Support starts `proposed`, for the person to agree to or decline; it is never
     imposed. A `recognition` is recorded as completed and appears in the recognition digest
@@ -54,7 +51,7 @@ def create_intervention(body: InterventionCreate, request: Request, response: Re
 
 @router.get("/interventions", operation_id="list_interventions", tags=["interventions"],
             response_model=Page[InterventionRead], responses=problem_responses(401, 403, 404, 422))
-def list_interventions(session: SessionDep, actor: Member, limit: Limit = 50,
+def list_interventions(session: SessionDep, actor: InterventionsActor, limit: Limit = 50,
                        cursor: Cursor = None,
                        person_id: Annotated[PathId | None,
                                             Query(description="Yours by default")] = None,
@@ -72,7 +69,7 @@ def list_interventions(session: SessionDep, actor: Member, limit: Limit = 50,
             tags=["interventions"], response_model=InterventionRead,
             responses=problem_responses(401, 403, 404, 422))
 def get_intervention(intervention_id: PathId, response: Response, session: SessionDep,
-                     actor: Member) -> InterventionRead:
+                     actor: InterventionsActor) -> InterventionRead:
     """Read an intervention (the person, line manager, chain, coach, buddy)."""
     return _answer(response, interventions.view(session, actor, intervention_id))
 
@@ -80,7 +77,7 @@ def get_intervention(intervention_id: PathId, response: Response, session: Sessi
 @router.post("/interventions/{intervention_id:int}/agree", operation_id="agree_intervention",
              tags=["interventions"], response_model=InterventionRead, responses=ACTION_ERRORS)
 def agree_intervention(intervention_id: PathId, response: Response, session: SessionDep,
-                       actor: Member) -> InterventionRead:
+                       actor: InterventionsActor) -> InterventionRead:
     """Agree to the support proposed to you (the person it is for): proposed → agreed."""
     return _answer(response, interventions.agree(session, actor, intervention_id))
 
@@ -89,7 +86,7 @@ def agree_intervention(intervention_id: PathId, response: Response, session: Ses
              operation_id="decline_intervention", tags=["interventions"],
              response_model=InterventionRead, responses=ACTION_ERRORS)
 def decline_intervention(intervention_id: PathId, body: DeclineRequest, response: Response,
-                         session: SessionDep, actor: Member) -> InterventionRead:
+                         session: SessionDep, actor: InterventionsActor) -> InterventionRead:
     """Decline proposed or agreed support, with a reason (the person it is for): → declined.
     Declining is always open to you and is never held against you."""
     return _answer(response, interventions.decline(session, actor, intervention_id,
@@ -99,7 +96,7 @@ def decline_intervention(intervention_id: PathId, body: DeclineRequest, response
 @router.post("/interventions/{intervention_id:int}/start", operation_id="start_intervention",
              tags=["interventions"], response_model=InterventionRead, responses=ACTION_ERRORS)
 def start_intervention(intervention_id: PathId, response: Response, session: SessionDep,
-                       actor: Member) -> InterventionRead:
+                       actor: InterventionsActor) -> InterventionRead:
     """Start agreed support (the person's line manager): agreed → in_progress."""
     return _answer(response, interventions.start(session, actor, intervention_id))
 
@@ -108,7 +105,7 @@ def start_intervention(intervention_id: PathId, response: Response, session: Ses
              operation_id="complete_intervention", tags=["interventions"],
              response_model=InterventionRead, responses=ACTION_ERRORS)
 def complete_intervention(intervention_id: PathId, body: CompleteRequest, response: Response,
-                          session: SessionDep, actor: Member) -> InterventionRead:
+                          session: SessionDep, actor: InterventionsActor) -> InterventionRead:
     """Record support as completed, with an optional note (the person's line manager):
     in_progress → completed."""
     return _answer(response, interventions.complete(session, actor, intervention_id,
@@ -126,7 +123,7 @@ def complete_intervention(intervention_id: PathId, body: CompleteRequest, respon
                **problem_responses(401, 403, 422)},
 )
 def get_recognition_digest(
-        request: Request, response: Response, session: SessionDep, actor: HeadOfDepartment,
+        request: Request, response: Response, session: SessionDep, actor: DigestActor,
         start: Annotated[QueryDate | None, Query(alias="from", description=(
             "First day (YYYY-MM-DD); default 30 days ending on `to`"))] = None,
         end: Annotated[QueryDate | None, Query(alias="to", description=(
@@ -151,7 +148,7 @@ def get_recognition_digest(
             tags=["recognition"], response_model=PraisePreference,
             responses=problem_responses(401, 403, 404, 422))
 def get_praise_preference(person_id: PathId, session: SessionDep,
-                          actor: Member) -> PraisePreference:
+                          actor: InterventionsActor) -> PraisePreference:
     """Whether you are left out of the recognition digest (the person themselves)."""
     person = digest.praise_preference(session, actor, person_id)
     return PraisePreference(person_id=person.id, opt_out=person.praise_opt_out)  # type: ignore[arg-type]
@@ -161,7 +158,7 @@ def get_praise_preference(person_id: PathId, session: SessionDep,
             tags=["recognition"], response_model=PraisePreference,
             responses=problem_responses(401, 403, 404, 413, 422))
 def set_praise_preference(person_id: PathId, body: PraisePreferenceUpdate, session: SessionDep,
-                          actor: Member) -> PraisePreference:
+                          actor: InterventionsActor) -> PraisePreference:
     """Choose whether you are named in the recognition digest (the person themselves; nobody
     may choose for you). Opting out leaves your recognitions on your own record."""
     person = digest.set_praise_preference(session, actor, person_id, opt_out=body.opt_out)

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, Security, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
+from app.api.auth import Cursor, GrowthActor, Limit
 from app.api.conditional import expected_version, set_etag
-from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
+from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.common import Page, PathId
 from app.api.schemas.objectives import (CheckInCreate, CheckInRead, CompleteRequest,
                                         ObjectiveCreate, ObjectiveRead, ObjectiveUpdate,
                                         QuarterText, ReasonRequest)
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.domain.vocabulary import ObjectiveStatus
 from app.services.growth import objectives
 
 router = APIRouter(prefix=f"{API_PREFIX}/objectives", tags=["objectives"])
 
-Grower = Annotated[Actor, Security(current_actor, scopes=[Scope.growth])]
 IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag from your last read")]
 ACTION_ERRORS = problem_responses(401, 403, 404, 409, 413, 422)
 
@@ -34,7 +32,7 @@ def _answer(response: Response, found: objectives.ObjectiveView) -> ObjectiveRea
 @router.post("", operation_id="create_objective", status_code=status.HTTP_201_CREATED,
              response_model=ObjectiveRead, responses=problem_responses(401, 403, 404, 413, 422))
 def create_objective(body: ObjectiveCreate, request: Request, response: Response,
-                     session: SessionDep, actor: Grower) -> ObjectiveRead:
+                     session: SessionDep, actor: GrowthActor) -> ObjectiveRead:
     """Draft an objective for a quarter (the owner or their line manager). `warnings` says,
     softly, when the owner has more or fewer than three 20%-time objectives that quarter."""
     found = objectives.create_objective(session, actor, person_id=body.person_id,
@@ -46,7 +44,7 @@ def create_objective(body: ObjectiveCreate, request: Request, response: Response
 
 @router.get("", operation_id="list_objectives", response_model=Page[ObjectiveRead],
             responses=problem_responses(401, 403, 404, 422))
-def list_objectives(session: SessionDep, actor: Grower, limit: Limit = 50,
+def list_objectives(session: SessionDep, actor: GrowthActor, limit: Limit = 50,
                     cursor: Cursor = None,
                     person_id: Annotated[PathId | None, Query(description="Yours by default")] = None,
                     quarter: Annotated[QuarterText | None, Query()] = None,
@@ -62,7 +60,7 @@ def list_objectives(session: SessionDep, actor: Grower, limit: Limit = 50,
 @router.get("/{objective_id:int}", operation_id="get_objective", response_model=ObjectiveRead,
             responses=problem_responses(401, 403, 404, 422))
 def get_objective(objective_id: PathId, response: Response, session: SessionDep,
-                  actor: Grower) -> ObjectiveRead:
+                  actor: GrowthActor) -> ObjectiveRead:
     """Read an objective (owner, line manager, chain, coach, buddy)."""
     return _answer(response, objectives.view(session, actor, objective_id))
 
@@ -71,7 +69,7 @@ def get_objective(objective_id: PathId, response: Response, session: SessionDep,
               response_model=ObjectiveRead,
               responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 428))
 def update_objective(objective_id: PathId, body: ObjectiveUpdate, response: Response,
-                     session: SessionDep, actor: Grower,
+                     session: SessionDep, actor: GrowthActor,
                      if_match: IfMatch = None) -> ObjectiveRead:
     """Change a draft or agreed objective's wording (JSON merge patch; needs `If-Match`)."""
     version = expected_version(if_match, "objective", objective_id)
@@ -82,7 +80,7 @@ def update_objective(objective_id: PathId, body: ObjectiveUpdate, response: Resp
 @router.post("/{objective_id:int}/agree", operation_id="agree_objective",
              response_model=ObjectiveRead, responses=ACTION_ERRORS)
 def agree_objective(objective_id: PathId, response: Response, session: SessionDep,
-                    actor: Grower) -> ObjectiveRead:
+                    actor: GrowthActor) -> ObjectiveRead:
     """Agree a draft objective (the owner's line manager): draft → agreed."""
     return _answer(response, objectives.agree(session, actor, objective_id))
 
@@ -90,7 +88,7 @@ def agree_objective(objective_id: PathId, response: Response, session: SessionDe
 @router.post("/{objective_id:int}/complete", operation_id="complete_objective",
              response_model=ObjectiveRead, responses=ACTION_ERRORS)
 def complete_objective(objective_id: PathId, body: CompleteRequest, response: Response,
-                       session: SessionDep, actor: Grower) -> ObjectiveRead:
+                       session: SessionDep, actor: GrowthActor) -> ObjectiveRead:
     """Complete an agreed objective (the owner), with a note or linked evidence: agreed →
     completed. Publishes `objective.completed` on the HR feed."""
     return _answer(response, objectives.complete(session, actor, objective_id, note=body.note,
@@ -100,7 +98,7 @@ def complete_objective(objective_id: PathId, body: CompleteRequest, response: Re
 @router.post("/{objective_id:int}/drop", operation_id="drop_objective",
              response_model=ObjectiveRead, responses=ACTION_ERRORS)
 def drop_objective(objective_id: PathId, body: ReasonRequest, response: Response,
-                   session: SessionDep, actor: Grower) -> ObjectiveRead:
+                   session: SessionDep, actor: GrowthActor) -> ObjectiveRead:
     """Drop a draft or agreed objective, with a reason (owner or line manager)."""
     return _answer(response, objectives.drop(session, actor, objective_id, reason=body.reason))
 
@@ -108,7 +106,7 @@ def drop_objective(objective_id: PathId, body: ReasonRequest, response: Response
 @router.post("/{objective_id:int}/reopen", operation_id="reopen_objective",
              response_model=ObjectiveRead, responses=ACTION_ERRORS)
 def reopen_objective(objective_id: PathId, body: ReasonRequest, response: Response,
-                     session: SessionDep, actor: Grower) -> ObjectiveRead:
+                     session: SessionDep, actor: GrowthActor) -> ObjectiveRead:
     """Reopen a completed objective (the owner's line manager): completed → agreed.
     Publishes `objective.reopened` on the HR feed."""
     return _answer(response, objectives.reopen(session, actor, objective_id,
@@ -119,7 +117,7 @@ def reopen_objective(objective_id: PathId, body: ReasonRequest, response: Respon
              status_code=status.HTTP_201_CREATED, response_model=CheckInRead,
              responses=problem_responses(401, 403, 404, 409, 413, 422))
 def create_check_in(objective_id: PathId, body: CheckInCreate, session: SessionDep,
-                    actor: Grower) -> CheckInRead:
+                    actor: GrowthActor) -> CheckInRead:
     """Record a dated progress note on an objective (owner or line manager)."""
     check_in = objectives.add_check_in(session, actor, objective_id, on=body.on,
                                        note=body.note, progress=body.progress)
@@ -128,7 +126,7 @@ def create_check_in(objective_id: PathId, body: CheckInCreate, session: SessionD
 
 @router.get("/{objective_id:int}/check-ins", operation_id="list_check_ins",
             response_model=Page[CheckInRead], responses=problem_responses(401, 403, 404, 422))
-def list_check_ins(objective_id: PathId, session: SessionDep, actor: Grower, limit: Limit = 50,
+def list_check_ins(objective_id: PathId, session: SessionDep, actor: GrowthActor, limit: Limit = 50,
                    cursor: Cursor = None) -> Page[CheckInRead]:
     """List an objective's check-ins, oldest first."""
     page = objectives.list_check_ins(session, actor, objective_id, cursor=cursor, limit=limit)

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, Security, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
+from app.api.auth import Cursor, GrowthActor, Limit
 from app.api.conditional import expected_version, set_etag
-from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
+from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.common import Page, PathId
 from app.api.schemas.evidence import Day
 from app.api.schemas.one_to_ones import OneToOneCreate, OneToOneRead, OneToOneUpdate
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.services.growth import one_to_ones
 
 router = APIRouter(prefix=f"{API_PREFIX}/one-to-ones", tags=["one-to-ones"])
 
-Grower = Annotated[Actor, Security(current_actor, scopes=[Scope.growth])]
 IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag from your last read")]
 
 
@@ -27,7 +25,7 @@ IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag fro
              response_model=OneToOneRead,
              responses=problem_responses(401, 403, 404, 409, 413, 422))
 def record_one_to_one(body: OneToOneCreate, request: Request, response: Response,
-                      session: SessionDep, actor: Grower) -> OneToOneRead:
+                      session: SessionDep, actor: GrowthActor) -> OneToOneRead:
     """Record a one-to-one, held or cancelled (the person or their line manager). The
     person's current line manager is recorded as the other participant. One record per
     person per date."""
@@ -43,7 +41,7 @@ def record_one_to_one(body: OneToOneCreate, request: Request, response: Response
 @router.get("", operation_id="list_one_to_ones", response_model=Page[OneToOneRead],
             responses=problem_responses(401, 403, 404, 422))
 def list_one_to_ones(
-    session: SessionDep, actor: Grower, limit: Limit = 50, cursor: Cursor = None,
+    session: SessionDep, actor: GrowthActor, limit: Limit = 50, cursor: Cursor = None,
     person_id: Annotated[PathId | None, Query(description="Whose (default: yours)")] = None,
     start: Annotated[Day | None, Query(alias="from", description="On or after this date")] = None,
     end: Annotated[Day | None, Query(alias="to", description="On or before this date")] = None,
@@ -58,7 +56,7 @@ def list_one_to_ones(
 @router.get("/{one_to_one_id:int}", operation_id="get_one_to_one", response_model=OneToOneRead,
             responses=problem_responses(401, 403, 404, 422))
 def get_one_to_one(one_to_one_id: PathId, response: Response, session: SessionDep,
-                   actor: Grower) -> OneToOneRead:
+                   actor: GrowthActor) -> OneToOneRead:
     """Read a one-to-one; the notes only if you were one of the two people in it."""
     found = one_to_ones.get_one_to_one(session, actor, one_to_one_id)
     set_etag(response, "one-to-one", one_to_one_id, found.one_to_one.version)
@@ -69,7 +67,7 @@ def get_one_to_one(one_to_one_id: PathId, response: Response, session: SessionDe
               response_model=OneToOneRead,
               responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 428))
 def update_one_to_one(one_to_one_id: PathId, body: OneToOneUpdate, response: Response,
-                      session: SessionDep, actor: Grower,
+                      session: SessionDep, actor: GrowthActor,
                       if_match: IfMatch = None) -> OneToOneRead:
     """Change a one-to-one (its two participants only; JSON merge patch; needs `If-Match`)."""
     version = expected_version(if_match, "one-to-one", one_to_one_id)

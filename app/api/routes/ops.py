@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import os
 
-from typing import Annotated
-
-from fastapi import APIRouter, Request, Response, Security
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client import multiprocess
 
-from app.api.deps import current_actor
+from app.api.auth import MetricsReadActor
 from app.api.problems import problem, problem_responses
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.services.kit import health
 
 router = APIRouter(tags=["operations"])
@@ -44,8 +40,7 @@ def readyz(request: Request) -> Response:
     200: {"description": "Prometheus text exposition format",
           "content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}}},
     **problem_responses(401, 403)})
-def metrics(_: Annotated[Actor, Security(current_actor, scopes=[Scope.metrics_read])]
-            ) -> Response:
+def metrics(_: MetricsReadActor) -> Response:
     """Prometheus metrics (all worker processes when PROMETHEUS_MULTIPROC_DIR is set).
 
     Needs a token with the `metrics:read` scope, which only a service account can hold: a

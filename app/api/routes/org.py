@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, Security, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
+from app.api.auth import AbsencesActor, Cursor, Limit, PeopleReadActor, ServiceAccountsActor, TeamsWriteActor
 from app.api.conditional import expected_version, set_etag
-from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
+from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.common import IsoDate, Page, PathId
@@ -15,8 +16,6 @@ from app.api.schemas.org import (AbsenceCreate, AbsenceRead, BandRead, ServiceAc
                                  ServiceAccountCreated, ServiceAccountRead, TeamCreate, TeamRead,
                                  TeamUpdate)
 from app.domain import bands as band_rules
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.domain.vocabulary import Band
 from app.services.identity import service_accounts
 from app.services.org import teams
@@ -24,24 +23,20 @@ from app.services.support import absences
 
 router = APIRouter(prefix=API_PREFIX)
 
-Reader = Annotated[Actor, Security(current_actor, scopes=[Scope.people_read])]
-TeamAdmin = Annotated[Actor, Security(current_actor, scopes=[Scope.teams_write])]
-AccountAdmin = Annotated[Actor, Security(current_actor, scopes=[Scope.service_accounts])]
-AbsenceUser = Annotated[Actor, Security(current_actor, scopes=[Scope.absences])]
 IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag from your last read")]
 RecordId = Annotated[int, Query(ge=1, le=2**31 - 1)]
 
 
 @router.get("/bands", operation_id="list_bands", response_model=list[BandRead], tags=["bands"],
             responses=problem_responses(401, 403))
-def list_bands(actor: Reader) -> list[BandRead]:
+def list_bands(actor: PeopleReadActor) -> list[BandRead]:
     """List the bands with their title, focus, own responsibilities and cumulative role."""
     return [BandRead.of(p) for p in band_rules.all_profiles()]
 
 
 @router.get("/bands/{band}", operation_id="get_band", response_model=BandRead, tags=["bands"],
             responses=problem_responses(401, 403, 404, 422))
-def get_band(band: Band, actor: Reader) -> BandRead:
+def get_band(band: Band, actor: PeopleReadActor) -> BandRead:
     """Read one band: its own column of the matrix and its whole (cumulative) role."""
     return BandRead.of(band_rules.profile(band))
 
@@ -50,7 +45,7 @@ def get_band(band: Band, actor: Reader) -> BandRead:
              response_model=TeamRead, tags=["teams"],
              responses=problem_responses(401, 403, 409, 413, 422))
 def create_team(body: TeamCreate, request: Request, response: Response, session: SessionDep,
-                actor: TeamAdmin) -> TeamRead:
+                actor: TeamsWriteActor) -> TeamRead:
     """Create a team (admin): members, delivery manager, product owner, Jira boards, sprint
     cadence."""
     found = teams.create_team(session, actor, values=body.model_dump())
@@ -61,7 +56,7 @@ def create_team(body: TeamCreate, request: Request, response: Response, session:
 
 @router.get("/teams", operation_id="list_teams", response_model=Page[TeamRead], tags=["teams"],
             responses=problem_responses(401, 403, 422))
-def list_teams(session: SessionDep, actor: Reader, limit: Limit = 50,
+def list_teams(session: SessionDep, actor: PeopleReadActor, limit: Limit = 50,
                cursor: Cursor = None) -> Page[TeamRead]:
     """List teams."""
     page = teams.list_teams(session, actor, cursor=cursor, limit=limit)
@@ -71,7 +66,7 @@ def list_teams(session: SessionDep, actor: Reader, limit: Limit = 50,
 @router.get("/teams/{team_id:int}", operation_id="get_team", response_model=TeamRead,
             tags=["teams"], responses=problem_responses(401, 403, 404, 422))
 def get_team(team_id: PathId, response: Response, session: SessionDep,
-             actor: Reader) -> TeamRead:
+             actor: PeopleReadActor) -> TeamRead:
     """Read a team."""
     found = teams.view(session, actor, team_id)
     set_etag(response, "team", team_id, found.team.version)
@@ -81,7 +76,7 @@ def get_team(team_id: PathId, response: Response, session: SessionDep,
 @router.patch("/teams/{team_id:int}", operation_id="update_team", response_model=TeamRead,
               tags=["teams"], responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 428))
 def update_team(team_id: PathId, body: TeamUpdate, response: Response, session: SessionDep,
-                actor: TeamAdmin, if_match: IfMatch = None) -> TeamRead:
+                actor: TeamsWriteActor, if_match: IfMatch = None) -> TeamRead:
     """Change a team (admin; JSON merge patch; needs `If-Match`). `member_ids` and
     `jira_board_ids`, when sent, replace the whole list."""
     version = expected_version(if_match, "team", team_id)
@@ -94,7 +89,7 @@ def update_team(team_id: PathId, body: TeamUpdate, response: Response, session: 
 @router.post("/absences", operation_id="record_absence", status_code=status.HTTP_201_CREATED,
              response_model=AbsenceRead, tags=["absences"],
              responses=problem_responses(401, 403, 404, 413, 422))
-def record_absence(body: AbsenceCreate, session: SessionDep, actor: AbsenceUser) -> AbsenceRead:
+def record_absence(body: AbsenceCreate, session: SessionDep, actor: AbsencesActor) -> AbsenceRead:
     """Record a period of absence (the person, their line manager, or an admin). Periods
     mostly covered by absence are excused from target evaluation. An absence the person
     records that is longer than the policy's `absence_confirm_days`, or covers a whole
@@ -110,7 +105,7 @@ def record_absence(body: AbsenceCreate, session: SessionDep, actor: AbsenceUser)
              response_model=AbsenceRead, tags=["absences"],
              responses=problem_responses(401, 403, 404, 409, 422))
 def confirm_absence(absence_id: PathId, session: SessionDep,
-                    actor: AbsenceUser) -> AbsenceRead:
+                    actor: AbsencesActor) -> AbsenceRead:
     """Confirm a long absence of a report (their line manager, or an admin), so that it
     excuses the periods it covers. The evaluations of those periods become stale."""
     return AbsenceRead.model_validate(absences.confirm_absence(session, actor, absence_id))
@@ -118,7 +113,7 @@ def confirm_absence(absence_id: PathId, session: SessionDep,
 
 @router.get("/absences", operation_id="list_absences", response_model=Page[AbsenceRead],
             tags=["absences"], responses=problem_responses(401, 403, 404, 422))
-def list_absences(person_id: RecordId, session: SessionDep, actor: AbsenceUser,
+def list_absences(person_id: RecordId, session: SessionDep, actor: AbsencesActor,
                   start: Annotated[IsoDate | None, Query(alias="from")] = None,
                   end: Annotated[IsoDate | None, Query(alias="to")] = None,
                   limit: Limit = 50, cursor: Cursor = None) -> Page[AbsenceRead]:
@@ -133,7 +128,7 @@ def list_absences(person_id: RecordId, session: SessionDep, actor: AbsenceUser,
 @router.delete("/absences/{absence_id:int}", operation_id="delete_absence",
                status_code=status.HTTP_204_NO_CONTENT, tags=["absences"],
                responses=problem_responses(401, 403, 404, 422))
-def delete_absence(absence_id: PathId, session: SessionDep, actor: AbsenceUser) -> Response:
+def delete_absence(absence_id: PathId, session: SessionDep, actor: AbsencesActor) -> Response:
     """Delete an absence recorded in error."""
     absences.delete_absence(session, actor, absence_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -143,7 +138,7 @@ def delete_absence(absence_id: PathId, session: SessionDep, actor: AbsenceUser) 
              status_code=status.HTTP_201_CREATED, response_model=ServiceAccountCreated,
              tags=["service accounts"], responses=problem_responses(401, 403, 413, 422))
 def create_service_account(body: ServiceAccountCreate, session: SessionDep,
-                           actor: AccountAdmin) -> ServiceAccountCreated:
+                           actor: ServiceAccountsActor) -> ServiceAccountCreated:
     """Create a service account (admin). The `client_secret` is shown only in this answer
     and stored hashed."""
     account, secret = service_accounts.create(session, actor, name=body.name, scopes=body.scopes)
@@ -154,7 +149,7 @@ def create_service_account(body: ServiceAccountCreate, session: SessionDep,
 @router.get("/service-accounts", operation_id="list_service_accounts",
             response_model=Page[ServiceAccountRead], tags=["service accounts"],
             responses=problem_responses(401, 403, 422))
-def list_service_accounts(session: SessionDep, actor: AccountAdmin, limit: Limit = 50,
+def list_service_accounts(session: SessionDep, actor: ServiceAccountsActor, limit: Limit = 50,
                           cursor: Cursor = None) -> Page[ServiceAccountRead]:
     """List service accounts (admin), revoked ones included."""
     page = service_accounts.list_accounts(session, actor, cursor=cursor, limit=limit)
@@ -166,7 +161,7 @@ def list_service_accounts(session: SessionDep, actor: AccountAdmin, limit: Limit
                status_code=status.HTTP_204_NO_CONTENT, tags=["service accounts"],
                responses=problem_responses(401, 403, 404, 422))
 def revoke_service_account(account_id: PathId, session: SessionDep,
-                           actor: AccountAdmin) -> Response:
+                           actor: ServiceAccountsActor) -> Response:
     """Revoke a service account (admin): its tokens stop working at once."""
     service_accounts.revoke(session, actor, account_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

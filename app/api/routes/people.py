@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, Security, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
+from app.api.auth import Cursor, Limit, PeopleReadActor, PeopleWriteActor
 from app.api.conditional import expected_version, set_etag
-from app.api.deps import (API_PREFIX, Cursor, Limit, SessionDep, SettingsDep,
-                          current_actor)
+from app.api.deps import API_PREFIX, SessionDep, SettingsDep
 from app.api.links import location
 from app.api.problems import problem, problem_responses
 from app.api.schemas.common import Page, PathId
@@ -19,8 +19,6 @@ from app.api.schemas.people import (ImportReport, PersonCreate, PersonRead,
                                     TimeAllocationRequest)
 from app.domain import bands as band_rules
 from app.domain.errors import InvalidInput, RuleViolation
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.domain.vocabulary import Band
 from app.services.identity import credentials
 from app.services.integrations import replay
@@ -29,8 +27,6 @@ from app.services.org.people import PersonView
 
 router = APIRouter(prefix=f"{API_PREFIX}/people", tags=["people"])
 
-Admin = Annotated[Actor, Security(current_actor, scopes=[Scope.people_write])]
-Reader = Annotated[Actor, Security(current_actor, scopes=[Scope.people_read])]
 IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag from your last read")]
 
 
@@ -38,7 +34,7 @@ IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag fro
              response_model=PersonRead,
              responses=problem_responses(401, 403, 409, 413, 422))
 def create_person(body: PersonCreate, request: Request, response: Response,
-                  session: SessionDep, settings: SettingsDep, actor: Admin) -> PersonRead:
+                  session: SessionDep, settings: SettingsDep, actor: PeopleWriteActor) -> PersonRead:
     """Create a person (admin). Line-management rules apply; an admin may override a matrix
     rule by giving `override_reason`, which is recorded."""
     person = people.create_person(session, actor, values=body.values(),
@@ -50,7 +46,7 @@ def create_person(body: PersonCreate, request: Request, response: Response,
 
 @router.get("", operation_id="list_people", response_model=Page[PersonRead],
             responses=problem_responses(401, 403, 422))
-def list_people(session: SessionDep, actor: Reader, limit: Limit = 50, cursor: Cursor = None,
+def list_people(session: SessionDep, actor: PeopleReadActor, limit: Limit = 50, cursor: Cursor = None,
                 team_id: Annotated[PathId | None, Query()] = None,
                 line_manager_id: Annotated[PathId | None, Query()] = None,
                 band: Band | None = None, active: bool | None = None) -> Page[PersonRead]:
@@ -71,7 +67,7 @@ def list_people(session: SessionDep, actor: Reader, limit: Limit = 50, cursor: C
                    "Ada Lovelace,ada@example.org,employee,8a,,,000123\n"}}}},
 )
 async def import_people(request: Request, response: Response, session: SessionDep,
-                        settings: SettingsDep, actor: Admin,
+                        settings: SettingsDep, actor: PeopleWriteActor,
                         dry_run: bool = False) -> ImportReport:
     """Import people from CSV (`Content-Type: text/csv`): every row or none.
 
@@ -102,7 +98,7 @@ async def import_people(request: Request, response: Response, session: SessionDe
 @router.get("/{person_id:int}", operation_id="get_person", response_model=PersonRead,
             responses=problem_responses(401, 403, 404, 422))
 def get_person(person_id: PathId, response: Response, session: SessionDep,
-               actor: Reader) -> PersonRead:
+               actor: PeopleReadActor) -> PersonRead:
     """Read a person: the directory entry for everyone, personal fields for the person,
     their management chain and admins."""
     found = people.view(session, actor, person_id)
@@ -113,7 +109,7 @@ def get_person(person_id: PathId, response: Response, session: SessionDep,
 @router.patch("/{person_id:int}", operation_id="update_person", response_model=PersonRead,
               responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 428))
 def update_person(person_id: PathId, body: PersonUpdate, response: Response,
-                  session: SessionDep, settings: SettingsDep, actor: Admin,
+                  session: SessionDep, settings: SettingsDep, actor: PeopleWriteActor,
                   if_match: IfMatch = None) -> PersonRead:
     """Change a person (admin; JSON merge patch; needs `If-Match`). Deactivating a person
     stops their tokens at once."""
@@ -129,7 +125,7 @@ def update_person(person_id: PathId, body: PersonUpdate, response: Response,
              status_code=status.HTTP_201_CREATED, response_model=PasswordLinkRead,
              responses=problem_responses(401, 403, 404, 409, 422))
 def create_password_link(person_id: PathId, session: SessionDep, settings: SettingsDep,
-                         actor: Admin) -> PasswordLinkRead:
+                         actor: PeopleWriteActor) -> PasswordLinkRead:
     """Issue a one-time set-password link for a person (admin): the token is shown once,
     valid once, for `GPS_PASSWORD_LINK_HOURS`; an earlier unused link stops working. Nobody
     sets another person's password: the person chooses their own with the link.
@@ -145,7 +141,7 @@ def create_password_link(person_id: PathId, session: SessionDep, settings: Setti
 
 @router.get("/{person_id:int}/reports", operation_id="list_reports", response_model=list[PersonRead],
             responses=problem_responses(401, 403, 404, 422))
-def list_reports(person_id: PathId, session: SessionDep, actor: Reader) -> list[PersonRead]:
+def list_reports(person_id: PathId, session: SessionDep, actor: PeopleReadActor) -> list[PersonRead]:
     """List a person's current direct reports."""
     return [PersonRead.of(v) for v in people.direct_reports(session, actor, person_id)]
 
@@ -153,7 +149,7 @@ def list_reports(person_id: PathId, session: SessionDep, actor: Reader) -> list[
 @router.post("/{person_id:int}/time-allocation", operation_id="order_activities",
              response_model=TimeAllocation, responses=problem_responses(401, 403, 404, 413, 422))
 def order_activities(person_id: PathId, body: TimeAllocationRequest, session: SessionDep,
-                     actor: Reader) -> TimeAllocation:
+                     actor: PeopleReadActor) -> TimeAllocation:
     """Order candidate activities by the time-allocation rule: "prioritise those activities
     delivering the most benefit to others" — own column first, then preceding columns,
     nearest first; activities outside the person's role last."""

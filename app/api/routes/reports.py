@@ -8,24 +8,22 @@ from typing import Annotated, Any
 
 import anyio
 import anyio.to_thread
-from fastapi import APIRouter, Query, Request, Response, Security
+from fastapi import APIRouter, Query, Request, Response
 from starlette.types import Receive, Send
 from starlette.types import Scope as AsgiScope
 
-from app.api.deps import API_PREFIX, SessionDep, current_actor
+from app.api.auth import ReportsTeamActor
+from app.api.deps import API_PREFIX, SessionDep
 from app.api.middleware import RELEASE_TURN
 from app.api.negotiation import prefers
 from app.api.problems import problem_responses
 from app.api.schemas.common import PathId
 from app.api.schemas.reports import ParticipationReport, TeamReport
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.domain.vocabulary import PeriodType
 from app.services.oversight import charts, reports
 
 router = APIRouter(prefix=API_PREFIX, tags=["reports"])
 
-Reporter = Annotated[Actor, Security(current_actor, scopes=[Scope.reports_team])]
 JSON = "application/json"
 SVG = "image/svg+xml"
 
@@ -91,7 +89,7 @@ class ChartResponse(Response):
             responses={**_ok("The participation report"),
                        **problem_responses(401, 403, 404, 422, 429)})
 def get_participation_report(
-        request: Request, response: Response, session: SessionDep, actor: Reporter,
+        request: Request, response: Response, session: SessionDep, actor: ReportsTeamActor,
         manager_id: Annotated[PathId | None, Query(description="Yours by default")] = None,
         period_type: Annotated[PeriodType | None, Query(
             description="`week` (default) or `quarter`")] = None,
@@ -122,7 +120,7 @@ def get_participation_report(
             responses={**_ok("The team dashboard"), **problem_responses(401, 403, 404, 422, 429)})
 def get_team_report(
         team_id: PathId, request: Request, response: Response, session: SessionDep,
-        actor: Reporter,
+        actor: ReportsTeamActor,
         period_type: Annotated[PeriodType | None, Query(
             description="`week` (default), `sprint` or `quarter`")] = None,
         period_key: PeriodKey = None) -> TeamReport | Response:

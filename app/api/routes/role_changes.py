@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, Security, status
+from fastapi import APIRouter, Request, Response, status
 
-from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, current_actor
+from app.api.auth import Cursor, Limit, PeopleWriteActor
+from app.api.deps import API_PREFIX, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.common import Page, PathId
 from app.api.schemas.duties import RoleChangeCreate, RoleChangeDecision, RoleChangeRead
 from app.domain.vocabulary import RoleChangeStatus
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.services.identity import role_changes
 
 router = APIRouter(prefix=f"{API_PREFIX}/role-changes", tags=["people"])
 
-Admin = Annotated[Actor, Security(current_actor, scopes=[Scope.people_write])]
 
 
 @router.post("", operation_id="propose_role_change", status_code=status.HTTP_201_CREATED,
              response_model=RoleChangeRead,
              responses=problem_responses(401, 403, 404, 409, 413, 422))
 def propose_role_change(body: RoleChangeCreate, request: Request, response: Response,
-                        session: SessionDep, actor: Admin) -> RoleChangeRead:
+                        session: SessionDep, actor: PeopleWriteActor) -> RoleChangeRead:
     """Propose granting or removing `admin` or `case_manager` (admin). Nothing changes until
     another admin approves it; nobody approves their own proposal or a change to their own
     roles. Other roles change in one step with PATCH /v1/people/{person_id}."""
@@ -37,7 +34,7 @@ def propose_role_change(body: RoleChangeCreate, request: Request, response: Resp
 
 @router.get("", operation_id="list_role_changes", response_model=Page[RoleChangeRead],
             responses=problem_responses(401, 403, 422))
-def list_role_changes(session: SessionDep, actor: Admin, limit: Limit = 50,
+def list_role_changes(session: SessionDep, actor: PeopleWriteActor, limit: Limit = 50,
                       cursor: Cursor = None,
                       status: RoleChangeStatus | None = None) -> Page[RoleChangeRead]:
     """List role changes (admin), oldest first; `status=pending` for those awaiting a
@@ -51,7 +48,7 @@ def list_role_changes(session: SessionDep, actor: Admin, limit: Limit = 50,
 @router.get("/{role_change_id:int}", operation_id="get_role_change",
             response_model=RoleChangeRead, responses=problem_responses(401, 403, 404, 422))
 def get_role_change(role_change_id: PathId, session: SessionDep,
-                    actor: Admin) -> RoleChangeRead:
+                    actor: PeopleWriteActor) -> RoleChangeRead:
     """Read one role change (admin)."""
     return RoleChangeRead.model_validate(role_changes.get(session, actor, role_change_id))
 
@@ -60,7 +57,7 @@ def get_role_change(role_change_id: PathId, session: SessionDep,
              response_model=RoleChangeRead,
              responses=problem_responses(401, 403, 404, 409, 413, 422))
 def approve_role_change(role_change_id: PathId, body: RoleChangeDecision, session: SessionDep,
-                        actor: Admin) -> RoleChangeRead:
+                        actor: PeopleWriteActor) -> RoleChangeRead:
     """Approve and apply a proposed role change (an admin other than its proposer and the
     person it is about). Removing the role from the only case manager who can work on an
     open case is refused (409) until the case has another."""
@@ -72,7 +69,7 @@ def approve_role_change(role_change_id: PathId, body: RoleChangeDecision, sessio
              response_model=RoleChangeRead,
              responses=problem_responses(401, 403, 404, 409, 413, 422))
 def reject_role_change(role_change_id: PathId, body: RoleChangeDecision, session: SessionDep,
-                       actor: Admin) -> RoleChangeRead:
+                       actor: PeopleWriteActor) -> RoleChangeRead:
     """Reject a proposed role change (an admin other than its proposer and the person it is
     about)."""
     return RoleChangeRead.model_validate(

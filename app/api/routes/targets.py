@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, Security, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
+from app.api.auth import Cursor, EvaluationsActor, GrowthActor, Limit, PeopleReadActor, PolicyWriteActor
 from app.api.conditional import expected_version, set_etag
-from app.api.deps import API_PREFIX, Cursor, Limit, SessionDep, SettingsDep, current_actor
+from app.api.deps import API_PREFIX, SessionDep, SettingsDep
 from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.common import IsoDate, Page, PathId
 from app.api.schemas.targets import (EvaluationRead, EvaluationRequest, PeriodRead, PolicyCreate,
                                      PolicyRead, PolicyUpdate, TargetRead, TargetResultRead,
                                      TriggerRead)
-from app.domain.access import Actor
-from app.domain.scopes import Scope
 from app.db.support import Trigger
 from app.domain.vocabulary import PeriodType, TriggerDirection, TriggerStatus
 from app.services.org import periods
@@ -24,10 +23,6 @@ from app.services.kit.working_calendar import department_calendar
 
 router = APIRouter(prefix=API_PREFIX)
 
-Reader = Annotated[Actor, Security(current_actor, scopes=[Scope.people_read])]
-Grower = Annotated[Actor, Security(current_actor, scopes=[Scope.growth])]
-PolicyAdmin = Annotated[Actor, Security(current_actor, scopes=[Scope.policy_write])]
-Evaluator = Annotated[Actor, Security(current_actor, scopes=[Scope.evaluations])]
 IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag from your last read")]
 
 
@@ -45,7 +40,7 @@ def _policy(found: policies.PolicyView) -> PolicyRead:
 
 @router.get("/policies", operation_id="list_policies", response_model=Page[PolicyRead],
             tags=["policies"], responses=problem_responses(401, 403, 422))
-def list_policies(session: SessionDep, actor: Reader, limit: Limit = 50,
+def list_policies(session: SessionDep, actor: PeopleReadActor, limit: Limit = 50,
                   cursor: Cursor = None) -> Page[PolicyRead]:
     """List policy versions with their targets (anyone signed in: the targets are public)."""
     page = policies.list_versions(session, actor, cursor=cursor, limit=limit)
@@ -56,7 +51,7 @@ def list_policies(session: SessionDep, actor: Reader, limit: Limit = 50,
              response_model=PolicyRead, tags=["policies"],
              responses=problem_responses(401, 403, 409, 413, 422))
 def create_policy(body: PolicyCreate, request: Request, response: Response, session: SessionDep,
-                  actor: PolicyAdmin) -> PolicyRead:
+                  actor: PolicyWriteActor) -> PolicyRead:
     """Add a policy version (admin). Exactly one version is in force on any date: a version
     starting inside the open-ended current one ends it the day before (unless a closed
     evaluation depends on those days); any other overlap is a 422."""
@@ -70,7 +65,7 @@ def create_policy(body: PolicyCreate, request: Request, response: Response, sess
 @router.get("/policies/{policy_id:int}", operation_id="get_policy", response_model=PolicyRead,
             tags=["policies"], responses=problem_responses(401, 403, 404, 422))
 def get_policy(policy_id: PathId, response: Response, session: SessionDep,
-               actor: Reader) -> PolicyRead:
+               actor: PeopleReadActor) -> PolicyRead:
     """Read a policy version and its targets."""
     version = policies.get_or_404(session, policy_id)
     set_etag(response, "policy", policy_id, version.version)
@@ -81,7 +76,7 @@ def get_policy(policy_id: PathId, response: Response, session: SessionDep,
               response_model=PolicyRead, tags=["policies"],
               responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 428))
 def update_policy(policy_id: PathId, body: PolicyUpdate, response: Response,
-                  session: SessionDep, actor: PolicyAdmin,
+                  session: SessionDep, actor: PolicyWriteActor,
                   if_match: IfMatch = None) -> PolicyRead:
     """Change a policy version (admin; needs `If-Match`). A version used by a closed
     evaluation cannot change (409): a change of policy is a new version."""
@@ -95,7 +90,7 @@ def update_policy(policy_id: PathId, body: PolicyUpdate, response: Response,
 
 @router.get("/periods", operation_id="list_periods", response_model=list[PeriodRead],
             tags=["evaluations"], responses=problem_responses(401, 403, 404, 422))
-def list_periods(session: SessionDep, actor: Reader, type: PeriodType,
+def list_periods(session: SessionDep, actor: PeopleReadActor, type: PeriodType,
                  start: Annotated[IsoDate, Query(alias="from")],
                  end: Annotated[IsoDate, Query(alias="to")],
                  team_id: Annotated[PathId | None, Query()] = None) -> list[PeriodRead]:
@@ -120,7 +115,7 @@ def _evaluation(view: evaluations.EvaluationView) -> EvaluationRead:
 @router.post("/evaluations", operation_id="run_evaluation", response_model=EvaluationRead,
              tags=["evaluations"], responses=problem_responses(401, 403, 404, 409, 413, 422))
 def run_evaluation(body: EvaluationRequest, session: SessionDep, settings: SettingsDep,
-                   actor: Evaluator) -> EvaluationRead:
+                   actor: EvaluationsActor) -> EvaluationRead:
     """Evaluate a period that has ended (admin; also `gps evaluate`): the result per target
     (met, missed, excused, not_applicable) of everyone employed during it, with the figure and
     the records behind it, under the policy in force. A period that has not ended yet is 422.
@@ -137,7 +132,7 @@ def run_evaluation(body: EvaluationRequest, session: SessionDep, settings: Setti
 @router.get("/evaluations", operation_id="list_evaluations",
             response_model=Page[EvaluationRead], tags=["evaluations"],
             responses=problem_responses(401, 403, 422))
-def list_evaluations(session: SessionDep, actor: Evaluator, limit: Limit = 50,
+def list_evaluations(session: SessionDep, actor: EvaluationsActor, limit: Limit = 50,
                      cursor: Cursor = None) -> Page[EvaluationRead]:
     """List evaluations with their results counted by outcome (admin)."""
     page = evaluations.list_evaluations(session, actor, cursor=cursor, limit=limit)
@@ -148,7 +143,7 @@ def list_evaluations(session: SessionDep, actor: Evaluator, limit: Limit = 50,
             response_model=EvaluationRead, tags=["evaluations"],
             responses=problem_responses(401, 403, 404, 422))
 def get_evaluation(evaluation_id: PathId, session: SessionDep,
-                   actor: Evaluator) -> EvaluationRead:
+                   actor: EvaluationsActor) -> EvaluationRead:
     """Read an evaluation with its results counted by outcome (admin)."""
     return _evaluation(evaluations.view(session, actor, evaluation_id))
 
@@ -157,7 +152,7 @@ def get_evaluation(evaluation_id: PathId, session: SessionDep,
              response_model=EvaluationRead, tags=["evaluations"],
              responses=problem_responses(401, 403, 404, 409, 422))
 def close_evaluation(evaluation_id: PathId, session: SessionDep,
-                     actor: Evaluator) -> EvaluationRead:
+                     actor: EvaluationsActor) -> EvaluationRead:
     """Close an evaluation (admin): its results are frozen, and so is its policy version."""
     return _evaluation(evaluations.close(session, actor, evaluation_id))
 
@@ -165,7 +160,7 @@ def close_evaluation(evaluation_id: PathId, session: SessionDep,
 @router.get("/people/{person_id:int}/target-results", operation_id="list_target_results",
             response_model=Page[TargetResultRead], tags=["evaluations"],
             responses=problem_responses(401, 403, 404, 422))
-def list_target_results(person_id: PathId, session: SessionDep, actor: Grower,
+def list_target_results(person_id: PathId, session: SessionDep, actor: GrowthActor,
                         start: Annotated[IsoDate | None, Query(alias="from")] = None,
                         end: Annotated[IsoDate | None, Query(alias="to")] = None,
                         limit: Limit = 50, cursor: Cursor = None) -> Page[TargetResultRead]:
@@ -179,7 +174,7 @@ def list_target_results(person_id: PathId, session: SessionDep, actor: Grower,
 
 @router.get("/triggers", operation_id="list_triggers", response_model=Page[TriggerRead],
             tags=["evaluations"], responses=problem_responses(401, 403, 404, 422))
-def list_triggers(session: SessionDep, actor: Grower,
+def list_triggers(session: SessionDep, actor: GrowthActor,
                   person_id: Annotated[PathId | None, Query(description="Yours by default")] = None,
                   kind: Annotated[TriggerDirection | None, Query(
                       description="positive or negative")] = None,
