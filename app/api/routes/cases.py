@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.auth import CasesActor, ConcernsActor, Cursor, Limit, SignedIn
+from app.api.auth import CasesActor, ConcernsActor, Cursor, Limit, OptionalIfMatch, SignedIn
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
@@ -29,8 +29,6 @@ from app.services.cases import cases, concerns
 
 router = APIRouter(prefix=API_PREFIX)
 
-IfMatch = Annotated[str | None, Header(max_length=200,
-                                       description="The ETag from your last read (optional)")]
 
 READ_ERRORS = problem_responses(401, 403, 404, 422)
 ACTION_ERRORS = problem_responses(401, 403, 404, 409, 412, 413, 422)
@@ -126,7 +124,7 @@ def get_case(case_id: PathId, response: Response, session: SessionDep,
              tags=["cases"], response_model=CaseRead, responses=ACTION_ERRORS)
 def transition_case(case_id: PathId, body: CaseTransition, response: Response,
                     session: SessionDep, actor: CasesActor,
-                    if_match: IfMatch = None) -> CaseRead:
+                    if_match: OptionalIfMatch = None) -> CaseRead:
     """Move a case one step on (its case managers): open → under_review, outcome_recorded →
     closed. Any other move is a 409; the outcome is recorded with `/outcome`."""
     return _answer(response, cases.transition(session, actor, case_id, to=body.to,
@@ -137,7 +135,7 @@ def transition_case(case_id: PathId, body: CaseTransition, response: Response,
              tags=["cases"], response_model=CaseRead, responses=ACTION_ERRORS)
 def record_case_outcome(case_id: PathId, body: CaseOutcome, response: Response,
                         session: SessionDep, actor: CasesActor,
-                        if_match: IfMatch = None) -> CaseRead:
+                        if_match: OptionalIfMatch = None) -> CaseRead:
     """Record the outcome of a case under review (its case managers). A voluntary band
     change needs the subject's consent first (422 `CASE-CONSENT`)."""
     return _answer(response, cases.record_outcome(

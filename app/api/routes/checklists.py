@@ -18,7 +18,6 @@ from app.services.oversight import checklists
 router = APIRouter(prefix=API_PREFIX, tags=["checklists"])
 
 
-
 @router.get("/checklists", operation_id="list_checklists", response_model=ChecklistsRead,
             responses=problem_responses(401, 403, 404, 422))
 def list_checklists(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.auth import CoachingManageActor, Cursor, GrowthActor, Limit
+from app.api.auth import CoachingManageActor, Cursor, GrowthActor, IfMatch, Limit
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
@@ -20,7 +20,6 @@ from app.services.growth.coaching import EnrolmentView
 
 router = APIRouter(prefix=f"{API_PREFIX}/coaching", tags=["coaching"])
 
-IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag from your last read")]
 FilterId = Annotated[PathId | None, Query()]
 
 

@@ -16,7 +16,6 @@ from app.services.support import consultations
 router = APIRouter(prefix=API_PREFIX)
 
 
-
 @router.post("/policies/{policy_id:int}/consultation", operation_id="open_consultation",
              status_code=status.HTTP_201_CREATED, response_model=ConsultationRead,
              tags=["consultation"], responses=problem_responses(401, 403, 404, 409, 413, 422))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.auth import Cursor, GrowthActor, Limit
+from app.api.auth import Cursor, GrowthActor, IfMatch, Limit
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
@@ -20,7 +20,6 @@ from app.services.growth import objectives
 
 router = APIRouter(prefix=f"{API_PREFIX}/objectives", tags=["objectives"])
 
-IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag from your last read")]
 ACTION_ERRORS = problem_responses(401, 403, 404, 409, 413, 422)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.auth import Cursor, GrowthActor, Limit
+from app.api.auth import Cursor, GrowthActor, IfMatch, Limit
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
@@ -17,8 +17,6 @@ from app.api.schemas.one_to_ones import OneToOneCreate, OneToOneRead, OneToOneUp
 from app.services.growth import one_to_ones
 
 router = APIRouter(prefix=f"{API_PREFIX}/one-to-ones", tags=["one-to-ones"])
-
-IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag from your last read")]
 
 
 @router.post("", operation_id="record_one_to_one", status_code=status.HTTP_201_CREATED,

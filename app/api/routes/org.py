@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.auth import AbsencesActor, Cursor, Limit, PeopleReadActor, ServiceAccountsActor, TeamsWriteActor
+from app.api.auth import (AbsencesActor, Cursor, IfMatch, Limit, PeopleReadActor,
+                          ServiceAccountsActor, TeamsWriteActor)
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
@@ -23,7 +24,6 @@ from app.services.support import absences
 
 router = APIRouter(prefix=API_PREFIX)
 
-IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag from your last read")]
 RecordId = Annotated[int, Query(ge=1, le=2**31 - 1)]
 
 

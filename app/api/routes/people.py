@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
-from app.api.auth import Cursor, Limit, PeopleReadActor, PeopleWriteActor
+from app.api.auth import Cursor, IfMatch, Limit, PeopleReadActor, PeopleWriteActor
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, SessionDep, SettingsDep
 from app.api.links import location
@@ -26,8 +26,6 @@ from app.services.org import people, people_import
 from app.services.org.people import PersonView
 
 router = APIRouter(prefix=f"{API_PREFIX}/people", tags=["people"])
-
-IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag from your last read")]
 
 
 @router.post("", operation_id="create_person", status_code=status.HTTP_201_CREATED,

@@ -16,7 +16,6 @@ from app.services.identity import role_changes
 router = APIRouter(prefix=f"{API_PREFIX}/role-changes", tags=["people"])
 
 
-
 @router.post("", operation_id="propose_role_change", status_code=status.HTTP_201_CREATED,
              response_model=RoleChangeRead,
              responses=problem_responses(401, 403, 404, 409, 413, 422))

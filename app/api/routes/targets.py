@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.auth import Cursor, EvaluationsActor, GrowthActor, Limit, PeopleReadActor, PolicyWriteActor
+from app.api.auth import (Cursor, EvaluationsActor, GrowthActor, IfMatch, Limit, PeopleReadActor,
+                          PolicyWriteActor)
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, SessionDep, SettingsDep
 from app.api.links import location
@@ -22,8 +23,6 @@ from app.services.support import evaluations, policies, triggers
 from app.services.kit.working_calendar import department_calendar
 
 router = APIRouter(prefix=API_PREFIX)
-
-IfMatch = Annotated[str | None, Header(max_length=200, description="The ETag from your last read")]
 
 
 def _policy(found: policies.PolicyView) -> PolicyRead:
