@@ -131,12 +131,9 @@ OptionalIfMatch = Annotated[str | None, Header(
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
+# Also declared alone by the HR feed, whose pages are sized its own way.
 Cursor = Annotated[str | None, Query(max_length=200,
                                      description="Opaque cursor from a previous page's next_cursor")]
-
-
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE,
-                             description=f"Page size (at most {MAX_PAGE_SIZE})")]
 
 
 class PageRequest(BaseModel):
@@ -150,5 +147,6 @@ class PageRequest(BaseModel):
     cursor: Cursor = None
 
 
-# The `limit` and `cursor` query parameters, in the place the route declares them.
+# The `limit` and `cursor` query parameters, documented where the route declares them (after
+# parameters with defaults, keyword-only: `*, paging: Paging`).
 Paging = Annotated[PageRequest, Query()]

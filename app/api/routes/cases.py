@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.auth import CasesActor, ConcernsActor, Cursor, Limit, OptionalIfMatch, SignedIn
+from app.api.auth import CasesActor, ConcernsActor, OptionalIfMatch, Paging, SignedIn
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
@@ -63,11 +63,10 @@ def raise_concern(body: ConcernCreate, session: SessionDep,
 
 @router.get("/concerns", operation_id="list_concerns", tags=["concerns"],
             response_model=Page[ConcernRead], responses=READ_ERRORS)
-def list_concerns(session: SessionDep, actor: CasesActor, limit: Limit = 50,
-                  cursor: Cursor = None) -> Page[ConcernRead]:
+def list_concerns(session: SessionDep, actor: CasesActor, paging: Paging) -> Page[ConcernRead]:
     """List open concerns (case managers), except those about people you line manage or
     have line managed since the concern was raised."""
-    page = concerns.list_open(session, actor, cursor=cursor, limit=limit)
+    page = concerns.list_open(session, actor, cursor=paging.cursor, limit=paging.limit)
     return Page(items=[ConcernRead.of(c) for c in page.items], next_cursor=page.next_cursor)
 
 
@@ -102,11 +101,12 @@ def open_case(body: CaseCreate, request: Request, response: Response, session: S
 
 @router.get("/cases", operation_id="list_cases", tags=["cases"],
             response_model=Page[CaseSummary], responses=problem_responses(401, 422))
-def list_cases(session: SessionDep, actor: SignedIn, limit: Limit = 50, cursor: Cursor = None,
+def list_cases(session: SessionDep, actor: SignedIn, paging: Paging,
                status: Annotated[CaseStatus | None, Query()] = None) -> Page[CaseSummary]:
     """List the cases assigned to you (case managers) and the cases about you (their status).
     Anyone else gets an empty list."""
-    page = cases.list_cases(session, actor, status=status, cursor=cursor, limit=limit)
+    page = cases.list_cases(session, actor, status=status, cursor=paging.cursor,
+                            limit=paging.limit)
     return Page(items=[CaseSummary.of(v) for v in page.items], next_cursor=page.next_cursor)
 
 
@@ -163,11 +163,11 @@ def create_case_note(case_id: PathId, body: CaseNoteCreate, session: SessionDep,
 
 @router.get("/cases/{case_id:int}/notes", operation_id="list_case_notes", tags=["cases"],
             response_model=Page[CaseNoteRead], responses=READ_ERRORS)
-def list_case_notes(case_id: PathId, session: SessionDep, actor: SignedIn, limit: Limit = 50,
-                    cursor: Cursor = None) -> Page[CaseNoteRead]:
+def list_case_notes(case_id: PathId, session: SessionDep, actor: SignedIn,
+                    paging: Paging) -> Page[CaseNoteRead]:
     """List a case's notes, oldest first: all of them for its case managers, the shared
     ones for the person it is about."""
-    page = cases.list_notes(session, actor, case_id, cursor=cursor, limit=limit)
+    page = cases.list_notes(session, actor, case_id, cursor=paging.cursor, limit=paging.limit)
     return Page(items=[CaseNoteRead.of(n) for n in page.items], next_cursor=page.next_cursor)
 
 
@@ -202,10 +202,11 @@ def unassign_case_manager(case_id: PathId, person_id: PathId, session: SessionDe
             response_model=Page[AuditEntryRead], responses=READ_ERRORS)
 def list_case_audit(session: SessionDep, actor: CasesActor,
                     case_id: Annotated[PathId, Query(description="The case whose log to read")],
-                    limit: Limit = 50, cursor: Cursor = None) -> Page[AuditEntryRead]:
+                    paging: Paging) -> Page[AuditEntryRead]:
     """Read the audit log of a case and of the concern it came from (its case managers):
     every read, change and refused attempt, oldest first."""
-    page = cases.audit_entries(session, actor, case_id=case_id, cursor=cursor, limit=limit)
+    page = cases.audit_entries(session, actor, case_id=case_id, cursor=paging.cursor,
+                               limit=paging.limit)
     return Page(items=[AuditEntryRead.of(e) for e in page.items],
                 next_cursor=page.next_cursor)
 
@@ -214,9 +215,10 @@ def list_case_audit(session: SessionDep, actor: CasesActor,
             response_model=Page[CaseRefusalRead], responses=READ_ERRORS)
 def list_case_refusals(session: SessionDep, actor: CasesActor,
                        case_id: Annotated[PathId, Query(description="The case")],
-                       limit: Limit = 50, cursor: Cursor = None) -> Page[CaseRefusalRead]:
+                       paging: Paging) -> Page[CaseRefusalRead]:
     """Refused attempts on a case, counted per caller and kind (its case managers): the
     audit log keeps the first of each, this keeps how many and when the last was."""
-    page = cases.refusal_counts(session, actor, case_id=case_id, cursor=cursor, limit=limit)
+    page = cases.refusal_counts(session, actor, case_id=case_id, cursor=paging.cursor,
+                                limit=paging.limit)
     return Page(items=[CaseRefusalRead.model_validate(r) for r in page.items],
                 next_cursor=page.next_cursor)

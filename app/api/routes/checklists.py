@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.api.auth import Cursor, GrowthActor, Limit, PolicyWriteActor
+from app.api.auth import GrowthActor, Paging, PolicyWriteActor
 from app.api.deps import API_PREFIX, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.checklists import (ChecklistRead, ChecklistsRead, ItemKey, PeriodKey,
@@ -52,13 +52,12 @@ def tick_checklist_item(situation: SituationName, item_key: ItemKey, body: TickU
 
 @router.get("/checklist-templates", operation_id="list_checklist_templates",
             response_model=Page[TemplateRead], responses=problem_responses(401, 403, 422))
-def list_checklist_templates(session: SessionDep, actor: GrowthActor, limit: Limit = 50,
-                             cursor: Cursor = None,
+def list_checklist_templates(session: SessionDep, actor: GrowthActor, paging: Paging,
                              situation: Annotated[SituationName | None, Query()] = None
                              ) -> Page[TemplateRead]:
     """Every version of every checklist template, oldest first."""
-    page = checklists.list_templates(session, actor, situation=situation, cursor=cursor,
-                                     limit=limit)
+    page = checklists.list_templates(session, actor, situation=situation, cursor=paging.cursor,
+                                     limit=paging.limit)
     return Page(items=[TemplateRead.model_validate(t) for t in page.items],
                 next_cursor=page.next_cursor)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.auth import CoachingManageActor, Cursor, GrowthActor, IfMatch, Limit
+from app.api.auth import CoachingManageActor, GrowthActor, IfMatch, Paging
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
@@ -48,10 +48,10 @@ def create_coaching_programme(body: ProgrammeCreate, request: Request, response:
 
 @router.get("/programmes", operation_id="list_coaching_programmes",
             response_model=Page[ProgrammeRead], responses=problem_responses(401, 403, 422))
-def list_coaching_programmes(session: SessionDep, actor: GrowthActor, limit: Limit = 50,
-                             cursor: Cursor = None) -> Page[ProgrammeRead]:
+def list_coaching_programmes(session: SessionDep, actor: GrowthActor,
+                             paging: Paging) -> Page[ProgrammeRead]:
     """List coaching programmes."""
-    page = coaching.list_programmes(session, actor, cursor=cursor, limit=limit)
+    page = coaching.list_programmes(session, actor, cursor=paging.cursor, limit=paging.limit)
     return Page(items=[ProgrammeRead.model_validate(p) for p in page.items],
                 next_cursor=page.next_cursor)
 
@@ -103,16 +103,16 @@ def create_coaching_enrolment(body: EnrolmentCreate, request: Request, response:
 
 @router.get("/enrolments", operation_id="list_coaching_enrolments",
             response_model=Page[EnrolmentRead], responses=problem_responses(401, 403, 422))
-def list_coaching_enrolments(session: SessionDep, actor: GrowthActor, limit: Limit = 50,
-                             cursor: Cursor = None, programme_id: FilterId = None,
+def list_coaching_enrolments(session: SessionDep, actor: GrowthActor, paging: Paging,
+                             programme_id: FilterId = None,
                              coachee_id: FilterId = None,
                              coach_id: FilterId = None) -> Page[EnrolmentRead]:
     """List the enrolments you may see, with their progress: your own, those of people you
     line manage (directly or through the chain), and those you are the coach on. Admins see
     every enrolment."""
     page = coaching.list_enrolments(session, actor, programme_id=programme_id,
-                                    coachee_id=coachee_id, coach_id=coach_id, cursor=cursor,
-                                    limit=limit)
+                                    coachee_id=coachee_id, coach_id=coach_id,
+                                    cursor=paging.cursor, limit=paging.limit)
     return Page(items=[EnrolmentRead.of(v) for v in page.items], next_cursor=page.next_cursor)
 
 
@@ -157,12 +157,11 @@ def schedule_coaching_session(body: SessionCreate, request: Request, response: R
 @router.get("/sessions", operation_id="list_coaching_sessions", response_model=Page[SessionRead],
             responses=problem_responses(401, 403, 404, 422))
 def list_coaching_sessions(enrolment_id: Annotated[PathId, Query()], session: SessionDep,
-                           actor: GrowthActor, limit: Limit = 50,
-                           cursor: Cursor = None) -> Page[SessionRead]:
+                           actor: GrowthActor, paging: Paging) -> Page[SessionRead]:
     """List an enrolment's sessions (the coachee, their management chain and their coach).
     Notes are shown to the coach and the coachee only."""
-    page = coaching.list_sessions(session, actor, enrolment_id=enrolment_id, cursor=cursor,
-                                  limit=limit)
+    page = coaching.list_sessions(session, actor, enrolment_id=enrolment_id,
+                                  cursor=paging.cursor, limit=paging.limit)
     return Page(items=[SessionRead.of(v) for v in page.items], next_cursor=page.next_cursor)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.auth import Cursor, GrowthActor, IfMatch, Limit
+from app.api.auth import GrowthActor, IfMatch, Paging
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
@@ -36,7 +36,7 @@ def record_evidence(body: EvidenceCreate, request: Request, response: Response,
 @router.get("", operation_id="list_evidence", response_model=Page[EvidenceRead],
             responses=problem_responses(401, 403, 404, 422))
 def list_evidence(
-    session: SessionDep, actor: GrowthActor, limit: Limit = 50, cursor: Cursor = None,
+    session: SessionDep, actor: GrowthActor, paging: Paging,
     person_id: Annotated[PathId | None, Query(description="Whose (default: yours)")] = None,
     kind: EvidenceKind | None = None, source: EvidenceSource | None = None,
     start: Annotated[Day | None, Query(alias="from", description="On or after this date")] = None,
@@ -49,8 +49,8 @@ def list_evidence(
     filtered by kind, source, objective and `occurred_on` from..to (inclusive)."""
     page = evidence.list_evidence(session, actor, person_id=person_id, kind=kind, source=source,
                                   start=start, end=end, objective_id=objective_id,
-                                  include_retracted=include_retracted, cursor=cursor,
-                                  limit=limit)
+                                  include_retracted=include_retracted, cursor=paging.cursor,
+                                  limit=paging.limit)
     return Page(items=[EvidenceRead.of(e) for e in page.items], next_cursor=page.next_cursor)
 
 

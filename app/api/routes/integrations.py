@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Request
 from fastapi.concurrency import run_in_threadpool
 
-from app.api.auth import Cursor, IntegrationsActor, Limit
+from app.api.auth import IntegrationsActor, Paging
 from app.api.deps import API_PREFIX, SessionDep, SettingsDep
 from app.api.problems import problem_responses
 from app.api.schemas.common import Page
@@ -87,14 +87,14 @@ async def receive_github_webhook(
 
 @router.get("/deliveries", operation_id="list_deliveries", response_model=Page[DeliveryRead],
             responses=problem_responses(401, 403, 422))
-def list_deliveries(session: SessionDep, actor: IntegrationsActor, limit: Limit = 50, cursor: Cursor = None,
+def list_deliveries(session: SessionDep, actor: IntegrationsActor, paging: Paging,
                     source: Literal["jira", "github"] | None = None,
                     status: Literal["received", "applied", "ignored", "unmatched",
                                     "awaiting_deploy", "superseded", "failed"] | None = None,
                     ) -> Page[DeliveryRead]:
     """List stored webhook deliveries (admin), oldest first, by source and status."""
     page = webhooks.list_deliveries(session, actor, source=source, status=status,
-                                    cursor=cursor, limit=limit)
+                                    cursor=paging.cursor, limit=paging.limit)
     return Page(items=[DeliveryRead.model_validate(d) for d in page.items],
                 next_cursor=page.next_cursor)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.auth import Cursor, DigestActor, InterventionsActor, Limit
+from app.api.auth import DigestActor, InterventionsActor, Paging
 from app.api.conditional import set_etag
 from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
@@ -51,8 +51,7 @@ def create_intervention(body: InterventionCreate, request: Request, response: Re
 
 @router.get("/interventions", operation_id="list_interventions", tags=["interventions"],
             response_model=Page[InterventionRead], responses=problem_responses(401, 403, 404, 422))
-def list_interventions(session: SessionDep, actor: InterventionsActor, limit: Limit = 50,
-                       cursor: Cursor = None,
+def list_interventions(session: SessionDep, actor: InterventionsActor, paging: Paging,
                        person_id: Annotated[PathId | None,
                                             Query(description="Yours by default")] = None,
                        status: InterventionStatus | None = None,
@@ -60,7 +59,7 @@ def list_interventions(session: SessionDep, actor: InterventionsActor, limit: Li
     """List a person's interventions, oldest first, filtered by status and kind (the person,
     their line manager and management chain; their coach and buddy read)."""
     page = interventions.list_interventions(session, actor, person_id=person_id, status=status,
-                                            kind=kind, cursor=cursor, limit=limit)
+                                            kind=kind, cursor=paging.cursor, limit=paging.limit)
     return Page(items=[InterventionRead.of(v) for v in page.items],
                 next_cursor=page.next_cursor)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.auth import Cursor, GrowthActor, IfMatch, Limit
+from app.api.auth import GrowthActor, IfMatch, Paging
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
@@ -43,8 +43,7 @@ def create_objective(body: ObjectiveCreate, request: Request, response: Response
 
 @router.get("", operation_id="list_objectives", response_model=Page[ObjectiveRead],
             responses=problem_responses(401, 403, 404, 422))
-def list_objectives(session: SessionDep, actor: GrowthActor, limit: Limit = 50,
-                    cursor: Cursor = None,
+def list_objectives(session: SessionDep, actor: GrowthActor, paging: Paging,
                     person_id: Annotated[PathId | None, Query(description="Yours by default")] = None,
                     quarter: Annotated[QuarterText | None, Query()] = None,
                     status: ObjectiveStatus | None = None,
@@ -52,7 +51,7 @@ def list_objectives(session: SessionDep, actor: GrowthActor, limit: Limit = 50,
     """List a person's objectives, filtered by quarter, status and 20% time."""
     page = objectives.list_objectives(session, actor, person_id=person_id, quarter=quarter,
                                       status=status, twenty_percent_time=twenty_percent_time,
-                                      cursor=cursor, limit=limit)
+                                      cursor=paging.cursor, limit=paging.limit)
     return Page(items=[ObjectiveRead.of(v) for v in page.items], next_cursor=page.next_cursor)
 
 
@@ -125,9 +124,10 @@ def create_check_in(objective_id: PathId, body: CheckInCreate, session: SessionD
 
 @router.get("/{objective_id:int}/check-ins", operation_id="list_check_ins",
             response_model=Page[CheckInRead], responses=problem_responses(401, 403, 404, 422))
-def list_check_ins(objective_id: PathId, session: SessionDep, actor: GrowthActor, limit: Limit = 50,
-                   cursor: Cursor = None) -> Page[CheckInRead]:
+def list_check_ins(objective_id: PathId, session: SessionDep, actor: GrowthActor,
+                   paging: Paging) -> Page[CheckInRead]:
     """List an objective's check-ins, oldest first."""
-    page = objectives.list_check_ins(session, actor, objective_id, cursor=cursor, limit=limit)
+    page = objectives.list_check_ins(session, actor, objective_id, cursor=paging.cursor,
+                                     limit=paging.limit)
     return Page(items=[CheckInRead.model_validate(c) for c in page.items],
                 next_cursor=page.next_cursor)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.auth import Cursor, GrowthActor, IfMatch, Limit
+from app.api.auth import GrowthActor, IfMatch, Paging
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
@@ -39,7 +39,7 @@ def record_one_to_one(body: OneToOneCreate, request: Request, response: Response
 @router.get("", operation_id="list_one_to_ones", response_model=Page[OneToOneRead],
             responses=problem_responses(401, 403, 404, 422))
 def list_one_to_ones(
-    session: SessionDep, actor: GrowthActor, limit: Limit = 50, cursor: Cursor = None,
+    session: SessionDep, actor: GrowthActor, paging: Paging,
     person_id: Annotated[PathId | None, Query(description="Whose (default: yours)")] = None,
     start: Annotated[Day | None, Query(alias="from", description="On or after this date")] = None,
     end: Annotated[Day | None, Query(alias="to", description="On or before this date")] = None,
@@ -47,7 +47,7 @@ def list_one_to_ones(
     """List a person's one-to-ones (the person and their management chain). Notes are shown
     only to the two participants."""
     page = one_to_ones.list_one_to_ones(session, actor, person_id=person_id, start=start,
-                                        end=end, cursor=cursor, limit=limit)
+                                        end=end, cursor=paging.cursor, limit=paging.limit)
     return Page(items=[OneToOneRead.of(v) for v in page.items], next_cursor=page.next_cursor)
 
 

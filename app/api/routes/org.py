@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.auth import (AbsencesActor, Cursor, IfMatch, Limit, PeopleReadActor,
+from app.api.auth import (AbsencesActor, IfMatch, Paging, PeopleReadActor,
                           ServiceAccountsActor, TeamsWriteActor)
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, SessionDep
@@ -56,10 +56,9 @@ def create_team(body: TeamCreate, request: Request, response: Response, session:
 
 @router.get("/teams", operation_id="list_teams", response_model=Page[TeamRead], tags=["teams"],
             responses=problem_responses(401, 403, 422))
-def list_teams(session: SessionDep, actor: PeopleReadActor, limit: Limit = 50,
-               cursor: Cursor = None) -> Page[TeamRead]:
+def list_teams(session: SessionDep, actor: PeopleReadActor, paging: Paging) -> Page[TeamRead]:
     """List teams."""
-    page = teams.list_teams(session, actor, cursor=cursor, limit=limit)
+    page = teams.list_teams(session, actor, cursor=paging.cursor, limit=paging.limit)
     return Page(items=[TeamRead.of(v) for v in page.items], next_cursor=page.next_cursor)
 
 
@@ -116,11 +115,11 @@ def confirm_absence(absence_id: PathId, session: SessionDep,
 def list_absences(person_id: RecordId, session: SessionDep, actor: AbsencesActor,
                   start: Annotated[IsoDate | None, Query(alias="from")] = None,
                   end: Annotated[IsoDate | None, Query(alias="to")] = None,
-                  limit: Limit = 50, cursor: Cursor = None) -> Page[AbsenceRead]:
+                  *, paging: Paging) -> Page[AbsenceRead]:
     """List a person's absences (the person, their management chain, admins), optionally
     those overlapping `from`..`to`."""
     page = absences.list_absences(session, actor, person_id=person_id, start=start, end=end,
-                                  cursor=cursor, limit=limit)
+                                  cursor=paging.cursor, limit=paging.limit)
     return Page(items=[AbsenceRead.model_validate(a) for a in page.items],
                 next_cursor=page.next_cursor)
 
@@ -149,10 +148,11 @@ def create_service_account(body: ServiceAccountCreate, session: SessionDep,
 @router.get("/service-accounts", operation_id="list_service_accounts",
             response_model=Page[ServiceAccountRead], tags=["service accounts"],
             responses=problem_responses(401, 403, 422))
-def list_service_accounts(session: SessionDep, actor: ServiceAccountsActor, limit: Limit = 50,
-                          cursor: Cursor = None) -> Page[ServiceAccountRead]:
+def list_service_accounts(session: SessionDep, actor: ServiceAccountsActor,
+                          paging: Paging) -> Page[ServiceAccountRead]:
     """List service accounts (admin), revoked ones included."""
-    page = service_accounts.list_accounts(session, actor, cursor=cursor, limit=limit)
+    page = service_accounts.list_accounts(session, actor, cursor=paging.cursor,
+                                          limit=paging.limit)
     return Page(items=[ServiceAccountRead.model_validate(a) for a in page.items],
                 next_cursor=page.next_cursor)
 

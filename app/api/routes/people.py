@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
-from app.api.auth import Cursor, IfMatch, Limit, PeopleReadActor, PeopleWriteActor
+from app.api.auth import IfMatch, Paging, PeopleReadActor, PeopleWriteActor
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, SessionDep, SettingsDep
 from app.api.links import location
@@ -32,7 +32,8 @@ router = APIRouter(prefix=f"{API_PREFIX}/people", tags=["people"])
              response_model=PersonRead,
              responses=problem_responses(401, 403, 409, 413, 422))
 def create_person(body: PersonCreate, request: Request, response: Response,
-                  session: SessionDep, settings: SettingsDep, actor: PeopleWriteActor) -> PersonRead:
+                  session: SessionDep, settings: SettingsDep,
+                  actor: PeopleWriteActor) -> PersonRead:
     """Create a person (admin). Line-management rules apply; an admin may override a matrix
     rule by giving `override_reason`, which is recorded."""
     person = people.create_person(session, actor, values=body.values(),
@@ -44,13 +45,13 @@ def create_person(body: PersonCreate, request: Request, response: Response,
 
 @router.get("", operation_id="list_people", response_model=Page[PersonRead],
             responses=problem_responses(401, 403, 422))
-def list_people(session: SessionDep, actor: PeopleReadActor, limit: Limit = 50, cursor: Cursor = None,
+def list_people(session: SessionDep, actor: PeopleReadActor, paging: Paging,
                 team_id: Annotated[PathId | None, Query()] = None,
                 line_manager_id: Annotated[PathId | None, Query()] = None,
                 band: Band | None = None, active: bool | None = None) -> Page[PersonRead]:
     """List the directory, filtered by team, line manager, band or active."""
     page = people.list_people(session, actor, team_id=team_id, line_manager_id=line_manager_id,
-                              band=band, active=active, cursor=cursor, limit=limit)
+                              band=band, active=active, cursor=paging.cursor, limit=paging.limit)
     return Page(items=[PersonRead.of(v) for v in page.items], next_cursor=page.next_cursor)
 
 
@@ -139,7 +140,8 @@ def create_password_link(person_id: PathId, session: SessionDep, settings: Setti
 
 @router.get("/{person_id:int}/reports", operation_id="list_reports", response_model=list[PersonRead],
             responses=problem_responses(401, 403, 404, 422))
-def list_reports(person_id: PathId, session: SessionDep, actor: PeopleReadActor) -> list[PersonRead]:
+def list_reports(person_id: PathId, session: SessionDep,
+                 actor: PeopleReadActor) -> list[PersonRead]:
     """List a person's current direct reports."""
     return [PersonRead.of(v) for v in people.direct_reports(session, actor, person_id)]
 

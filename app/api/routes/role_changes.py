@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from app.api.auth import Cursor, Limit, PeopleWriteActor
+from app.api.auth import Paging, PeopleWriteActor
 from app.api.deps import API_PREFIX, SessionDep
 from app.api.problems import problem_responses
 from app.api.schemas.common import Page, PathId
@@ -33,13 +33,12 @@ def propose_role_change(body: RoleChangeCreate, request: Request, response: Resp
 
 @router.get("", operation_id="list_role_changes", response_model=Page[RoleChangeRead],
             responses=problem_responses(401, 403, 422))
-def list_role_changes(session: SessionDep, actor: PeopleWriteActor, limit: Limit = 50,
-                      cursor: Cursor = None,
+def list_role_changes(session: SessionDep, actor: PeopleWriteActor, paging: Paging,
                       status: RoleChangeStatus | None = None) -> Page[RoleChangeRead]:
     """List role changes (admin), oldest first; `status=pending` for those awaiting a
     decision."""
     page = role_changes.list_requests(session, actor, status=status.value if status else None,
-                                      cursor=cursor, limit=limit)
+                                      cursor=paging.cursor, limit=paging.limit)
     return Page(items=[RoleChangeRead.model_validate(r) for r in page.items],
                 next_cursor=page.next_cursor)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.auth import (Cursor, EvaluationsActor, GrowthActor, IfMatch, Limit, PeopleReadActor,
+from app.api.auth import (EvaluationsActor, GrowthActor, IfMatch, Paging, PeopleReadActor,
                           PolicyWriteActor)
 from app.api.conditional import expected_version, set_etag
 from app.api.deps import API_PREFIX, SessionDep, SettingsDep
@@ -39,10 +39,9 @@ def _policy(found: policies.PolicyView) -> PolicyRead:
 
 @router.get("/policies", operation_id="list_policies", response_model=Page[PolicyRead],
             tags=["policies"], responses=problem_responses(401, 403, 422))
-def list_policies(session: SessionDep, actor: PeopleReadActor, limit: Limit = 50,
-                  cursor: Cursor = None) -> Page[PolicyRead]:
+def list_policies(session: SessionDep, actor: PeopleReadActor, paging: Paging) -> Page[PolicyRead]:
     """List policy versions with their targets (anyone signed in: the targets are public)."""
-    page = policies.list_versions(session, actor, cursor=cursor, limit=limit)
+    page = policies.list_versions(session, actor, cursor=paging.cursor, limit=paging.limit)
     return Page(items=[_policy(v) for v in page.items], next_cursor=page.next_cursor)
 
 
@@ -131,10 +130,10 @@ def run_evaluation(body: EvaluationRequest, session: SessionDep, settings: Setti
 @router.get("/evaluations", operation_id="list_evaluations",
             response_model=Page[EvaluationRead], tags=["evaluations"],
             responses=problem_responses(401, 403, 422))
-def list_evaluations(session: SessionDep, actor: EvaluationsActor, limit: Limit = 50,
-                     cursor: Cursor = None) -> Page[EvaluationRead]:
+def list_evaluations(session: SessionDep, actor: EvaluationsActor,
+                     paging: Paging) -> Page[EvaluationRead]:
     """List evaluations with their results counted by outcome (admin)."""
-    page = evaluations.list_evaluations(session, actor, cursor=cursor, limit=limit)
+    page = evaluations.list_evaluations(session, actor, cursor=paging.cursor, limit=paging.limit)
     return Page(items=[_evaluation(v) for v in page.items], next_cursor=page.next_cursor)
 
 
@@ -162,11 +161,11 @@ def close_evaluation(evaluation_id: PathId, session: SessionDep,
 def list_target_results(person_id: PathId, session: SessionDep, actor: GrowthActor,
                         start: Annotated[IsoDate | None, Query(alias="from")] = None,
                         end: Annotated[IsoDate | None, Query(alias="to")] = None,
-                        limit: Limit = 50, cursor: Cursor = None) -> Page[TargetResultRead]:
+                        *, paging: Paging) -> Page[TargetResultRead]:
     """A person's target results in periods overlapping `from`..`to` (the person, their
     management chain, coach and buddy)."""
     page = evaluations.results_for(session, actor, person_id, start=start, end=end,
-                                   cursor=cursor, limit=limit)
+                                   cursor=paging.cursor, limit=paging.limit)
     return Page(items=[TargetResultRead.model_validate(r) for r in page.items],
                 next_cursor=page.next_cursor)
 
@@ -177,11 +176,11 @@ def list_triggers(session: SessionDep, actor: GrowthActor,
                   person_id: Annotated[PathId | None, Query(description="Yours by default")] = None,
                   kind: Annotated[TriggerDirection | None, Query(
                       description="positive or negative")] = None,
-                  limit: Limit = 50, cursor: Cursor = None) -> Page[TriggerRead]:
+                  *, paging: Paging) -> Page[TriggerRead]:
     """A person's triggers, each with its rule, policy version and the records it stands on;
     withdrawn ones too, with when and why."""
     page = triggers.list_triggers(session, actor, person_id=person_id, direction=kind,
-                                  cursor=cursor, limit=limit)
+                                  cursor=paging.cursor, limit=paging.limit)
     return Page(items=[_trigger(t) for t in page.items], next_cursor=page.next_cursor)
 
 
