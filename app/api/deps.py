@@ -1,5 +1,8 @@
-"""Dependencies every route shares: the unit of work and the settings (the caller and the
-parameters routes share are declared in `app.api.auth`)."""
+"""Dependencies every route shares: the unit of work, the settings, and the session factories
+and engine for the routes that manage their own units of work (the caller and the parameters
+routes share are declared in `app.api.auth`).
+
+Only this module reads `app.state`; routes get what it holds from these dependencies."""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from typing import Annotated
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from app.domain.errors import DomainError
@@ -21,6 +26,20 @@ API_PREFIX = "/v1"
 async def get_settings(request: Request) -> Settings:
     # Async because it does no I/O: a plain function would cost a trip to a worker thread.
     return request.app.state.settings
+
+
+async def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+async def get_session_factory(request: Request) -> sessionmaker[Session]:
+    """Sessions for units of work a route opens and commits itself (webhook deliveries)."""
+    return request.app.state.session_factory
+
+
+async def get_read_session_factory(request: Request) -> sessionmaker[Session]:
+    """Read-only sessions for work outlasting the route (a streamed CSV export)."""
+    return request.app.state.read_session_factory
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -69,3 +88,6 @@ def _finish(session: Session, failure: BaseException | None) -> None:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SessionFactory = Annotated[sessionmaker[Session], Depends(get_session_factory)]
+ReadSessionFactory = Annotated[sessionmaker[Session], Depends(get_read_session_factory)]

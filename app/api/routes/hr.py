@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.api.auth import Cursor, HrFeedReadActor
-from app.api.deps import API_PREFIX, SessionDep
+from app.api.deps import API_PREFIX, ReadSessionFactory, SessionDep
 from app.api.negotiation import prefers
 from app.api.problems import problem_responses
 from app.api.schemas.common import IsoDateTime
@@ -32,7 +32,8 @@ CSV = "text/csv"
                **problem_responses(401, 403, 422)},
 )
 def objective_completions(
-    request: Request, session: SessionDep, actor: HrFeedReadActor, cursor: Cursor = None,
+    request: Request, session: SessionDep, read_sessions: ReadSessionFactory,
+    actor: HrFeedReadActor, cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=hr_feed.MAX_CSV_PAGE, description=(
         f"Events a page: at most {hr_feed.MAX_JSON_PAGE} as JSON, "
         f"{hr_feed.MAX_CSV_PAGE} as CSV"))] = 500,
@@ -49,7 +50,7 @@ def objective_completions(
     and `Has-More` headers. Needs the `hr.feed:read` scope.
     """
     if prefers(request.headers.get("accept"), CSV):
-        found = hr_feed.csv_page(request.app.state.read_session_factory, actor, cursor=cursor,
+        found = hr_feed.csv_page(read_sessions, actor, cursor=cursor,
                                  since=since, limit=limit)
         headers = {"Next-Cursor": found.next_cursor,
                    "Has-More": "true" if found.has_more else "false"}

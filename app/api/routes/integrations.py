@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.concurrency import run_in_threadpool
 
 from app.api.auth import IntegrationsActor, Paging
-from app.api.deps import API_PREFIX, SessionDep, SettingsDep
+from app.api.deps import API_PREFIX, SessionDep, SessionFactory, SettingsDep
 from app.api.problems import problem_responses
 from app.api.schemas.common import Page
 from app.api.schemas.integrations import DeliveryRead, DeliveryReceipt, ReplayResult
@@ -31,7 +31,7 @@ def _secret(value) -> str | None:  # type: ignore[no-untyped-def]
 @router.post("/jira/webhook", operation_id="receive_jira_webhook",
              response_model=DeliveryReceipt, responses=WEBHOOK_ERRORS, openapi_extra=WEBHOOK_BODY)
 async def receive_jira_webhook(
-    request: Request, settings: SettingsDep,
+    request: Request, settings: SettingsDep, sessions: SessionFactory,
     x_hub_signature: HeaderText = None, x_atlassian_webhook_identifier: HeaderText = None,
 ) -> DeliveryReceipt:
     """Receive a Jira Cloud webhook delivery (signed with `X-Hub-Signature: sha256=…`).
@@ -50,7 +50,7 @@ async def receive_jira_webhook(
     # The body is read on the event loop; the database work, which may wait for a lock held
     # by another replica, runs in the thread pool so this process keeps answering meanwhile.
     receipt = await run_in_threadpool(
-        webhooks.receive, request.app.state.session_factory, source=jira.SOURCE,
+        webhooks.receive, sessions, source=jira.SOURCE,
         delivery_id=delivery_id, event_type=jira.jira.event_type(payload), body=body,
         payload=payload, apply=jira.applier(settings))
     return DeliveryReceipt.model_validate(receipt, from_attributes=True)
@@ -59,7 +59,7 @@ async def receive_jira_webhook(
 @router.post("/github/webhook", operation_id="receive_github_webhook",
              response_model=DeliveryReceipt, responses=WEBHOOK_ERRORS, openapi_extra=WEBHOOK_BODY)
 async def receive_github_webhook(
-    request: Request, settings: SettingsDep,
+    request: Request, settings: SettingsDep, sessions: SessionFactory,
     x_hub_signature_256: HeaderText = None, x_hub_signature: HeaderText = None,
     x_github_event: HeaderText = None, x_github_delivery: HeaderText = None,
 ) -> DeliveryReceipt:
@@ -79,7 +79,7 @@ async def receive_github_webhook(
     payload = webhooks.parse_json(body)
     delivery_id = x_github_delivery or "sha256:" + hashlib.sha256(body).hexdigest()
     receipt = await run_in_threadpool(
-        webhooks.receive, request.app.state.session_factory, source=github.SOURCE,
+        webhooks.receive, sessions, source=github.SOURCE,
         delivery_id=delivery_id, event_type=(x_github_event or "unknown")[:100], body=body,
         payload=payload, apply=github.applier(settings))
     return DeliveryReceipt.model_validate(receipt, from_attributes=True)

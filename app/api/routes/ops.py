@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client import multiprocess
 
 from app.api.auth import MetricsReadActor
+from app.api.deps import EngineDep
 from app.api.problems import problem, problem_responses
 from app.services.kit import health
 
@@ -26,9 +27,9 @@ async def healthz() -> JSONResponse:
 
 
 @router.get("/readyz", operation_id="readyz", responses=problem_responses(503))
-def readyz(request: Request) -> Response:
+def readyz(request: Request, engine: EngineDep) -> Response:
     """Readiness: the database answers and its schema is at the latest migration."""
-    result = health.check(request.app.state.engine)
+    result = health.check(engine)
     if not result.ready:
         return problem(request, 503, code="not-ready", detail=result.detail,
                        headers={"Retry-After": "5"}, database=result.database,
