@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
 from app.api.auth import IntegrationsActor, Paging
@@ -13,27 +12,20 @@ from app.api.deps import API_PREFIX, SessionDep, SessionFactory, SettingsDep
 from app.api.problems import problem_responses
 from app.api.schemas.common import Page
 from app.api.schemas.integrations import DeliveryRead, DeliveryReceipt, ReplayResult
-from app.domain.errors import Unauthenticated
+from app.api.webhooks import GitHubDelivery, JiraDelivery
 from app.services.integrations import github, jira, replay, webhooks
 
 router = APIRouter(prefix=f"{API_PREFIX}/integrations", tags=["integrations"])
 
-HeaderText = Annotated[str | None, Header(max_length=500)]
 WEBHOOK_BODY = {"requestBody": {"required": True, "content": {"application/json": {
     "schema": {"type": "object", "additionalProperties": True}}}}}
 WEBHOOK_ERRORS = {**problem_responses(400, 401, 413, 422), 503: problem_responses(503)[503]}
 
 
-def _secret(value) -> str | None:  # type: ignore[no-untyped-def]
-    return value.get_secret_value() if value is not None else None
-
-
 @router.post("/jira/webhook", operation_id="receive_jira_webhook",
              response_model=DeliveryReceipt, responses=WEBHOOK_ERRORS, openapi_extra=WEBHOOK_BODY)
-async def receive_jira_webhook(
-    request: Request, settings: SettingsDep, sessions: SessionFactory,
-    x_hub_signature: HeaderText = None, x_atlassian_webhook_identifier: HeaderText = None,
-) -> DeliveryReceipt:
+async def receive_jira_webhook(delivery: JiraDelivery, settings: SettingsDep,
+                               sessions: SessionFactory) -> DeliveryReceipt:
     """Receive a Jira Cloud webhook delivery (signed with `X-Hub-Signature: sha256=…`).
 
     A repeat of a delivery (same `X-Atlassian-Webhook-Identifier`) answers 200 and changes
@@ -42,27 +34,19 @@ async def receive_jira_webhook(
     in the order of the issue's events: one older than what was applied already (late, or
     re-sent under another identifier) is stored, answered 200 and marked `superseded`.
     """
-    body = await request.body()
-    webhooks.verify(_secret(settings.jira_webhook_secret), body, x_hub_signature,
-                    source="jira", header_name="X-Hub-Signature")
-    payload = webhooks.parse_json(body)
-    delivery_id = x_atlassian_webhook_identifier or "sha256:" + hashlib.sha256(body).hexdigest()
     # The body is read on the event loop; the database work, which may wait for a lock held
     # by another replica, runs in the thread pool so this process keeps answering meanwhile.
     receipt = await run_in_threadpool(
         webhooks.receive, sessions, source=jira.SOURCE,
-        delivery_id=delivery_id, event_type=jira.jira.event_type(payload), body=body,
-        payload=payload, apply=jira.applier(settings))
+        delivery_id=delivery.delivery_id, event_type=jira.jira.event_type(delivery.payload),
+        body=delivery.body, payload=delivery.payload, apply=jira.applier(settings))
     return DeliveryReceipt.model_validate(receipt, from_attributes=True)
 
 
 @router.post("/github/webhook", operation_id="receive_github_webhook",
              response_model=DeliveryReceipt, responses=WEBHOOK_ERRORS, openapi_extra=WEBHOOK_BODY)
-async def receive_github_webhook(
-    request: Request, settings: SettingsDep, sessions: SessionFactory,
-    x_hub_signature_256: HeaderText = None, x_hub_signature: HeaderText = None,
-    x_github_event: HeaderText = None, x_github_delivery: HeaderText = None,
-) -> DeliveryReceipt:
+async def receive_github_webhook(delivery: GitHubDelivery, settings: SettingsDep,
+                                 sessions: SessionFactory) -> DeliveryReceipt:
     """Receive a GitHub webhook delivery (signed with `X-Hub-Signature-256`; the SHA-1
     `X-Hub-Signature` alone is refused).
 
@@ -70,18 +54,11 @@ async def receive_github_webhook(
     `production_change` evidence (or, with `GPS_GITHUB_DEPLOY_SIGNAL=deployment_status`, once
     a successful production deployment names the push's head commit).
     """
-    body = await request.body()
-    if x_hub_signature_256 is None and x_hub_signature is not None:
-        raise Unauthenticated(detail="Only X-Hub-Signature-256 is accepted; SHA-1 signatures "
-                                     "are refused. Nothing was stored.", error=None)
-    webhooks.verify(_secret(settings.github_webhook_secret), body, x_hub_signature_256,
-                    source="github", header_name="X-Hub-Signature-256")
-    payload = webhooks.parse_json(body)
-    delivery_id = x_github_delivery or "sha256:" + hashlib.sha256(body).hexdigest()
     receipt = await run_in_threadpool(
         webhooks.receive, sessions, source=github.SOURCE,
-        delivery_id=delivery_id, event_type=(x_github_event or "unknown")[:100], body=body,
-        payload=payload, apply=github.applier(settings))
+        delivery_id=delivery.delivery_id,
+        event_type=(delivery.headers.event_type or "unknown")[:100], body=delivery.body,
+        payload=delivery.payload, apply=github.applier(settings))
     return DeliveryReceipt.model_validate(receipt, from_attributes=True)
 
 
