@@ -10,6 +10,7 @@ from app.api.auth import GrowthActor
 from app.api.deps import API_PREFIX, SessionDep
 from app.api.negotiation import prefers
 from app.api.problems import problem_responses
+from app.api.render.cpd import cpd_markdown
 from app.api.schemas.common import PathId, IsoDate
 from app.api.schemas.cpd import CpdRecord
 from app.services.growth import cpd
@@ -50,7 +51,7 @@ def get_cpd_record(person_id: PathId, request: Request, response: Response, sess
     """
     record = cpd.cpd_record(session, actor, person_id, start=start, end=end)
     if wants_markdown(request.headers.get("accept")):
-        return Response(content=cpd.render_markdown(record),
+        return Response(content=cpd_markdown(record),
                         media_type=f"{MARKDOWN}; charset=utf-8", headers={"Vary": "Accept"})
     response.headers["Vary"] = "Accept"
     return CpdRecord.of(record)

@@ -12,6 +12,7 @@ from app.api.conditional import set_etag
 from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
 from app.api.problems import problem_responses
+from app.api.render.digest import digest_markdown
 from app.api.routes.cpd import MARKDOWN, QueryDate, wants_markdown
 from app.api.schemas.common import Page, PathId
 from app.api.schemas.interventions import (CompleteRequest, DeclineRequest, InterventionCreate,
@@ -137,7 +138,7 @@ def get_recognition_digest(
     anything else answers JSON."""
     found = digest.recognition_digest(session, actor, start=start, end=end)
     if wants_markdown(request.headers.get("accept")):
-        return Response(content=digest.render_markdown(found),
+        return Response(content=digest_markdown(found),
                         media_type=f"{MARKDOWN}; charset=utf-8", headers={"Vary": "Accept"})
     response.headers["Vary"] = "Accept"
     return RecognitionDigest.of(found)
