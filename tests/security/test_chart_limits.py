@@ -11,8 +11,8 @@ import threading
 import httpx
 import pytest
 
+from app.api.render import charts
 from app.api.routes import reports as report_routes
-from app.services.oversight import charts
 from tests.factories import new_person, new_team
 
 

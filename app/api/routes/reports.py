@@ -17,10 +17,11 @@ from app.api.deps import API_PREFIX, SessionDep
 from app.api.middleware import RELEASE_TURN
 from app.api.negotiation import prefers
 from app.api.problems import problem_responses
+from app.api.render import charts
 from app.api.schemas.common import PathId
 from app.api.schemas.reports import ParticipationReport, TeamReport
 from app.domain.vocabulary import PeriodType
-from app.services.oversight import charts, reports
+from app.services.oversight import reports
 
 router = APIRouter(prefix=API_PREFIX, tags=["reports"])
 
