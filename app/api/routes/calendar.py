@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -11,6 +12,7 @@ from fastapi.security import APIKeyQuery
 from app.api.auth import GrowthActor
 from app.api.deps import API_PREFIX, SessionDep
 from app.api.problems import problem_responses
+from app.api.render.ical import to_ical
 from app.api.schemas.calendar import CalendarEvent, CalendarLinkRead, CalendarRead
 from app.api.schemas.common import IsoDate
 from app.domain.errors import Unauthenticated
@@ -58,7 +60,8 @@ def get_calendar_feed(session: SessionDep,
         raise Unauthenticated(detail="This feed is opened with the secret link made at POST "
                                      "/v1/calendar/link (`/v1/calendar.ics?token=...`).",
                               error=None)
-    body = calendar.feed(session, token)
+    found = calendar.feed(session, token)
+    body = to_ical(found.events, name=f"GPS: {found.owner_name}", stamp=datetime.now(UTC))
     return Response(content=body.encode("utf-8"), media_type=ICALENDAR,
                     headers={"Content-Disposition": 'inline; filename="gps.ics"'})
 

@@ -1,5 +1,6 @@
-"""The programme's calendar: key dates for everyone, plus a person's own meetings; as events
-for the JSON API and as an RFC 5545 iCalendar feed behind a secret link.
+"""The programme's calendar: key dates for everyone, plus a person's own meetings, as events;
+the edge writes them as JSON, or as an RFC 5545 iCalendar feed behind a secret link
+(`app/api/render/ical.py`).
 
 Calendar apps cannot send bearer tokens, so the feed is reached with a secret in the link's
 query string (GPS's access log writes paths without query strings). Only the SHA-256 of the
@@ -9,7 +10,6 @@ secret is stored; it is shown once, when made or rotated.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -37,7 +37,6 @@ FEED_DAYS_BACK = 60
 FEED_DAYS_AHEAD = 365
 FEED_PATH = "/v1/calendar.ics"
 UID_DOMAIN = "gps"
-PRODID = "-//GPS//Grow Perform Succeed//EN"
 
 
 class EventKind(StrEnum):
@@ -317,70 +316,23 @@ def revoke_link(session: Session, actor: Actor) -> None:
         session.flush()
 
 
-def feed(session: Session, token: str, *, today: date | None = None) -> str:
-    """The iCalendar feed of the secret link's owner; an unknown, rotated or revoked link (or
-    an inactive owner) does not exist."""
+@dataclass(frozen=True)
+class Feed:
+    """What the secret link's feed shows: its owner's events from 60 days ago to a year
+    ahead."""
+
+    owner_name: str
+    events: list[Event]
+
+
+def feed(session: Session, token: str, *, today: date | None = None) -> Feed:
+    """The feed of the secret link's owner; an unknown, rotated or revoked link (or an
+    inactive owner) does not exist."""
     link = session.exec(select(CalendarLink).where(CalendarLink.token_hash == _hash(token))).first()
     owner = session.get(Person, link.person_id) if link is not None else None
-    if owner is None or not owner.active:
+    if link is None or owner is None or not owner.active:
         raise NotFound(detail="No calendar at this link: it may have been replaced or revoked. "
                               "Make a new link at POST /v1/calendar/link.")
     today = today or date.today()
     first, last = today - timedelta(days=FEED_DAYS_BACK), today + timedelta(days=FEED_DAYS_AHEAD)
-    return to_ical(events_for(session, owner.id, first, last),  # type: ignore[arg-type]
-                   name=f"GPS: {owner.name}", stamp=utcnow())
-
-
-# --- RFC 5545 writing ----------------------------------------------------------------------
-
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-
-
-def _text(value: str) -> str:
-    """A TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and newlines escaped; other
-    control characters dropped."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-             .replace("\n", "\\n"))
-    return _CONTROL.sub("", value)
-
-
-def _fold(line: str) -> str:
-    """Fold a content line at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
-    if len(line.encode("utf-8")) <= 75:
-        return line
-    parts: list[str] = []
-    current, size, limit = [], 0, 75
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            parts.append("".join(current))
-            current, size, limit = [], 0, 74  # a continuation line starts with a space
-        current.append(char)
-        size += width
-    parts.append("".join(current))
-    return "\r\n ".join(parts)
-
-
-def _when(name: str, value: date | datetime) -> str:
-    if isinstance(value, datetime):
-        return f"{name}:{value.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}"
-    return f"{name};VALUE=DATE:{value.strftime('%Y%m%d')}"
-
-
-def to_ical(events: list[Event], *, name: str, stamp: datetime) -> str:
-    stamp_text = stamp.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", f"X-WR-CALNAME:{_text(name)}",
-             "X-WR-CALDESC:Grow Perform Succeed: the programme's key dates and your meetings",
-             "REFRESH-INTERVAL;VALUE=DURATION:PT6H", "X-PUBLISHED-TTL:PT6H"]
-    for event in events:
-        lines += ["BEGIN:VEVENT", f"UID:{event.uid}", f"DTSTAMP:{stamp_text}",
-                  _when("DTSTART", event.start), _when("DTEND", event.end),
-                  f"SUMMARY:{_text(event.title)}", f"DESCRIPTION:{_text(event.description)}",
-                  f"CATEGORIES:{_text(event.kind.value)}"]
-        if event.all_day:
-            lines.append("TRANSP:TRANSPARENT")  # key dates do not make anyone look busy
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return "".join(_fold(line) + "\r\n" for line in lines)
+    return Feed(owner_name=owner.name, events=events_for(session, link.person_id, first, last))
