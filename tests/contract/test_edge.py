@@ -1,8 +1,12 @@
-"""Scopes are declared once at the edge: one actor alias per scope, named after it, and one
-function that checks them (`app.api.auth`). Routes declare no caller of their own."""
+"""The edge, declared once. Scopes: one actor alias per scope, named after it, and one function
+that checks them (`app.api.auth`). Routes declare no caller, If-Match or paging of their own,
+and take what app.state holds from dependencies. Services return data; Markdown, SVG and
+iCalendar are written in `app/api/render/`."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Annotated, get_args, get_origin
 
 import pytest
@@ -12,6 +16,8 @@ from app.domain.access import Actor
 from app.domain.errors import Forbidden
 from app.domain.scopes import DESCRIPTIONS, Scope
 
+ROUTES = Path(auth.__file__).parent / "routes"
+SERVICES = Path(auth.__file__).parents[1] / "services"
 SCOPES = {name: value for name, value in vars(Scope).items() if not name.startswith("_")}
 
 
@@ -41,3 +47,18 @@ def test_the_edge_refuses_a_missing_scope_except_those_the_case_services_check()
     assert auth.SERVICE_CHECKED_SCOPES == {Scope.cases, Scope.concerns}
     auth.check_scopes(growth, [Scope.cases, Scope.concerns])
 
+
+@pytest.mark.parametrize("path", sorted(ROUTES.glob("*.py")), ids=lambda p: p.name)
+def test_routes_declare_no_caller_or_shared_parameter_of_their_own(path):
+    source = path.read_text()
+    assert "Annotated[Actor" not in source
+    assert not re.search(r"Security\(current_actor|Depends\(current_actor", source)
+    assert not re.search(r"^(IfMatch|Limit|Cursor|Paging)\s*=", source, re.M)
+    assert "app.state" not in source
+
+
+def test_services_write_no_markdown_svg_or_icalendar():
+    for path in sorted(SERVICES.rglob("*.py")):
+        source = path.read_text()
+        for sign in ("matplotlib", "VCALENDAR", "render_markdown", "markdown import"):
+            assert sign not in source, f"{path.name} writes a format: {sign}"
