@@ -16,11 +16,12 @@ written to the audit log with the action and the case or person it was aimed at,
 the service knows (the refusal carries that note to `app.api.deps`, which records it as the
 request's unit of work rolls back).
 
-The services also call `require_scope` (`app/domain/access.py`) before they do anything.
-That check is not the edge's, and it is not removed: it is defence in depth for the callers
-that never pass through a route (the `gps` command and the demo data, other services, tests),
-so that no use case depends on every route remembering its alias. Both refuse with the same
-error, because `check_scopes` refuses with `require_scope`.
+Most services also call `require_scope` (`app/domain/access.py`) on the scope of their use
+case. For a request that came through a route this repeats the edge's check, and it stays
+on purpose: it is defence in depth, and the only check for callers that never pass through a
+route (the `gps` command and the demo data, other services, tests), so that no use case
+depends on every route remembering its alias. Both refuse with the same error, because
+`check_scopes` refuses with `require_scope`.
 
 Besides the caller, routes share two request parameters, declared here once: `IfMatch` (the
 ETag a change is based on) and `Paging` (`limit` and `cursor`, with the default page size).
