@@ -32,6 +32,7 @@ run: install
 
 lint: install
 	$(BIN)/ruff check app tests migrations benchmarks
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 contract: install
