@@ -113,7 +113,7 @@ def _facts(session: Session, people: list[int], who: Select, period: Period,
     # Tickets done in a Jira sprint count in it whatever their day, so look wider for sprints.
     margin = timedelta(days=60 if period.type is PeriodType.sprint else 0)
     evidence: dict[int, list[rules.EvidenceFact]] = defaultdict(list)
-    kinds = [kind.value for m in metrics if (kind := rules.evidence_kind(m))]
+    kinds = [counted.value for m in metrics if (counted := rules.evidence_kind(m))]
     # The columns evaluation counts, not whole records: no objects to build and track.
     for evidence_id, person_id, kind, occurred_on, hours, details in session.execute(
             core_select(id_column(Evidence.id), col(Evidence.person_id), col(Evidence.kind),
@@ -315,8 +315,7 @@ def list_evaluations(session: Session, actor: Actor, *, cursor: str | None,
 
 
 def results_for(session: Session, actor: Actor, person_id: int, *, start: date | None,
-                end: date | None,
-                cursor: str | None, limit: int) -> Page[TargetResult]:
+                end: date | None, cursor: str | None, limit: int) -> Page[TargetResult]:
     """A person's target results (the person, their management chain, coach, buddy)."""
     subject = people.get_or_404(session, person_id)
     authorize(actor, Record.target_result, Action.read, relations_to(session, actor, subject),
