@@ -32,6 +32,7 @@ run: install
 
 lint: install
 	$(BIN)/ruff check app tests migrations benchmarks
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 contract: install
@@ -54,4 +55,4 @@ bench: install
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .hypothesis .mypy_cache

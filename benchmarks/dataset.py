@@ -138,7 +138,8 @@ def plan_people(scale: float, *, seed: int = 7) -> Plan:
     # The hot read: a line manager reading one report who has 20 objectives in the quarter.
     first_report: dict[int, int] = {}
     for d in developers:
-        first_report.setdefault(d.manager, d.id)  # type: ignore[arg-type]
+        assert d.manager is not None  # every developer has a line manager
+        first_report.setdefault(d.manager, d.id)
     plan.probes = [(m, r) for m, r in list(first_report.items())[:50]]
     return plan
 
@@ -298,7 +299,8 @@ def _delivery_and_evidence(plan: Plan) -> tuple[Iterator[dict[str, Any]],
         at = _at(day, 9 + n % 8, n % 60)
         if n % 5 < 3:  # three in five from Jira
             key = f"APPT-{n}"
-            sprint = sprint_of(p.team, day)  # type: ignore[arg-type]
+            assert p.team is not None  # a team member
+            sprint = sprint_of(p.team, day)
             body = jira_payload(key=key, account=jira_account(p.id), sprint=sprint, at=at)
             deliveries.append(dict(
                 id=n, source="jira", delivery_id=f"jira-{n:08d}", event_type="jira:issue_updated",
@@ -432,7 +434,7 @@ class Writer:
         n = 0
         raw = self.engine.raw_connection()
         try:
-            with raw.cursor() as cursor:  # type: ignore[attr-defined]
+            with raw.cursor() as cursor:  # type: ignore[attr-defined]  # a psycopg cursor
                 quoted = ", ".join(f'"{c}"' for c in columns)
                 with cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
                     for row in rows:

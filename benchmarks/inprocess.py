@@ -38,7 +38,7 @@ def counting_client(settings: Settings) -> Iterator[tuple[TestClient, list[str]]
     app = create_app(settings)
     seen: list[str] = []
 
-    def count(conn, cursor, statement, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def count(conn, cursor, statement, *args, **kwargs) -> None:
         if not statement.lstrip().upper().startswith("BEGIN"):
             seen.append(statement)
 

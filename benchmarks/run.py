@@ -73,9 +73,9 @@ def bench_env(database_url: str) -> dict[str, str]:
     return env
 
 
-def settings_for(database_url: str):  # type: ignore[no-untyped-def]
+def settings_for(database_url: str):
     from app.settings import Settings
-    return Settings(_env_file=None, env="production", database_url=database_url,  # type: ignore[call-arg]
+    return Settings(_env_file=None, env="production", database_url=database_url,
                     jwt_secret=JWT_SECRET, access_token_minutes=600,
                     jira_webhook_secret=JIRA_SECRET)
 
@@ -111,14 +111,14 @@ def database(kind: str, name: str, work: Path) -> Iterator[str]:
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def engine_for(url: str):  # type: ignore[no-untyped-def]
+def engine_for(url: str):
     return create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
 
 
 # --- tokens and requests -----------------------------------------------------------------------
 
 
-def person_token(settings, person: dataset.Person) -> str:  # type: ignore[no-untyped-def]
+def person_token(settings, person: dataset.Person) -> str:
     from app.db.models import Person
     from app.services.identity import auth, tokens
     scopes = auth.person_scopes(Person(name="x", email="x@example.org", kind=person.kind,
@@ -126,13 +126,13 @@ def person_token(settings, person: dataset.Person) -> str:  # type: ignore[no-un
     return tokens.issue(settings, subject=f"person:{person.id}", scopes=scopes).token
 
 
-def hr_token(settings) -> str:  # type: ignore[no-untyped-def]
+def hr_token(settings) -> str:
     from app.services.identity import tokens
     return tokens.issue(settings, subject=f"client:{dataset.HR_CLIENT_ID}",
                         scopes=frozenset({"hr.feed:read"})).token
 
 
-def hot_read_requests(plan: dataset.Plan, settings) -> list[load.Request]:  # type: ignore[no-untyped-def]
+def hot_read_requests(plan: dataset.Plan, settings) -> list[load.Request]:
     people = plan.by_id
     return [load.Request("GET", f"/v1/objectives?person_id={report}&quarter="
                                 f"{dataset.LATEST_QUARTER}&limit=50",
@@ -140,21 +140,21 @@ def hot_read_requests(plan: dataset.Plan, settings) -> list[load.Request]:  # ty
             for manager, report in plan.probes]
 
 
-def team_report_request(plan: dataset.Plan, settings) -> load.Request:  # type: ignore[no-untyped-def]
+def team_report_request(plan: dataset.Plan, settings) -> load.Request:
     lead = plan.by_id[plan.team_leads[1]]
     return load.Request("GET", f"/v1/reports/teams/1?period_type=quarter&period_key="
                                f"{dataset.LATEST_QUARTER}",
                         {"Authorization": f"Bearer {person_token(settings, lead)}"})
 
 
-def participation_request(plan: dataset.Plan, settings, manager: int | None = None) -> load.Request:  # type: ignore[no-untyped-def]
+def participation_request(plan: dataset.Plan, settings, manager: int | None = None) -> load.Request:
     head = plan.by_id[plan.head_id]
     return load.Request("GET", f"/v1/reports/participation?manager_id={manager or head.id}"
                                f"&period_type=quarter&period_key={dataset.LATEST_QUARTER}",
                         {"Authorization": f"Bearer {person_token(settings, head)}"})
 
 
-def hr_feed_requests(settings, events: int, page: int = 500) -> list[load.Request]:  # type: ignore[no-untyped-def]
+def hr_feed_requests(settings, events: int, page: int = 500) -> list[load.Request]:
     """Pages of 500 from 20 cursors spread over the whole feed."""
     from app.services.kit.pagination import encode_cursor
     token = hr_token(settings)
@@ -176,9 +176,10 @@ def jira_deliveries(plan: dataset.Plan, n: int, run_id: str,
     made: list[load.Request] = []
     for k in range(unique):
         p = members[rng.randrange(len(members))]
+        assert p.team is not None  # a team member
         body = json.dumps(dataset.jira_payload(
             key=f"LOAD-{first_key + k + 1}", account=dataset.jira_account(p.id),
-            sprint=dataset.sprint_of(p.team, day),  # type: ignore[arg-type]
+            sprint=dataset.sprint_of(p.team, day),
             at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC) + timedelta(seconds=k)),
             separators=(",", ":"))
         made.append(load.Request("POST", "/v1/integrations/jira/webhook", {
@@ -267,7 +268,7 @@ class Bench:
             engine.dispose()
 
     def hot_read(self, kind: str, workers: int, gps: servers.Server,
-                 plan: dataset.Plan, settings, env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+                 plan: dataset.Plan, settings, env: dict[str, str]) -> None:
         requests = hot_read_requests(plan, settings)
         bodies: dict[str, Any] = {}
         raw: dict[str, bytes] = {}
@@ -291,7 +292,7 @@ class Bench:
               f"p99 {gps_run.p99:.1f} ms; bare {bare_run.rps:.0f}/s p99 {bare_run.p99:.1f} ms",
               flush=True)
 
-    def reports(self, kind: str, gps: servers.Server, plan: dataset.Plan, settings) -> None:  # type: ignore[no-untyped-def]
+    def reports(self, kind: str, gps: servers.Server, plan: dataset.Plan, settings) -> None:
         team = self.wrk(gps, [team_report_request(plan, settings)], name=f"team-{kind}",
                         connections=2)
         roll_up = self.wrk(gps, [participation_request(plan, settings)],
@@ -301,7 +302,7 @@ class Bench:
         print(f"[{kind}] team dashboard p95 {team.p95:.1f} ms; participation p95 "
               f"{roll_up.p95:.1f} ms", flush=True)
 
-    def statement_counts(self, kind: str, plan: dataset.Plan, settings) -> None:  # type: ignore[no-untyped-def]
+    def statement_counts(self, kind: str, plan: dataset.Plan, settings) -> None:
         with inprocess.counting_client(settings) as (client, seen):
             def count(r: load.Request) -> int:
                 return inprocess.statements(client, seen, r.path, r.headers)
@@ -324,14 +325,14 @@ class Bench:
                                           f"developer over their reports"}
         self.report.statements(kind, rows, sizes)
 
-    def hr_feed(self, kind: str, gps: servers.Server, settings, events: int) -> None:  # type: ignore[no-untyped-def]
+    def hr_feed(self, kind: str, gps: servers.Server, settings, events: int) -> None:
         run = self.wrk(gps, hr_feed_requests(settings, events), name=f"hr-{kind}-{events}",
                        connections=4)
         self.report.hr_page(kind, events, run)
         print(f"[{kind}] HR feed page of 500 at {events} events: p50 {run.p50:.1f} ms, "
               f"{run.rps:.0f}/s", flush=True)
 
-    def csv_export(self, kind: str, gps: servers.Server, settings, events: int) -> None:  # type: ignore[no-untyped-def]
+    def csv_export(self, kind: str, gps: servers.Server, settings, events: int) -> None:
         [worker] = gps.workers()
         time.sleep(1)
         rows = 0
@@ -348,7 +349,7 @@ class Bench:
         print(f"[{kind}] CSV export of {rows - 1} events in {seconds:.1f}s, RSS "
               f"{sampler.start:.0f} -> peak {sampler.peak:.0f} MB", flush=True)
 
-    def webhooks(self, gps: servers.Server, plan: dataset.Plan, engine,  # type: ignore[no-untyped-def]
+    def webhooks(self, gps: servers.Server, plan: dataset.Plan, engine,
                  workers: int = 1) -> None:
         n = max(300, round(6000 * self.args.scale))
         run_id = f"bench{int(time.time())}w{workers}"

@@ -95,13 +95,13 @@ def serving(name: str, command: list[str], *, port: int, env: dict[str, str],
             process.wait()
 
 
-def gps(workers: int, *, port: int, env: dict[str, str], log_dir: Path, name: str):  # type: ignore[no-untyped-def]
+def gps(workers: int, *, port: int, env: dict[str, str], log_dir: Path, name: str):
     gps_bin = str(Path(sys.executable).with_name("gps"))
     return serving(name, [gps_bin, "serve", "--port", str(port), "--workers", str(workers)],
                    port=port, env=env, log_dir=log_dir)
 
 
-def bare(workers: int, *, port: int, env: dict[str, str], log_dir: Path, name: str):  # type: ignore[no-untyped-def]
+def bare(workers: int, *, port: int, env: dict[str, str], log_dir: Path, name: str):
     return serving(name, [sys.executable, "-m", "benchmarks.bare", "--port", str(port),
                           "--workers", str(workers)], port=port, env=env, log_dir=log_dir)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import Connection, engine_from_config, pool
 
 import app.db.models  # noqa: F401  (registers every table on the metadata)
 from app.db.models import metadata
@@ -31,7 +31,7 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     is_sqlite = connection.dialect.name == "sqlite"
     context.configure(connection=connection, target_metadata=metadata,
                       render_as_batch=is_sqlite, compare_type=True)

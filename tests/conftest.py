@@ -141,8 +141,8 @@ def _empty_tables(engine: Engine, reference: dict[str, list[dict]]) -> None:
                 "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
         else:
             connection.execute(text("PRAGMA defer_foreign_keys = ON"))
-            for table in tables:
-                connection.execute(text(f'DELETE FROM "{table}"'))
+            for table_name in tables:
+                connection.execute(text(f'DELETE FROM "{table_name}"'))
         for name in REFERENCE_TABLES:  # children first
             table = metadata.tables[name]
             ids = [row["id"] for row in reference[name]]
@@ -166,7 +166,7 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     engine = request.getfixturevalue("engine") if "app" in request.fixturenames else None
     reference = request.getfixturevalue("reference_rows") if engine is not None else None
     yield
-    if engine is not None:
+    if engine is not None and reference is not None:
         _empty_tables(engine, reference)
 
 

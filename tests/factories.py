@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from app.db.models import BandPeriod, Person, Team, TeamMember, TeamMembership
+from app.db.models import BandPeriod, Person, Team, TeamMember, TeamMembership, id_of
 from app.services.identity import auth, tokens
 from app.services.kit import passwords
 from app.settings import Settings
@@ -36,7 +36,7 @@ def new_person(db: Session, *, kind: str = "employee", band: str | None = "7",
                     password_hash=_PASSWORD_HASH if login else None, **extra)
     db.add(person)
     db.commit()
-    db.add(BandPeriod(person_id=person.id, band=band, kind=kind, started_on=person.started_on))
+    db.add(BandPeriod(person_id=id_of(person), band=band, kind=kind, started_on=person.started_on))
     db.commit()
     return person
 
@@ -47,8 +47,8 @@ def new_team(db: Session, *, members: list[Person], lead: Person | None = None,
     db.add(team)
     db.commit()
     for member in members:
-        db.add(TeamMember(team_id=team.id, person_id=member.id))
-        db.add(TeamMembership(team_id=team.id, person_id=member.id,
+        db.add(TeamMember(team_id=id_of(team), person_id=id_of(member)))
+        db.add(TeamMembership(team_id=id_of(team), person_id=id_of(member),
                               started_on=max(since, member.started_on)))
     db.commit()
     return team
@@ -96,7 +96,7 @@ class StatementCounter:
     statements (SQLite's BEGIN) and anything a response streams afterwards.
     """
 
-    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, engine) -> None:
         self.engine = engine
         self.sql: list[str] = []
 
@@ -104,7 +104,7 @@ class StatementCounter:
     def count(self) -> int:
         return len(self.sql)
 
-    def _on_execute(self, conn, cursor, statement, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def _on_execute(self, conn, cursor, statement, *args, **kwargs) -> None:
         self.sql.append(" ".join(statement.split()))
 
     def repeated(self) -> dict[str, int]:
@@ -125,7 +125,7 @@ class StatementCounter:
 
 
 @pytest.fixture
-def statements(engine):  # type: ignore[no-untyped-def]
+def statements(engine):
     """`with statements() as counted: client.get(...)`, then `counted.count` (and
     `counted.sql`, `counted.repeated()` to see which)."""
     return lambda: StatementCounter(engine)

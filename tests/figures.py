@@ -11,9 +11,11 @@ they are the same whether the run is split over workers or not.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator
+from typing import Any
 
 import pytest
+from pluggy import Result
 
 _FIGURE = "figure"
 _PENDING: Counter[str] = Counter()
@@ -25,7 +27,8 @@ def record(name: str, amount: int = 1) -> None:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, Result[pytest.TestReport], None]:
     outcome = yield
     report = outcome.get_result()
     if report.when == "call" or report.failed or report.skipped:
@@ -34,17 +37,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         _PENDING.clear()
 
 
-def _reported(terminalreporter, name: str) -> list[object]:  # type: ignore[no-untyped-def]
+def _reported(terminalreporter: pytest.TerminalReporter, name: str) -> list[Any]:
     return [value for report in terminalreporter.stats.get("passed", [])
             for key, value in getattr(report, "user_properties", ()) if key == name]
 
 
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
+                            config: pytest.Config) -> None:
     if hasattr(config, "workeroutput"):  # an xdist worker: the controller prints
         return
     _statement_counts(terminalreporter)
     figures: Counter[str] = Counter()
-    for name, n in _reported(terminalreporter, _FIGURE):  # type: ignore[misc]
+    for name, n in _reported(terminalreporter, _FIGURE):
         figures[name] += n
     if figures:
         terminalreporter.section(f"figures ({config.getoption('--db')})")
@@ -52,15 +56,15 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  #
             terminalreporter.write_line(f"{name}: {figures[name]}")
 
 
-def _statement_counts(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+def _statement_counts(terminalreporter: pytest.TerminalReporter) -> None:
     """Print the statement counts the constant-cost tests recorded (tests/performance/)."""
     rows = _reported(terminalreporter, "statements")
     if not rows:
         return
     terminalreporter.section(
         f"SQL statements per request ({terminalreporter.config.getoption('--db')})")
-    width = max(len(r["route"]) for r in rows)  # type: ignore[index]
+    width = max(len(r["route"]) for r in rows)
     terminalreporter.write_line(f"{'route':<{width}}  {'small':>5}  {'large':>5}  sizes")
-    for r in sorted(rows, key=lambda r: r["route"]):  # type: ignore[index]
+    for r in sorted(rows, key=lambda r: r["route"]):
         terminalreporter.write_line(f"{r['route']:<{width}}  {r['small']:>5}  {r['large']:>5}  "
                                     f"{r['sizes']}")

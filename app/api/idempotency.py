@@ -7,6 +7,8 @@ import re
 import threading
 import time
 
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 from starlette.exceptions import HTTPException
@@ -181,7 +183,7 @@ def _claim(state: State, token: str, key: str, fingerprint: str,
         return outcome
 
 
-def _settle(factory, claimed: idempotency.Claimed, status: int,  # type: ignore[no-untyped-def]
+def _settle(factory: sessionmaker[Session], claimed: idempotency.Claimed, status: int,
             headers: dict[str, str], body: bytes, unreleased: _Unreleased) -> None:
     """Keep a success for replay; forget the key after anything else."""
     success = 200 <= status < 300
@@ -198,7 +200,7 @@ def _settle(factory, claimed: idempotency.Claimed, status: int,  # type: ignore[
         _forget(factory, claimed, None if success else unreleased)
 
 
-def _forget(factory, claimed: idempotency.Claimed,  # type: ignore[no-untyped-def]
+def _forget(factory: sessionmaker[Session], claimed: idempotency.Claimed,
             unreleased: _Unreleased | None) -> None:
     try:
         with factory() as session:

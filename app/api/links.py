@@ -63,7 +63,7 @@ def _link_item(created: dict[str, Any], item: dict[str, Any], *, parameter: str)
             parameters["header.if-match"] = "$response.header.ETag"
         created.setdefault("links", {})[target["operationId"]] = {
             "operationId": target["operationId"], "parameters": parameters}
-    if versioned and "get" in item:
+    if update is not None and versioned and "get" in item:
         item["get"]["responses"]["200"].setdefault("links", {})[update["operationId"]] = {
             "operationId": update["operationId"],
             "parameters": {**path, "header.if-match": "$response.header.ETag"}}
@@ -84,5 +84,5 @@ def _properties(document: dict[str, Any], response: dict[str, Any]) -> set[str]:
 def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     ref = schema.get("$ref", "")
     if ref.startswith("#/components/schemas/"):
-        return document["components"]["schemas"][ref.rsplit("/", 1)[1]]  # type: ignore[no-any-return]
+        return document["components"]["schemas"][ref.rsplit("/", 1)[1]]
     return schema

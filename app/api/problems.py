@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -146,11 +147,11 @@ _STATUS: dict[type[errors.DomainError], int] = {
 def _domain_error(request: Request, exc: errors.DomainError) -> JSONResponse:
     if isinstance(exc, errors.OAuthError):
         status = 401 if exc.error == "invalid_client" else 400
-        headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+        oauth_headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
         if status == 401:
-            headers["WWW-Authenticate"] = 'Basic realm="gps"'
+            oauth_headers["WWW-Authenticate"] = 'Basic realm="gps"'
         return problem(request, status, code=f"oauth-{exc.error}", title=exc.title,
-                       detail=exc.detail, headers=headers, error=exc.error,
+                       detail=exc.detail, headers=oauth_headers, error=exc.error,
                        error_description=exc.detail)
     status = next(s for cls, s in _STATUS.items() if isinstance(exc, cls)) \
         if any(isinstance(exc, cls) for cls in _STATUS) else 400
@@ -303,11 +304,19 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
                           "request_id if you report it.")
 
 
+_E = TypeVar("_E", bound=Exception)
+
+
+def _handle(app: FastAPI, kind: type[_E], handler: Callable[[Request, _E], JSONResponse]) -> None:
+    # Starlette types every handler as taking any Exception, but calls each for its `kind` only.
+    app.add_exception_handler(kind, handler)  # type: ignore[arg-type]  # called for `kind` only
+
+
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(errors.DomainError, _domain_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(IntegrityError, _integrity_error)  # type: ignore[arg-type]
-    app.add_exception_handler(DBAPIError, _dbapi_error)  # type: ignore[arg-type]
-    app.add_exception_handler(PoolTimeout, database_unavailable)
-    app.add_exception_handler(Exception, _unexpected)
+    _handle(app, errors.DomainError, _domain_error)
+    _handle(app, RequestValidationError, _validation_error)
+    _handle(app, StarletteHTTPException, _http_error)
+    _handle(app, IntegrityError, _integrity_error)
+    _handle(app, DBAPIError, _dbapi_error)
+    _handle(app, PoolTimeout, database_unavailable)
+    _handle(app, Exception, _unexpected)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from app.db.watchdog import WatchedConnection
@@ -69,7 +72,8 @@ def make_engine(settings: Settings) -> Engine:
     answer_within = settings.database_statement_timeout_seconds + ANSWER_GRACE_SECONDS
 
     @event.listens_for(engine, "do_connect")
-    def _connect(_dialect, _record, cargs, cparams):  # type: ignore[no-untyped-def]
+    def _connect(_dialect: Dialect, _record: ConnectionPoolEntry, cargs: list[Any],
+                 cparams: dict[str, Any]) -> WatchedConnection:
         connection = WatchedConnection.connect(*cargs, **cparams)
         connection.answer_within = answer_within
         return connection
@@ -100,7 +104,7 @@ def _configure_sqlite(engine: Engine, *, busy_seconds: int) -> None:
     """
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -110,7 +114,7 @@ def _configure_sqlite(engine: Engine, *, busy_seconds: int) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # type: ignore[no-untyped-def]
+    def _on_begin(connection: Connection) -> None:
         options = connection.get_execution_options()
         if options.get("isolation_level") == "AUTOCOMMIT":
             return

@@ -12,11 +12,12 @@ from sqlmodel import Field, SQLModel
 from app.db.types import UTCDateTime, utcnow
 
 
-def _fk(target: str, *, nullable: bool = True, index: bool = True, ondelete: str | None = None):
+def _fk(target: str, *, nullable: bool = True, index: bool = True,
+        ondelete: str | None = None) -> Column[int]:
     return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index)
 
 
-def _when(nullable: bool = False):
+def _when(nullable: bool = False) -> Column[datetime]:
     return Column(UTCDateTime, nullable=nullable)
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Protocol, cast
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, MetaData, String, Text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import (JSON, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table,
+                        Text)
+from sqlalchemy.orm import Mapped, class_mapper
+from sqlmodel import Field, SQLModel, col
 
 from app.db.types import UTCDateTime, utcnow
 
@@ -24,7 +27,33 @@ def _created() -> datetime:
     return utcnow()
 
 
-def _fk(target: str, *, index: bool = True, nullable: bool = True, ondelete: str | None = None):
+class _Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def id_of(row: _Stored) -> int:
+    """The id of a row that was read or flushed; a new row has none until its flush."""
+    if row.id is None:
+        raise ValueError(f"this {type(row).__name__} has no id: it was never flushed")
+    return row.id
+
+
+def id_column(attribute: int | None) -> Mapped[int]:
+    """`Model.id` in a statement: typed as what it selects, since a stored row's id is never
+    NULL (the model says `int | None` for a new row's sake)."""
+    return cast(Mapped[int], col(attribute))
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A model's table, for Core statements (SQLModel's types do not declare `__table__`)."""
+    table = class_mapper(model).local_table
+    assert isinstance(table, Table)
+    return table
+
+
+def _fk(target: str, *, index: bool = True, nullable: bool = True,
+        ondelete: str | None = None) -> Column[int]:
     return Column(Integer, ForeignKey(target, ondelete=ondelete), index=index, nullable=nullable)
 
 

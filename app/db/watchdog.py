@@ -91,6 +91,6 @@ class WatchedConnection(psycopg.Connection[Any]):
 
     answer_within: float = 60.0
 
-    def wait(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def wait(self, *args: Any, **kwargs: Any) -> Any:
         with _watchdog.watching(self):
             return super().wait(*args, **kwargs)

@@ -124,7 +124,7 @@ def order_activities(band: Band, activities: list[Activity]) -> list[RankedActiv
     person's role come last. Ties keep the order they were given in.
     """
     columns = list(reversed(_columns_up_to(band)))  # own column first
-    keyed = []
+    keyed: list[tuple[tuple[int, int], Activity, Band | None, int | None]] = []
     for position, activity in enumerate(activities):
         resp = find_responsibility(band, activity.responsibility)
         if resp is None:

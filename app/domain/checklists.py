@@ -426,5 +426,5 @@ def item_state(item: Mapping[str, object], facts: Facts,
     return ItemState(key, text, None, hand_ticks.get(key, False), "hand", None)
 
 
-def unknown_rules(items: list[Mapping[str, object]]) -> list[str]:
+def unknown_rules(items: Sequence[Mapping[str, object]]) -> list[str]:
     return [str(i["auto"]) for i in items if i.get("auto") is not None and i["auto"] not in RULES]

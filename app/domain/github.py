@@ -43,10 +43,10 @@ def _text(value: Any, limit: int) -> str | None:
 
 def push(payload: Any) -> PushInfo:
     body = _dict(payload)
-    ref = body.get("ref") if isinstance(body.get("ref"), str) else ""
+    ref = found if isinstance(found := body.get("ref"), str) else ""
     branch = ref[len("refs/heads/"):] if ref.startswith("refs/heads/") else None
     commits = []
-    raw_commits = body.get("commits") if isinstance(body.get("commits"), list) else []
+    raw_commits = listed if isinstance(listed := body.get("commits"), list) else []
     for raw in raw_commits:
         raw = _dict(raw)
         sha = _text(raw.get("id"), 64)

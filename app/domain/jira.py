@@ -132,12 +132,12 @@ def interpret(payload: Any, *, sprint_field: str) -> TicketEvent:
     assignee = _dict(fields.get("assignee")).get("accountId")
     found = sprints(fields, sprint_field)
     project = _dict(fields.get("project")).get("key")
-    base = dict(issue_key=key, summary=_text(fields.get("summary"), 300),
-                project=_text(project, 100) or None if isinstance(project, str) else None,
-                assignee_account_id=_text(assignee, 128) or None if isinstance(assignee, str)
-                else None,
-                at=parse_time(body.get("timestamp")) or parse_time(fields.get("updated")),
-                sprint=counting_sprint(found), sprints=found)
+    base: dict[str, Any] = dict(
+        issue_key=key, summary=_text(fields.get("summary"), 300),
+        project=_text(project, 100) or None if isinstance(project, str) else None,
+        assignee_account_id=_text(assignee, 128) or None if isinstance(assignee, str) else None,
+        at=parse_time(body.get("timestamp")) or parse_time(fields.get("updated")),
+        sprint=counting_sprint(found), sprints=found)
     if event == "jira:issue_deleted" and key:
         return TicketEvent(change=TicketChange.deleted, **base)
     if event != "jira:issue_updated" or not key:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
-from app.db.models import Person
+from app.db.models import Person, id_of
 from app.domain.errors import RuleViolation
 from app.domain.access import Actor
 from app.domain.scopes import ROLE_SCOPES, scopes_for_roles
@@ -110,18 +111,19 @@ def seed(session: Session, settings: Settings) -> DemoSummary:
             sprint_length_days=14, sprint_anchor_date=None))
     programme = coaching.seed_first_programme(session)
     for i, senior in enumerate(seniors[:4]):
-        session.add(CoachingEnrolment(programme_id=programme.id, coachee_id=senior.id,
-                                      coach_id=principals[(i // 2 + 1) % len(principals)].id))
+        session.add(CoachingEnrolment(
+            programme_id=id_of(programme), coachee_id=id_of(senior),
+            coach_id=id_of(principals[(i // 2 + 1) % len(principals)])))
     summary.logins = _logins(session)
     return summary
 
 
 def _logins(session: Session) -> list[tuple[str, str, str]]:
-    def first(stmt) -> str:  # type: ignore[no-untyped-def]
-        found = session.exec(stmt.order_by(Person.id)).first()
+    def first(stmt: SelectOfScalar[Person]) -> str:
+        found = session.exec(stmt.order_by(col(Person.id))).first()
         return found.email if found else "-"
     by_band = lambda band: select(Person).where(Person.band == band,  # noqa: E731
-                                                Person.email.like(f"%@{DOMAIN}"))
+                                                col(Person.email).like(f"%@{DOMAIN}"))
     return [
         ("admin", f"admin@{DOMAIN}", DEMO_PASSWORD),
         ("head of department (8c)", f"head@{DOMAIN}", DEMO_PASSWORD),

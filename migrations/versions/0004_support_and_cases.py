@@ -254,7 +254,8 @@ def _seed_first_policy() -> None:
     connection = op.get_bind()
     stamp = now if connection.dialect.name == "postgresql" else now.replace(tzinfo=None)
     version_id = connection.execute(versions.insert().values(
-        **{**FIRST_POLICY, "effective_from": date.fromisoformat(FIRST_POLICY["effective_from"])},
+        **{**FIRST_POLICY,
+           "effective_from": date.fromisoformat(str(FIRST_POLICY["effective_from"]))},
         version=1, created_at=stamp, updated_at=stamp).returning(versions.c.id)).scalar_one()
     op.bulk_insert(targets, [
         {"policy_version_id": version_id, "metric": metric, "period": period,

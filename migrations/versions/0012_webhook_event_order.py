@@ -58,13 +58,13 @@ def _event(body: str, received_at: datetime | str) -> tuple[str, str, int, int |
     if not isinstance(payload, dict):
         return None
     kind = payload.get("webhookEvent")
-    issue = payload.get("issue") if isinstance(payload.get("issue"), dict) else {}
+    issue = raw if isinstance(raw := payload.get("issue"), dict) else {}
     key = issue.get("key")
     if not isinstance(key, str) or not key or kind not in ("jira:issue_updated",
                                                            "jira:issue_deleted"):
         return None
-    fields = issue.get("fields") if isinstance(issue.get("fields"), dict) else {}
-    changelog = payload.get("changelog") if isinstance(payload.get("changelog"), dict) else {}
+    fields = raw if isinstance(raw := issue.get("fields"), dict) else {}
+    changelog = raw if isinstance(raw := payload.get("changelog"), dict) else {}
     changelog_id = None
     if kind == "jira:issue_updated":
         items = changelog.get("items")
@@ -72,7 +72,7 @@ def _event(body: str, received_at: datetime | str) -> tuple[str, str, int, int |
                 isinstance(i, dict) and "status" in (i.get("fieldId"), i.get("field"))
                 for i in items):
             return None
-        status = fields.get("status") if isinstance(fields.get("status"), dict) else {}
+        status = raw if isinstance(raw := fields.get("status"), dict) else {}
         category = status.get("statusCategory")
         done = isinstance(category, dict) and category.get("key") == "done"
         change = "done" if done else "undone"

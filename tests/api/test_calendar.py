@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from app.db.growth import CoachingEnrolment, CoachingProgramme, CoachingSession, OneToOne
+from app.db.models import id_of
 from app.db.oversight import CalendarLink, PolicyConsultation
 
 PROBLEM = "application/problem+json"
@@ -42,13 +43,13 @@ def _meetings(db, org, *, today=None):
         one = OneToOne(person_id=org[who].id, manager_id=org[manager].id,
                        on=today + timedelta(days=3), status="held",
                        notes=f"PRIVATE one-to-one notes of {who}")
-        enrolment = CoachingEnrolment(programme_id=programme.id, coachee_id=org[who].id,
+        enrolment = CoachingEnrolment(programme_id=id_of(programme), coachee_id=org[who].id,
                                       coach_id=org[coach].id)
         db.add(one)
         db.add(enrolment)
         db.commit()
         coaching = CoachingSession(
-            enrolment_id=enrolment.id, status="scheduled", topics=[f"PRIVATE topic of {who}"],
+            enrolment_id=id_of(enrolment), status="scheduled", topics=[f"PRIVATE topic of {who}"],
             notes=f"PRIVATE coaching notes of {who}",
             scheduled_for=datetime.combine(today + timedelta(days=10), time(9, 30), UTC))
         db.add(coaching)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.db.duties import CaseRefusal
-from app.db.models import AuditEntry, LineManagementPeriod
+from app.db.models import AuditEntry, LineManagementPeriod, id_of
 from app.db.support import CaseAssignment, CaseNote, FormalCase
 
 YEAR = timedelta(days=365)
@@ -70,7 +70,7 @@ def report(person, boss, db):
 def _refusals(db, who) -> list[AuditEntry]:
     return list(db.exec(select(AuditEntry).where(AuditEntry.actor == f"person:{who.id}",
                                                  AuditEntry.outcome == "refused")
-                        .order_by(AuditEntry.id)))
+                        .order_by(col(AuditEntry.id))))
 
 
 def test_a_line_manager_with_every_role_finds_no_trace_of_the_case(
@@ -272,7 +272,7 @@ def test_the_raiser_of_a_concern_cannot_follow_the_case_even_after_moving_on(
     db.commit()
     concern = db.get(Concern, receipt.json()["id"])
     case = FormalCase(subject_id=org["dev"].id, kind="disciplinary", status="open",
-                      summary="From the concern", opened_by_id=case_manager.id,
+                      summary="From the concern", opened_by_id=id_of(case_manager),
                       concern_id=concern.id)
     db.add(case)
     db.commit()
@@ -281,7 +281,7 @@ def test_the_raiser_of_a_concern_cannot_follow_the_case_even_after_moving_on(
     former.roles = ["case_manager", "admin", "head_of_department"]
     db.add(former)
     # Even assigned to it (as a row written behind the API's back), they cannot see it.
-    db.add(CaseAssignment(case_id=case.id, case_manager_id=former.id))
+    db.add(CaseAssignment(case_id=id_of(case), case_manager_id=id_of(former)))
     db.commit()
     headers = as_(former)
     assert client.get(f"/v1/cases/{case.id}", headers=headers).status_code == 404

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from app.db.models import AuditEntry
+from app.db.models import AuditEntry, id_of
 from app.db.support import CaseAssignment, Concern, FormalCase, Intervention, Trigger
 
 PROBLEM = "application/problem+json"
@@ -257,7 +257,7 @@ def test_listing_cases_costs_the_same_whatever_the_page_size(client, org, cm, as
                           status="open", summary=f"Case {n}", opened_by_id=cm.id, opened_at=now)
         db.add(case)
         db.commit()
-        db.add(CaseAssignment(case_id=case.id, case_manager_id=cm.id, assigned_at=now))
+        db.add(CaseAssignment(case_id=id_of(case), case_manager_id=id_of(cm), assigned_at=now))
         db.commit()
     counts = {}
     for limit in (2, 25):

@@ -439,9 +439,9 @@ def test_session_input_is_checked(client, org, as_, enrolled):
             "enrolment_id": enrolment, "scheduled_for": "2026-10-07T10:00:00Z", **body})
         assert answer.status_code == 422, body
     url = _schedule(client, mine, enrolment).headers["location"]
-    for body in ({"status": "postponed"}, {"status": None}, {"notes": "x" * 4001},
-                 {"coach_id": 1}):
-        assert _patch(client, mine, url, body).status_code == 422, body
+    for change in ({"status": "postponed"}, {"status": None}, {"notes": "x" * 4001},
+                   {"coach_id": 1}):
+        assert _patch(client, mine, url, change).status_code == 422, change
 
 
 # --- the policy's first programme -------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.db.oversight import PolicyComment, PolicyConsultation
 from app.db.support import PolicyVersion
@@ -178,7 +178,7 @@ def test_comments_are_collected_anonymously_if_wished(client, db, org, as_, admi
     second = client.get(url, headers=admin).json()["comments"][1]
     assert (second["author_id"], second["author_name"], second["anonymous"]) == \
         (org["dev"].id, "Dev", True)
-    stored = db.exec(select(PolicyComment).order_by(PolicyComment.id)).all()
+    stored = db.exec(select(PolicyComment).order_by(col(PolicyComment.id))).all()
     assert [(c.author_id, c.anonymous) for c in stored] == [(org["peer"].id, False),
                                                             (org["dev"].id, True)]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.db.growth import Evidence
-from app.db.models import Absence
+from app.db.models import Absence, id_of
 from app.db.support import FormalCase, Intervention, PolicyVersion, TargetResult, Trigger
 from tests.factories import CONFIRMED
 
@@ -32,7 +32,7 @@ def _results(db, person, metric=None):
     stmt = select(TargetResult).where(TargetResult.person_id == person.id)
     if metric:
         stmt = stmt.where(TargetResult.metric == metric)
-    return db.exec(stmt.order_by(TargetResult.period_start, TargetResult.metric)).all()
+    return db.exec(stmt.order_by(col(TargetResult.period_start), col(TargetResult.metric))).all()
 
 
 @pytest.fixture
@@ -73,11 +73,11 @@ def test_running_it_again_gives_identical_results(client, org, db, admin):
     _evidence(db, org["dev"], "accomplishment", date(2026, 11, 24))
     first = _run(client, admin, "week", "2026-W48")
     before = [(r.person_id, r.metric, r.outcome, r.measured, r.evidence_ids)
-              for r in db.exec(select(TargetResult).order_by(TargetResult.person_id,
+              for r in db.exec(select(TargetResult).order_by(col(TargetResult.person_id),
                                                              TargetResult.metric))]
     second = _run(client, admin, "week", "2026-W48")
     after = [(r.person_id, r.metric, r.outcome, r.measured, r.evidence_ids)
-             for r in db.exec(select(TargetResult).order_by(TargetResult.person_id,
+             for r in db.exec(select(TargetResult).order_by(col(TargetResult.person_id),
                                                             TargetResult.metric))]
     assert before == after and first["counts"] == second["counts"]
     assert second["runs"] == 2 and second["id"] == first["id"]
@@ -334,11 +334,11 @@ def test_gps_evaluate_last_sprint_takes_each_teams_sprint_that_just_ended(
     weekly = Team(name="Forms", sprint_anchor_date=today, sprint_length_days=7)
     db.add_all([fortnightly, weekly, Team(name="No cadence")])
     db.commit()
-    db.add_all([TeamMember(team_id=fortnightly.id, person_id=org["dev"].id),
-                TeamMember(team_id=weekly.id, person_id=org["peer"].id),
-                TeamMembership(team_id=fortnightly.id, person_id=org["dev"].id,
+    db.add_all([TeamMember(team_id=id_of(fortnightly), person_id=org["dev"].id),
+                TeamMember(team_id=id_of(weekly), person_id=org["peer"].id),
+                TeamMembership(team_id=id_of(fortnightly), person_id=org["dev"].id,
                                started_on=today - timedelta(days=90)),
-                TeamMembership(team_id=weekly.id, person_id=org["peer"].id,
+                TeamMembership(team_id=id_of(weekly), person_id=org["peer"].id,
                                started_on=today - timedelta(days=90))])
     db.commit()
     ended = f"team{fortnightly.id}-{(today - timedelta(days=16)).isoformat()}"

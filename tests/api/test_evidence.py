@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from app.db.models import CoachingEnrolment, CoachingProgramme, Evidence, Objective
+from app.db.models import CoachingEnrolment, CoachingProgramme, Evidence, Objective, id_of
 from app.domain.errors import RuleViolation
 from app.domain.vocabulary import EvidenceKind, EvidenceSource
 from app.services.growth import evidence as evidence_service
@@ -49,8 +49,8 @@ def _coach(db, coach, coachee, *, active=True):
                                   planned_sessions=6, session_minutes=60)
     db.add(programme)
     db.commit()
-    db.add(CoachingEnrolment(programme_id=programme.id, coachee_id=coachee.id, coach_id=coach.id,
-                             active=active))
+    db.add(CoachingEnrolment(programme_id=id_of(programme), coachee_id=id_of(coachee),
+                             coach_id=id_of(coach), active=active))
     db.commit()
 
 

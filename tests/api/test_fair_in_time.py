@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.db.growth import Evidence
 from app.db.models import Absence, BandPeriod
@@ -20,7 +20,7 @@ def _triggers(db, person, **where):
     stmt = select(Trigger).where(Trigger.person_id == person.id)
     for name, value in where.items():
         stmt = stmt.where(getattr(Trigger, name) == value)
-    return db.exec(stmt.order_by(Trigger.id)).all()
+    return db.exec(stmt.order_by(col(Trigger.id))).all()
 
 
 def _results(db, person, metric=None):
@@ -28,7 +28,7 @@ def _results(db, person, metric=None):
     stmt = select(TargetResult).where(TargetResult.person_id == person.id)
     if metric:
         stmt = stmt.where(TargetResult.metric == metric)
-    return db.exec(stmt.order_by(TargetResult.period_start)).all()
+    return db.exec(stmt.order_by(col(TargetResult.period_start))).all()
 
 
 def test_a_period_that_has_not_ended_is_refused_with_the_day_it_ends(client, org, as_):
@@ -100,7 +100,7 @@ def test_changing_band_keeps_the_history(client, org, as_, db):
     changed = client.patch(url, headers={**admin, "If-Match": etag}, json={"band": "7"})
     assert changed.status_code == 200, changed.text
     history = db.exec(select(BandPeriod).where(BandPeriod.person_id == org["peer"].id)
-                      .order_by(BandPeriod.started_on)).all()
+                      .order_by(col(BandPeriod.started_on))).all()
     assert [(h.band, h.ended_on) for h in history] == [
         ("6", date.today() - timedelta(days=1)), ("7", None)]
 

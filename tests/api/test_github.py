@@ -7,7 +7,7 @@ import hmac
 import json
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.db.growth import Evidence
 from app.domain.signatures import sign
@@ -66,8 +66,8 @@ def post(client, event, payload, *, delivery="g-1", secret=GITHUB_SECRET, sha1_o
 
 def changes(db):
     return db.exec(select(Evidence).where(Evidence.kind == "production_change",
-                                          Evidence.retracted_at.is_(None))
-                   .order_by(Evidence.id)).all()
+                                          col(Evidence.retracted_at).is_(None))
+                   .order_by(col(Evidence.id))).all()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from app.db.growth import HrEvent, Objective
+from app.db.models import id_of
 from app.services.growth import objectives
 
 FEED = "/v1/hr/objective-completions"
@@ -24,7 +25,7 @@ def _events(db, owner, n, *, start=None):
     db.commit()
     for i in range(n):
         db.add(HrEvent(event_type="objective.completed" if i % 3 else "objective.reopened",
-                       occurred_at=start + timedelta(minutes=i), objective_id=objective.id,
+                       occurred_at=start + timedelta(minutes=i), objective_id=id_of(objective),
                        person_id=owner.id, employee_number=owner.employee_number,
                        title=f"Objective {i}", quarter="2026-Q4", twenty_percent_time=True))
     db.commit()
@@ -113,7 +114,7 @@ def test_out_of_order_commits_never_let_a_poller_skip_an_event(app, client, org,
 
     def event(title):
         return HrEvent(event_type="objective.completed", occurred_at=datetime.now(UTC),
-                       objective_id=objective.id, person_id=org["dev"].id, title=title,
+                       objective_id=id_of(objective), person_id=org["dev"].id, title=title,
                        quarter="2026-Q4", twenty_percent_time=True)
 
     a_inserted, release_a, b_done = threading.Event(), threading.Event(), threading.Event()

@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import select
 
 from app.db.growth import CoachingEnrolment, CoachingProgramme
+from app.db.models import id_of
 from app.db.support import Concern, FormalCase, Intervention, Trigger
 from app.services.support import interventions
 
@@ -326,7 +327,7 @@ def test_who_reads_an_intervention(client, org, as_, db, person, manager):
                                   planned_sessions=6, session_minutes=60)
     db.add(programme)
     db.commit()
-    db.add(CoachingEnrolment(programme_id=programme.id, coachee_id=apprentice.id,
+    db.add(CoachingEnrolment(programme_id=id_of(programme), coachee_id=id_of(apprentice),
                              coach_id=coach.id, active=True))
     db.commit()
     made = _propose(client, manager, apprentice)

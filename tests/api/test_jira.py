@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.db.growth import Evidence
 from app.db.integrations import Sprint, WebhookDelivery
@@ -68,8 +69,8 @@ def post(client, payload, *, delivery="d-1", secret=JIRA_SECRET, retry=None, raw
 def tickets(db, *, current=True):
     stmt = select(Evidence).where(Evidence.kind == "ticket_done")
     if current:
-        stmt = stmt.where(Evidence.retracted_at.is_(None))
-    return db.exec(stmt.order_by(Evidence.id)).all()
+        stmt = stmt.where(col(Evidence.retracted_at).is_(None))
+    return db.exec(stmt.order_by(col(Evidence.id))).all()
 
 
 def test_a_ticket_moved_to_done_is_evidence_in_its_active_sprint(client, org, db):
@@ -504,7 +505,8 @@ def test_a_sprint_first_seen_by_two_deliveries_at_once_is_recorded_once(app, org
     from app.services.integrations import jira
 
     sprints = [dict(SPRINTS[1], id=99)]
-    apply = dict(sprint_field="customfield_10020", received_at=datetime.now(UTC))
+    apply: dict[str, Any] = dict(sprint_field="customfield_10020",
+                                 received_at=datetime.now(UTC))
     outcomes, errors = [], []
 
     def deliver_b():

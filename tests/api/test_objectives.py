@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.db.growth import Evidence, HrEvent, Objective
 
@@ -81,7 +81,7 @@ def test_the_full_lifecycle_publishes_completions_and_reopenings(client, org, de
     assert done.json()["status"] == "completed" and done.json()["completed_at"]
     reopened = _act(client, manager, objective["id"], "reopen", reason="Coverage fell back")
     assert reopened.json()["status"] == "agreed" and reopened.json()["completed_at"] is None
-    events = db.exec(select(HrEvent).order_by(HrEvent.id)).all()
+    events = db.exec(select(HrEvent).order_by(col(HrEvent.id))).all()
     assert [(e.event_type, e.objective_id) for e in events] == [
         ("objective.completed", objective["id"]), ("objective.reopened", objective["id"])]
     assert events[0].employee_number == "000042" and events[0].quarter == Q

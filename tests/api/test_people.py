@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.db.models import AuditEntry, LineManagementPeriod, Person
 
@@ -205,7 +205,8 @@ def test_changing_line_manager_keeps_the_history(client, org, as_, db, person):
                          json={"line_manager_id": org["other_senior"].id})
     assert moved.status_code == 200
     periods = db.exec(select(LineManagementPeriod).where(
-        LineManagementPeriod.person_id == created["id"]).order_by(LineManagementPeriod.id)).all()
+        col(LineManagementPeriod.person_id) == created["id"])
+        .order_by(col(LineManagementPeriod.id))).all()
     assert [(p.manager_id, p.ended_at is not None) for p in periods] == [
         (org["senior"].id, True), (org["other_senior"].id, False)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.db.growth import HrEvent
 
@@ -72,7 +72,7 @@ def test_a_developer_and_their_line_manager_walk_a_quarter(client, org, as_, db)
     assert sum(float(e["hours"]) for e in evidence if e["kind"] == "training") == 24.0
 
     # The HR feed's events table holds exactly the two completions.
-    events = db.exec(select(HrEvent).order_by(HrEvent.id)).all()
+    events = db.exec(select(HrEvent).order_by(col(HrEvent.id))).all()
     assert [(e.event_type, e.objective_id) for e in events] == [
         ("objective.completed", drafted[0]["id"]), ("objective.completed", drafted[1]["id"])]
     assert all(e.employee_number == "000042" for e in events)

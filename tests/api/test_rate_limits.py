@@ -157,7 +157,7 @@ def test_fifty_concurrent_wrong_passwords_check_at_most_the_allowance(
     checked, lock = [], threading.Lock()
     verify = passwords.verify_secret
 
-    def counting(stored_hash, secret):  # type: ignore[no-untyped-def]
+    def counting(stored_hash, secret):
         with lock:
             checked.append(1)
         return verify(stored_hash, secret)

@@ -10,7 +10,7 @@ import pytest
 
 from app.db.growth import (CoachingEnrolment, CoachingProgramme, CoachingSession, Evidence,
                            Objective, OneToOne)
-from app.db.models import Absence, TeamMember, TeamMembership
+from app.db.models import Absence, TeamMember, TeamMembership, id_of
 from app.db.support import FormalCase
 from tests.factories import CONFIRMED, new_person, new_team
 
@@ -110,19 +110,19 @@ def dept(client, db, org, as_):
                                   planned_sessions=6, session_minutes=60)
     db.add(programme)
     db.commit()
-    enrolment = CoachingEnrolment(programme_id=programme.id, coachee_id=senior.id,
+    enrolment = CoachingEnrolment(programme_id=id_of(programme), coachee_id=id_of(senior),
                                   coach_id=org["head"].id)
     db.add(enrolment)
     db.commit()
     for day, status in ((date(2026, 10, 15), "held"), (date(2026, 10, 22), "held"),
                         (date(2026, 11, 5), "scheduled")):
-        db.add(CoachingSession(enrolment_id=enrolment.id, scheduled_for=_at(day),
+        db.add(CoachingSession(enrolment_id=id_of(enrolment), scheduled_for=_at(day),
                                status=status))
     db.commit()
 
     # Newbie is away all of W43: excused there.
-    db.add(Absence(confirmed_at=CONFIRMED, person_id=newbie.id, kind="leave", start_date=date(2026, 10, 19),
-                   end_date=date(2026, 10, 23)))
+    db.add(Absence(confirmed_at=CONFIRMED, person_id=id_of(newbie), kind="leave",
+                   start_date=date(2026, 10, 19), end_date=date(2026, 10, 23)))
     db.commit()
 
     admin = as_(org["admin"])
@@ -435,8 +435,8 @@ def _grow(db, dept, n):
     """Add n developers below the senior, in team Alpha, each with a week of activity."""
     for i in range(n):
         someone = new_person(db, band="7", line_manager=dept["senior"], name=f"More {i}")
-        db.add(TeamMember(team_id=dept["alpha"].id, person_id=someone.id))
-        db.add(TeamMembership(team_id=dept["alpha"].id, person_id=someone.id,
+        db.add(TeamMember(team_id=dept["alpha"].id, person_id=id_of(someone)))
+        db.add(TeamMembership(team_id=dept["alpha"].id, person_id=id_of(someone),
                               started_on=someone.started_on))
         db.commit()
         _objective(db, someone, "agreed", agreed_by=dept["senior"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.db.models import Person, Team, TeamMember
 from app.services import demo
@@ -17,11 +17,12 @@ def test_reports_over_the_demo_department(app, client, db, settings, as_):
         session.commit()
     head = db.exec(select(Person).where(Person.email == "head@example.org")).one()
     admin = db.exec(select(Person).where(Person.email == "admin@example.org")).one()
-    principal = db.exec(select(Person).where(Person.band == "8b").order_by(Person.id)).first()
+    principal = db.exec(select(Person).where(col(Person.band) == "8b")
+                        .order_by(col(Person.id))).first()
     seniors = db.exec(select(Person).where(Person.line_manager_id == principal.id,
-                                           Person.band == "8a").order_by(Person.id)).all()
+                                           col(Person.band) == "8a").order_by(col(Person.id))).all()
     first_seniors_reports = db.exec(select(Person).where(
-        Person.line_manager_id == seniors[0].id).order_by(Person.id)).all()
+        col(Person.line_manager_id) == seniors[0].id).order_by(col(Person.id))).all()
 
     # A week of activity: five of the first senior's six reports log an accomplishment, and
     # the senior holds one-to-ones with three of them.
@@ -53,7 +54,7 @@ def test_reports_over_the_demo_department(app, client, db, settings, as_):
     # An evaluation, then the dashboard of the first senior's team: aggregates only.
     assert client.post("/v1/evaluations", headers=as_(admin), json={
         "period_type": "week", "period_key": WEEK}).status_code == 200
-    team = db.exec(select(Team).join(TeamMember, TeamMember.team_id == Team.id).where(
+    team = db.exec(select(Team).join(TeamMember, col(TeamMember.team_id) == col(Team.id)).where(
         TeamMember.person_id == seniors[0].id)).first()
     dashboard = client.get(f"/v1/reports/teams/{team.id}", headers=as_(head),
                            params={"period_type": "week", "period_key": WEEK})

@@ -76,7 +76,7 @@ def test_sign_in_with_authorize_and_call_me(server, browser):
     page = browser.new_page()
     left_the_server: list[str] = []
 
-    def only_local(route):  # type: ignore[no-untyped-def]
+    def only_local(route):
         if route.request.url.startswith(server):
             route.continue_()
         else:

@@ -130,7 +130,7 @@ def _operation_by_id(document):
 
 def test_every_create_links_to_the_read_update_and_delete_of_what_it_made(document):
     operations = _operation_by_id(document)
-    linked = {}
+    linked: dict[tuple[str, str], set[str]] = {}
     for path, method, operation in _operations(document):
         for status, response in operation["responses"].items():
             for link in response.get("links", {}).values():

@@ -60,7 +60,7 @@ def test_contract_as_a_developer(case, app, people, settings):
     figures.record("schemathesis stateless cases (developer)")
 
 
-def _starts_a_scenario(operation, node, produced_anywhere) -> bool:  # type: ignore[no-untyped-def]
+def _starts_a_scenario(operation, node, produced_anywhere) -> bool:
     return operation.method == "post" or (operation.method == "get"
                                           and not operation.path_parameters)
 
@@ -76,7 +76,7 @@ def state_machine(monkeypatch: pytest.MonkeyPatch) -> type:
     return schema.as_state_machine()
 
 
-def run_scenarios(machine: type, scenarios: int, *, until=lambda: True) -> None:  # type: ignore[no-untyped-def]
+def run_scenarios(machine: type, scenarios: int, *, until=lambda: True) -> None:
     """Run `scenarios` scenarios of `machine`, failing on the first failed check, then more
     (up to twice as many again) while `until()` is false: which generated scenarios get as
     far as an update depends on the records earlier tests left, so the count that reaches
@@ -89,8 +89,8 @@ def run_scenarios(machine: type, scenarios: int, *, until=lambda: True) -> None:
     failures: list[BaseException] = []
     finished = 0
 
-    class Recorded(machine):  # type: ignore[misc,valid-type]
-        def validate_response(self, response, case, *args, **kwargs):  # type: ignore[no-untyped-def]
+    class Recorded(machine):
+        def validate_response(self, response, case, *args, **kwargs):
             try:
                 super().validate_response(response, case, *args, **kwargs)
             except BaseException as failure:
@@ -124,8 +124,8 @@ def test_stateful_contract(caller, app, people, settings, monkeypatch):
     calls = 0
     succeeded: set[str] = set()
 
-    class Caller(state_machine(monkeypatch)):  # type: ignore[misc]
-        def before_call(self, case):  # type: ignore[no-untyped-def]
+    class Caller(state_machine(monkeypatch)):  # type: ignore[misc]  # built from the contract
+        def before_call(self, case):
             # Records about the caller themselves can succeed; random people ids cannot.
             if (isinstance(case.body, dict) and "person_id" in case.body
                     and case.meta.generation.mode is GenerationMode.POSITIVE):
@@ -137,12 +137,12 @@ def test_stateful_contract(caller, app, people, settings, monkeypatch):
             if isinstance(key, str) and key:
                 case.headers["Idempotency-Key"] = f"{key[:180]}-{calls}"
 
-        def get_call_kwargs(self, case):  # type: ignore[no-untyped-def]
+        def get_call_kwargs(self, case):
             nonlocal calls
             calls += 1
             return {"app": app, "headers": headers}
 
-        def after_call(self, response, case):  # type: ignore[no-untyped-def]
+        def after_call(self, response, case):
             super().after_call(response, case)
             if response.status_code < 300:
                 succeeded.add(case.method.upper())

@@ -103,9 +103,9 @@ class _Version:
 def test_the_version_in_force_is_the_latest_effective_on_the_period_s_first_day():
     versions = [_Version(1, date(2021, 10, 1)), _Version(2, date(2026, 12, 1)),
                 _Version(3, date(2026, 11, 30))]
-    assert c.in_force(versions, date(2026, 11, 23)).version == 1
-    assert c.in_force(versions, date(2026, 11, 30)).version == 3
-    assert c.in_force(versions, date(2026, 12, 7)).version == 3  # latest version wins
+    assert c.in_force(versions, date(2026, 11, 23)) == versions[0]
+    assert c.in_force(versions, date(2026, 11, 30)) == versions[2]
+    assert c.in_force(versions, date(2026, 12, 7)) == versions[2]  # latest version wins
     assert c.in_force(versions, date(2021, 9, 27)) is None
 
 

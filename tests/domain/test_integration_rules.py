@@ -57,10 +57,12 @@ def test_the_active_sprint_counts_else_the_latest():
     fields = {"customfield_10020": [_sprint(1, "closed", "2025-01-01T00:00:00.000Z"),
                                     _sprint(2, "active", "2025-01-15T00:00:00.000Z"),
                                     _sprint(3, "future", "2025-01-29T00:00:00.000Z")]}
-    assert jira.counting_sprint(jira.sprints(fields, "customfield_10020")).id == 2
+    active = jira.counting_sprint(jira.sprints(fields, "customfield_10020"))
+    assert active is not None and active.id == 2
     closed = {"customfield_10020": [_sprint(5, "closed", "2025-02-01T00:00:00.000Z"),
                                     _sprint(4, "closed", "2025-01-01T00:00:00.000Z")]}
-    assert jira.counting_sprint(jira.sprints(closed, "customfield_10020")).id == 5
+    latest = jira.counting_sprint(jira.sprints(closed, "customfield_10020"))
+    assert latest is not None and latest.id == 5
     assert jira.counting_sprint([]) is None
     assert jira.sprints({"customfield_10020": None}, "customfield_10020") == []
     assert jira.sprints({"other": [_sprint(1, "active", None)]}, "customfield_10020") == []
@@ -152,7 +154,7 @@ def test_a_push_is_read_safely():
     [commit] = info.commits
     assert (commit.sha, commit.username, commit.email, commit.message) == (
         "abc1", "dev-one", "dev@example.org", "Fix")
-    assert commit.at.date().isoformat() == "2025-10-09"
+    assert commit.at is not None and commit.at.date().isoformat() == "2025-10-09"
     assert github.push({"ref": "refs/tags/v1"}).branch is None
     assert github.push(None).commits == []
     assert github.subject_keys(commit) == ["github:dev-one", "email:dev@example.org"]

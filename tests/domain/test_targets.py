@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -132,8 +133,9 @@ def _results(*outcomes):
 def test_a_run_of_misses_is_counted_and_excused_periods_neither_break_nor_extend_it():
     assert missed_streak(_results("missed", "missed"), 3) is None
     run = missed_streak(_results("met", "missed", "missed", "missed"), 3)
-    assert [r.period_keys for r in run] == [("p1",), ("p2",), ("p3",)]
+    assert run is not None and [r.period_keys for r in run] == [("p1",), ("p2",), ("p3",)]
     bridged = missed_streak(_results("missed", "excused", "missed", "missed"), 3)
+    assert bridged is not None
     assert [r.period_keys for r in bridged] == [("p0",), ("p2",), ("p3",)]
     assert missed_streak(_results("missed", "excused", "excused", "missed"), 3) is None
     assert missed_streak(_results("missed", "missed", "missed", "met"), 3) is None
@@ -170,7 +172,7 @@ def _support(n, completed_days_ago, kind=InterventionKind.coaching,
 def test_the_fairness_gate():
     trigger = NegativeTrigger(1, NOW - timedelta(days=100), "missed")
     old = NegativeTrigger(2, NOW - timedelta(days=400), "missed long ago")
-    gate = dict(window_days=183, min_support=2, now=NOW, min_support_days=28)
+    gate: dict[str, Any] = dict(window_days=183, min_support=2, now=NOW, min_support_days=28)
     refused = fairness_gate(CaseKind.capability, negative_triggers=[old], interventions=[],
                             **gate)
     assert not refused.passed and "no negative trigger in the last 183 days" in refused.missing
@@ -209,14 +211,14 @@ def test_the_exclusion_rule():
     opened, closed = NOW - timedelta(days=60), NOW - timedelta(days=10)
     spell = lambda m, s, e=None: ManagementSpell(m, NOW - timedelta(days=s),  # noqa: E731
                                                  None if e is None else NOW - timedelta(days=e))
-    case = dict(case_opened_at=opened, case_closed_at=None, now=NOW)
+    case: dict[str, Any] = dict(case_opened_at=opened, case_closed_at=None, now=NOW)
     assert excluded_from_case(7, current_line_manager_id=7, spells=[], **case)
     assert excluded_from_case(7, current_line_manager_id=8, spells=[spell(7, 90, 30)], **case)
     assert excluded_from_case(7, current_line_manager_id=8, spells=[spell(7, 5)], **case)
     assert not excluded_from_case(7, current_line_manager_id=8, spells=[spell(7, 400, 100)],
                                   **case)
     assert not excluded_from_case(7, current_line_manager_id=8, spells=[spell(9, 90)], **case)
-    closed_case = dict(case_opened_at=opened, case_closed_at=closed, now=NOW)
+    closed_case: dict[str, Any] = dict(case_opened_at=opened, case_closed_at=closed, now=NOW)
     assert not excluded_from_case(7, current_line_manager_id=8, spells=[spell(7, 5, 1)],
                                   **closed_case)
     assert excluded_from_case(7, current_line_manager_id=8, spells=[spell(7, 20, 1)],

@@ -66,7 +66,7 @@ def proxy(database_url: str) -> Iterator[FaultProxy]:
 
 
 @pytest.fixture
-def callers(org, as_, db, person) -> dict:  # type: ignore[no-untyped-def]
+def callers(org, as_, db, person) -> dict:
     """The `org` department, a person who signs in with a password, and request headers
     (see kinds.py)."""
     org["peer"].email = "peer@example.org"  # GitHub knows the peer by e-mail only
@@ -84,7 +84,7 @@ def proxied_settings(settings: Settings, proxy: FaultProxy, **overrides: Any) ->
 
 
 @pytest.fixture
-def faulty_app(settings: Settings, migrated: None, engine, proxy: FaultProxy  # type: ignore[no-untyped-def]
+def faulty_app(settings: Settings, migrated: None, engine, proxy: FaultProxy
                ) -> Iterator[FastAPI]:
     """GPS with the same database and secrets as the session's app, through the proxy.
 

@@ -36,8 +36,8 @@ def _objectives(db: Session) -> list[str]:
     return [o.title for o in db.exec(select(Objective))]
 
 
-def _evidence(db: Session) -> list[tuple[str, str]]:
-    return sorted((e.kind, e.external_id) for e in db.exec(select(Evidence)))  # type: ignore[misc]
+def _evidence(db: Session) -> list[tuple[str, str | None]]:
+    return sorted((e.kind, e.external_id) for e in db.exec(select(Evidence)))
 
 
 KINDS = {

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Literal
+from collections.abc import Coroutine
+from typing import Any, Literal
 
 State = Literal["forward", "cut", "blackhole"]
 _COMMAND_TIMEOUT = 10.0
@@ -34,8 +35,14 @@ class _Side(asyncio.Protocol):
         self.accepted = accepted
         self.transport: asyncio.Transport | None = None
 
+    @property
+    def connected(self) -> asyncio.Transport:
+        assert self.transport is not None, "not connected yet"
+        return self.transport
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        assert isinstance(transport, asyncio.Transport)  # a TCP connection
+        self.transport = transport
         if self.accepted:
             self.link.proxy._admit(self.link)
 
@@ -62,21 +69,21 @@ class _Link:
 
     def pause(self) -> None:
         for side in self._sides():
-            side.transport.pause_reading()  # type: ignore[union-attr]
+            side.connected.pause_reading()
 
     def resume(self) -> None:
         for side in self._sides():
-            side.transport.resume_reading()  # type: ignore[union-attr]
+            side.connected.resume_reading()
 
     def abort(self) -> None:
         for side in self._sides():
-            side.transport.abort()  # type: ignore[union-attr]
+            side.connected.abort()
 
     def lost(self, side: _Side) -> None:
         # Either end hanging up ends the whole connection, as it would without a proxy.
         self.closed = True
         for other in self._sides():
-            other.transport.close()  # type: ignore[union-attr]
+            other.connected.close()
         self.proxy._forget(self)
 
     def _sides(self) -> list[_Side]:
@@ -92,13 +99,13 @@ class _Link:
             self.abort()
             return
         if self.closed:  # the client gave up while we connected
-            server.transport.close()  # type: ignore[union-attr]
+            server.connected.close()
             return
-        self.server = server  # type: ignore[assignment]
+        self.server = server
         if self.proxy.state == "blackhole":
             self.pause()
         else:
-            self.client.transport.resume_reading()  # type: ignore[union-attr]
+            self.client.connected.resume_reading()
 
 
 class FaultProxy:
@@ -156,7 +163,7 @@ class FaultProxy:
 
     # -- on the proxy's loop -----------------------------------------------------------------
 
-    def _call(self, coroutine) -> None:  # type: ignore[no-untyped-def]
+    def _call(self, coroutine: Coroutine[Any, Any, None]) -> None:
         asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(_COMMAND_TIMEOUT)
 
     async def _listen(self) -> None:
@@ -173,7 +180,7 @@ class FaultProxy:
     def _admit(self, link: _Link) -> None:
         # Read nothing from the client until its upstream twin exists (or, in a partition,
         # at all): its first bytes wait in the socket's buffer.
-        link.client.transport.pause_reading()  # type: ignore[union-attr]
+        link.client.connected.pause_reading()
         if self.state == "blackhole":
             self._held.append(link)
         else:

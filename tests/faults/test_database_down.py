@@ -59,7 +59,7 @@ def test_the_first_request_after_the_database_returns_succeeds(
 
 def test_a_write_cut_off_at_its_commit_leaves_nothing_and_can_be_retried(
         faulty_client, faulty_app, proxy, callers, db, survived):
-    def cut_before_commit(_connection):  # type: ignore[no-untyped-def]
+    def cut_before_commit(_connection):
         proxy.cut()
 
     event.listen(faulty_app.state.engine, "commit", cut_before_commit)
@@ -81,7 +81,7 @@ def test_a_keyed_write_cut_off_after_its_key_was_claimed_runs_once_on_retry(
     def send() -> Response:
         return KINDS["write with an Idempotency-Key"].send(faulty_client, callers)
 
-    def cut_at_the_insert(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+    def cut_at_the_insert(_conn, _cursor, statement, *_args):
         if statement.startswith("INSERT INTO objective"):
             proxy.cut()
 

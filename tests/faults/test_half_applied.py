@@ -15,10 +15,11 @@ import pytest
 from fastapi import FastAPI
 from httpx import Response
 from sqlalchemy import event
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from app.db.growth import Evidence, HrEvent, Objective
 from app.db.integrations import WebhookDelivery
+from app.db.models import id_of
 from app.db.support import Trigger
 from tests.api import test_github as github
 from tests.api import test_jira as jira
@@ -128,7 +129,7 @@ def test_a_github_push_cut_off_at_any_step_is_applied_exactly_once_on_retry(
     def applied_once(n: int) -> None:
         assert [_evidence(db, sha) for sha in shas(n)] == [1, 1, 1]
         authors = {e.person_id for e in db.exec(select(Evidence).where(
-            Evidence.external_id.in_(shas(n))))}  # type: ignore[attr-defined]
+            col(Evidence.external_id).in_(shas(n))))}
         assert authors == {callers["org"]["dev"].id, callers["org"]["peer"].id}
         assert [d.status for d in _deliveries(db, f"github-{n}")] == ["applied"]
 
@@ -148,7 +149,7 @@ def test_an_objective_completion_cut_off_at_any_step_leaves_it_and_its_hr_event_
                                   twenty_percent_time=True, status="agreed")
             db.add(objective)
             db.commit()
-            objectives[n] = objective.id  # type: ignore[assignment]
+            objectives[n] = id_of(objective)
         return faulty_client.post(f"/v1/objectives/{objectives[n]}/complete",
                                   headers=callers["dev"], json={"note": "Shipped"})
 
@@ -159,7 +160,7 @@ def test_an_objective_completion_cut_off_at_any_step_leaves_it_and_its_hr_event_
             HrEvent.objective_id == objectives[n])).one()
         triggers = db.exec(select(func.count()).select_from(Trigger).where(
             Trigger.facts_key == f"objective-completed:{objectives[n]}")).one()
-        return objective.status, events, triggers  # type: ignore[union-attr]
+        return objective.status, events, triggers
 
     steps = sweep(faulty_app, proxy, survived, "objective completion", send=send,
                   untouched=lambda n: _equal(state(n), ("agreed", 0, 0)),

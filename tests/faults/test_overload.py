@@ -21,7 +21,7 @@ BURST = 80
 
 
 @pytest.fixture
-def small_pool_app(settings: Settings, migrated: None, engine) -> Iterator[FastAPI]:  # type: ignore[no-untyped-def]
+def small_pool_app(settings: Settings, migrated: None, engine) -> Iterator[FastAPI]:
     """GPS with one pooled connection (and the overflow): a burst of BURST requests is seven
     times what it can connect at once, and twice its worker threads."""
     application = create_app(settings.model_copy(update={

@@ -51,7 +51,7 @@ def test_during_a_partition_each_kind_of_request_is_a_503_then_succeeds_again(
 
 
 @pytest.fixture
-def patient_client(settings, migrated, engine, proxy) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def patient_client(settings, migrated, engine, proxy) -> Iterator[TestClient]:
     """A proxied GPS with the default, long statement timeout: a request caught in a partition
     stays caught until the test heals it."""
     application = create_app(proxied_settings(settings, proxy,
@@ -73,10 +73,10 @@ def test_a_request_caught_in_a_partition_does_not_stall_the_others(
         kind, patient_client, proxy, callers, survived):
     """Routes that read the body before touching the database run their database work in a
     worker thread: one request waiting on the database never stops the process answering."""
-    engine = patient_client.app.state.engine  # type: ignore[attr-defined]
+    engine = patient_client.app.state.engine
     caught = threading.Event()
 
-    def partition_at(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+    def partition_at(_conn, _cursor, statement, *_args):
         if not caught.is_set() and statement.startswith(STALLS[kind]):
             proxy.blackhole()
             caught.set()
@@ -104,15 +104,15 @@ def test_liveness_answers_while_every_worker_thread_waits_on_the_database(
         patient_client, proxy, callers, survived):
     """/healthz needs no worker thread: a process whose threads all wait on an unreachable
     database is alive, and restarting it would not bring the database back."""
-    engine = patient_client.app.state.engine  # type: ignore[attr-defined]
+    engine = patient_client.app.state.engine
 
     def one_worker_thread() -> None:
         anyio.to_thread.current_default_thread_limiter().total_tokens = 1
 
-    patient_client.portal.call(one_worker_thread)  # type: ignore[union-attr]
+    patient_client.portal.call(one_worker_thread)
     caught = threading.Event()
 
-    def partition(*_args):  # type: ignore[no-untyped-def]
+    def partition(*_args):
         if not caught.is_set():
             proxy.blackhole()
             caught.set()
@@ -134,7 +134,7 @@ def test_liveness_answers_while_every_worker_thread_waits_on_the_database(
     survived("network partition with every worker thread waiting: liveness still answers")
 
 
-def _agreed(db, owner, title):  # type: ignore[no-untyped-def]
+def _agreed(db, owner, title):
     objective = Objective(person_id=owner.id, title=title, quarter="2026-Q1",
                           twenty_percent_time=True, status="agreed")
     db.add(objective)
@@ -152,7 +152,7 @@ def test_a_replica_cut_off_mid_transaction_does_not_lock_out_the_others(
     locked = threading.Event()
     statements: list[str] = []
 
-    def partition_after_the_lock(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+    def partition_after_the_lock(_conn, _cursor, statement, *_args):
         if locked.is_set():
             return
         if statements and "pg_advisory_xact_lock" in statements[-1]:

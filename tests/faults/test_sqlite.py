@@ -31,7 +31,7 @@ def _sqlite_run(db_kind: str) -> None:
 
 
 @pytest.fixture
-def quick_app(settings: Settings, migrated: None, engine) -> Iterator[FastAPI]:  # type: ignore[no-untyped-def]
+def quick_app(settings: Settings, migrated: None, engine) -> Iterator[FastAPI]:
     """A second GPS on the run's SQLite database that waits only a second for a lock."""
     application = create_app(settings.model_copy(update={
         "database_statement_timeout_seconds": 1}))
@@ -59,7 +59,7 @@ def test_a_write_that_waits_past_the_busy_timeout_is_a_503_and_reads_carry_on(
     survived("SQLite locked by another writer past the busy timeout")
 
 
-def _unusable_then_repaired(path: Path, settings: Settings, spoil) -> None:  # type: ignore[no-untyped-def]
+def _unusable_then_repaired(path: Path, settings: Settings, spoil) -> None:
     spoil(path)
     url = f"sqlite:///{path}"
     application = create_app(settings.model_copy(update={"database_url": url}))

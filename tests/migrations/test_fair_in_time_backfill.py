@@ -20,7 +20,7 @@ PEOPLE = [  # id, created, active, updated, band, kind
 ]
 
 
-def _seed(connection) -> None:  # type: ignore[no-untyped-def]
+def _seed(connection) -> None:
     for pid, created, active, updated, band, kind in PEOPLE:
         connection.execute(text(
             "INSERT INTO person (id, name, email, kind, band, active, praise_opt_out, roles, "
@@ -82,7 +82,7 @@ def test_existing_people_get_windows_history_and_typed_ids(database_url, app):
         engine.dispose()
     assert (json.loads(restored) if isinstance(restored, str) else restored) == [31, 32]
 
-    def day(value):  # type: ignore[no-untyped-def]
+    def day(value):
         return value if isinstance(value, date) or value is None else date.fromisoformat(value)
 
     assert [(i, day(s), day(e)) for i, s, e in windows] == [

@@ -34,7 +34,7 @@ def _work(counted: StatementCounter) -> list[str]:
 
 
 def test_the_hot_read_takes_its_budget(db: Session, client: TestClient, settings: Settings,
-                                       statements, record_property) -> None:  # type: ignore[no-untyped-def]
+                                       statements, record_property) -> None:
     probe = list_objectives(World(db, client, settings), 20)
     client.get(probe.url, headers=probe.headers)
     with statements() as counted:
@@ -46,7 +46,7 @@ def test_the_hot_read_takes_its_budget(db: Session, client: TestClient, settings
     assert len(_work(counted)) == HOT_READ_BUDGET, "\n".join(_work(counted))
 
 
-def _bands(client: TestClient, headers: dict[str, str], statements) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _bands(client: TestClient, headers: dict[str, str], statements) -> tuple[int, int]:
     """GET /v1/bands reads nothing but the caller: its statements are authentication's."""
     with statements() as counted:
         status = client.get("/v1/bands", headers=headers).status_code
@@ -54,7 +54,7 @@ def _bands(client: TestClient, headers: dict[str, str], statements) -> tuple[int
 
 
 def test_authentication_is_one_statement_and_still_stops_a_person_at_once(
-        db: Session, client: TestClient, settings: Settings, statements) -> None:  # type: ignore[no-untyped-def]
+        db: Session, client: TestClient, settings: Settings, statements) -> None:
     person = new_person(db, band="7")
     headers = bearer(settings, person)
     assert _bands(client, headers, statements) == (200, AUTHENTICATION_BUDGET)
@@ -74,7 +74,7 @@ def test_authentication_is_one_statement_and_still_stops_a_person_at_once(
 
 
 def test_authentication_is_one_statement_and_still_stops_a_service_account_at_once(
-        db: Session, client: TestClient, settings: Settings, statements) -> None:  # type: ignore[no-untyped-def]
+        db: Session, client: TestClient, settings: Settings, statements) -> None:
     account = ServiceAccount(name="Directory sync", client_id="gps-directory",
                              secret_hash="not used", scopes=["people:read"])
     db.add(account)

@@ -136,7 +136,7 @@ def cluster(settings: Settings, migrated: None,
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type: ignore[no-untyped-def]
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """On failure, show what each replica printed."""
     outcome = yield
     report = outcome.get_result()

@@ -20,10 +20,11 @@ from datetime import date, timedelta
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.db.growth import Evidence, HrEvent, Objective
 from app.db.integrations import Sprint, WebhookDelivery
+from app.db.models import id_of
 from app.db.support import Evaluation, Intervention, TargetResult, Trigger
 from app.domain.signatures import sign
 from tests import figures
@@ -47,7 +48,7 @@ def http() -> Iterator[httpx.Client]:
         yield client
 
 
-def _developers(db, org, n):  # type: ignore[no-untyped-def]
+def _developers(db, org, n):
     """The `org` dev (Jira ACCOUNT, GitHub dev-one) and n-1 more, each with both ids."""
     more = [new_person(db, band="6", line_manager=org["senior"], jira_account_id=f"acct-{i}",
                        github_login=f"gh-{i}") for i in range(1, n)]
@@ -62,7 +63,7 @@ def _sprint(n: int) -> dict:
             "endDate": "2025-10-20T08:00:00.000Z"}
 
 
-def _jira_request(key: str, person, delivery: str,  # type: ignore[no-untyped-def]
+def _jira_request(key: str, person, delivery: str,
                   sprints=SPRINTS):
     body = json.dumps(issue_updated(key=key, assignee=person.jira_account_id,
                                     sprints=sprints)).encode()
@@ -71,7 +72,7 @@ def _jira_request(key: str, person, delivery: str,  # type: ignore[no-untyped-de
                             "X-Hub-Signature": sign(JIRA_SECRET, body)}
 
 
-def _github_request(commits: list[dict], repository: str, delivery: str):  # type: ignore[no-untyped-def]
+def _github_request(commits: list[dict], repository: str, delivery: str):
     body = json.dumps(push(commits=commits, after=commits[-1]["id"],
                            repository=repository)).encode()
     return GITHUB_URL, body, {"Content-Type": "application/json", "X-GitHub-Event": "push",
@@ -114,7 +115,7 @@ def test_duplicate_webhook_deliveries_to_two_processes_count_once(cluster: Clust
     sends = [(name, base) for group in together for base in cluster.urls * copies
              for name in group]
 
-    def send(item):  # type: ignore[no-untyped-def]
+    def send(item):
         name, base = item
         path, body, headers = deliveries[name]
         answer = http.post(base + path, content=body, headers=headers)
@@ -173,7 +174,7 @@ def test_a_replica_waiting_for_another_replicas_lock_keeps_answering(cluster: Cl
 
 # --- evaluations -----------------------------------------------------------------------------
 
-def _evidence(db, person, kind: str, day: date) -> None:  # type: ignore[no-untyped-def]
+def _evidence(db, person, kind: str, day: date) -> None:
     db.add(Evidence(person_id=person.id, kind=kind, source="manual", occurred_on=day,
                     title=kind))
     db.commit()
@@ -313,7 +314,7 @@ def test_completions_through_two_processes_reach_the_hr_feed_once_in_order(
         "client_secret": account["client_secret"]}).json()["access_token"]
     manager = bearer(settings, org["senior"])  # every owner's line manager
 
-    def lifecycle(item) -> list[list[int]]:  # type: ignore[no-untyped-def]
+    def lifecycle(item) -> list[list[int]]:
         """Complete (twice at once); for every other objective, reopen and complete again."""
         objective, owner = item
         mine, url = bearer(settings, owner), f"/v1/objectives/{objective.id}"
@@ -337,18 +338,18 @@ def test_completions_through_two_processes_reach_the_hr_feed_once_in_order(
 
     # Of each pair sent at once, one did it and the other was told it was already done.
     assert Counter(map(tuple, steps)) == {(200, 409): len(steps)}
-    events = db.exec(select(HrEvent).order_by(HrEvent.id)).all()
+    events = db.exec(select(HrEvent).order_by(col(HrEvent.id))).all()
     assert len(events) == len(steps)
     assert [i["event_id"] for i in seen] == [e.id for e in events], \
         "the poller saw every event once, in order"
-    story: dict[int, list[str]] = {o.id: [] for o, _ in objectives}
+    story: dict[int, list[str]] = {id_of(o): [] for o, _ in objectives}
     for item in seen:
         story[item["objective_id"]].append(item["type"].removeprefix("objective."))
-    assert story == {o.id: ["completed", "reopened", "completed"] if o.id % 2 else ["completed"]
-                     for o, _ in objectives}
+    assert story == {id_of(o): ["completed", "reopened", "completed"] if id_of(o) % 2
+                     else ["completed"] for o, _ in objectives}
     recognised = db.exec(select(Trigger).where(Trigger.rule == "objective_completed")).all()
     assert sorted(t.details["objective_id"] for t in recognised) == sorted(
-        o.id for o, _ in objectives)
+        id_of(o) for o, _ in objectives)
     figures.record("scale-out: objective changes sent twice at once", len(steps))
     figures.record("scale-out: HR feed events seen exactly once, in order", len(seen))
     figures.record("scale-out: of them, seen while the writers were at work", seen_early)

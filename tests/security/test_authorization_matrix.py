@@ -43,7 +43,7 @@ class World:
     ids: dict[str, Any] = field(default_factory=dict)
 
 
-def _ok(response, *codes: int):  # type: ignore[no-untyped-def]
+def _ok(response, *codes: int):
     assert response.status_code in (codes or (200, 201)), (response.status_code, response.text)
     return response.json() if response.content else None
 
@@ -251,7 +251,7 @@ def body_for(op: str, w: World) -> Any:
     return bodies.get(op)
 
 
-def send(client: TestClient, w: World, method: str, path: str, op: str, caller: str):  # type: ignore[no-untyped-def]
+def send(client: TestClient, w: World, method: str, path: str, op: str, caller: str):
     ids = dict(w.ids, case_manager2_id=w.people["case_manager2"].id)
     for name, key in PATH_IDS.get(op, {}).items():
         ids[name] = ids[key]

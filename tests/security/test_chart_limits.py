@@ -22,7 +22,7 @@ def gate(monkeypatch):
     opened = threading.Event()
     drawn: list[charts.Chart] = []
 
-    def draw(chart):  # type: ignore[no-untyped-def]
+    def draw(chart):
         drawn.append(chart)
         opened.wait(timeout=30)
         return b'<svg xmlns="http://www.w3.org/2000/svg"/>'
@@ -42,7 +42,7 @@ def _world(db):
     return lead, other_lead, teams, other
 
 
-async def _until(condition) -> None:  # type: ignore[no-untyped-def]
+async def _until(condition) -> None:
     for _ in range(3000):
         if condition():
             return
@@ -55,10 +55,10 @@ def test_a_third_chart_at_once_is_429_and_others_are_still_served(app, db, as_, 
     lead, other_lead, teams, other = _world(db)
     svg = {"Accept": "image/svg+xml"}
 
-    async def scenario():  # type: ignore[no-untyped-def]
+    async def scenario():
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gps") as client:
-            def chart(who, team):  # type: ignore[no-untyped-def]
+            def chart(who, team):
                 return asyncio.create_task(client.get(
                     f"/v1/reports/teams/{team.id}", headers={**as_(who), **svg}))
             first = [chart(lead, teams[0]), chart(lead, teams[1])]
@@ -95,7 +95,7 @@ def test_charts_are_drawn_after_the_turn_is_given_back(app, db, as_, gate, monke
     monkeypatch.setattr(edge, "limit", 2)
     monkeypatch.setattr(edge, "_semaphores", type(edge._semaphores)())
 
-    async def scenario():  # type: ignore[no-untyped-def]
+    async def scenario():
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gps") as client:
             drawing = [asyncio.create_task(client.get(

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app.db.growth import HrEvent, Objective
+from app.db.models import id_of
 from app.domain import spreadsheet
 from app.domain.spreadsheet import FORMULA_STARTS
 from tests.factories import new_person, new_team
@@ -65,13 +66,13 @@ def hr_client(client, db, as_):
 
 def test_the_hr_feed_csv_never_starts_a_cell_with_a_formula(client, db, hr_client):
     owner = new_person(db, employee_number="=1+1")
-    objective = Objective(person_id=owner.id, title="x", quarter="2026-Q4",
+    objective = Objective(person_id=id_of(owner), title="x", quarter="2026-Q4",
                           twenty_percent_time=True, status="completed")
     db.add(objective)
     db.commit()
     for title in FORMULAS:
         db.add(HrEvent(event_type="objective.completed", occurred_at=datetime.now(UTC),
-                       objective_id=objective.id, person_id=owner.id,
+                       objective_id=id_of(objective), person_id=id_of(owner),
                        employee_number=owner.employee_number, title=title, quarter="2026-Q4",
                        twenty_percent_time=True, quality_dashboard_outcome="@evil"))
     db.commit()

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from app.db.models import LineManagementPeriod, Person
+from app.db.models import LineManagementPeriod, Person, id_of
 from app.db.support import Concern, FormalCase
 from app.domain.access import ManagementSpell, excluded_from_case
 from app.services.access import case_access
@@ -30,9 +30,9 @@ def _when(rng: random.Random) -> datetime:
     return moment + timedelta(microseconds=rng.choice([0, 0, 0, 1, -1]))
 
 
-def _scenario(db, rng: random.Random):  # type: ignore[no-untyped-def]
+def _scenario(db, rng: random.Random):
     people = [new_person(db, band="8a") for _ in range(7)]
-    ids = [p.id for p in people]
+    ids = [id_of(p) for p in people]
     for p in people:
         p.line_manager_id = rng.choice([None, *[i for i in ids if i != p.id]])
         db.add(p)
@@ -112,15 +112,15 @@ def test_boundaries_are_inclusive_at_both_ends(db):
     for manager, start, end in ((before, BASE, opened), (after, closed, None),
                                 (clear_before, BASE, opened - tick),
                                 (clear_after, closed + tick, None)):
-        db.add(LineManagementPeriod(person_id=subject.id, manager_id=manager.id,
+        db.add(LineManagementPeriod(person_id=id_of(subject), manager_id=id_of(manager),
                                     started_at=start, ended_at=end))
-    case = FormalCase(subject_id=subject.id, kind="disciplinary", status="closed", summary="x",
-                      opened_by_id=before.id, opened_at=opened, closed_at=closed)
+    case = FormalCase(subject_id=id_of(subject), kind="disciplinary", status="closed", summary="x",
+                      opened_by_id=id_of(before), opened_at=opened, closed_at=closed)
     db.add(case)
     db.commit()
     for person, shut_out in ((before, True), (after, True), (clear_before, False),
                              (clear_after, False), (subject, False)):
-        hidden = case_access.visible_case(db, person.id, case.id, now=NOW) is None
+        hidden = case_access.visible_case(db, id_of(person), id_of(case), now=NOW) is None
         assert hidden is shut_out, person.id
         assert case_access.facts_for(db, case).excludes(person.id, now=NOW) is shut_out
 
@@ -128,9 +128,9 @@ def test_boundaries_are_inclusive_at_both_ends(db):
 def test_the_current_line_manager_is_excluded_without_any_history(db):
     manager = new_person(db, band="8a")
     subject = new_person(db, line_manager=manager)
-    case = FormalCase(subject_id=subject.id, kind="disciplinary", status="open", summary="x",
-                      opened_by_id=manager.id, opened_at=BASE)
+    case = FormalCase(subject_id=id_of(subject), kind="disciplinary", status="open", summary="x",
+                      opened_by_id=id_of(manager), opened_at=BASE)
     db.add(case)
     db.commit()
-    assert case_access.visible_case(db, manager.id, case.id, now=NOW) is None
+    assert case_access.visible_case(db, id_of(manager), id_of(case), now=NOW) is None
     assert case_access.facts_for(db, case).excludes(manager.id, now=NOW)

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.growth import Evidence
 from app.db.models import Absence
@@ -83,7 +83,7 @@ def test_evaluation_is_fair_in_time_whatever_happens(db, engine, org, history, s
             db.add(Evidence(person_id=dev.id, kind="accomplishment", source="manual",
                             occurred_on=base + timedelta(days=action[1]), title="did things"))
         elif action[0] == "delete":
-            items = db.exec(select(Evidence).order_by(Evidence.id)).all()
+            items = db.exec(select(Evidence).order_by(col(Evidence.id))).all()
             if items:
                 db.delete(items[action[1] % len(items)])
         elif action[0] == "away":
@@ -133,7 +133,7 @@ def test_evaluation_is_fair_in_time_whatever_happens(db, engine, org, history, s
         assert week.end < date.today()
         current[(row.metric, row.period_key)] = outcome
     for trigger in db.exec(select(Trigger).where(Trigger.person_id == dev.id,
-                                                 Trigger.withdrawn_at.is_(None))):
+                                                 col(Trigger.withdrawn_at).is_(None))):
         if trigger.direction == "negative":
             for key in trigger.details["periods"]:
                 assert current[(trigger.details["metric"], key)] == "missed", \

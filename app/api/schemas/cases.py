@@ -123,8 +123,8 @@ class CaseSummary(Output):
     @classmethod
     def of(cls, v: CaseView) -> CaseSummary:
         c = v.case
-        return cls(id=c.id, view=v.access.value, subject_id=c.subject_id,  # type: ignore[arg-type]
-                   kind=c.kind, status=c.status, opened_at=c.opened_at,  # type: ignore[arg-type]
+        return cls(id=c.id, view=v.access.value, subject_id=c.subject_id,
+                   kind=c.kind, status=c.status, opened_at=c.opened_at,
                    closed_at=c.closed_at)
 
 
@@ -171,13 +171,13 @@ def case_read(v: CaseView) -> CaseManagerRead | CaseSubjectRead:
     notes = [CaseNoteRead.of(n) for n in v.notes]
     if v.access is CaseAccess.manager:
         return CaseManagerRead(
-            id=c.id, subject_id=c.subject_id, kind=c.kind, status=c.status,  # type: ignore[arg-type]
+            id=c.id, subject_id=c.subject_id, kind=c.kind, status=c.status,
             summary=c.summary, concern_id=c.concern_id, opened_by_id=c.opened_by_id,
             opened_at=c.opened_at, closed_at=c.closed_at,
             evidence_snapshot=c.evidence_snapshot, consent_at=c.consent_at, outcome=c.outcome,
             assignments=[AssignmentRead.of(a) for a in v.assignments], notes=notes,
             updated_at=c.updated_at)
-    return CaseSubjectRead(id=c.id, kind=c.kind, status=c.status,  # type: ignore[arg-type]
+    return CaseSubjectRead(id=c.id, kind=c.kind, status=c.status,
                            opened_at=c.opened_at, closed_at=c.closed_at, notes=notes)
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
+from annotated_types import Interval
 from pydantic import (AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool,
                       StrictInt, WithJsonSchema, model_validator)
 
@@ -102,15 +103,15 @@ _JSON_BOUNDS = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaxim
 
 
 def json_decimal(*, description: str | None = None, decimal_places: int = 2,
-                 **bounds: float) -> Any:
-    """A decimal body field sent as a JSON number, with its bounds (`gt`, `ge`, `lt`, `le`)."""
+                 **bounds: float) -> tuple[object, ...]:
+    """What makes a decimal body field a JSON number with its bounds (`gt`, `ge`, `lt`, `le`):
+    `Annotated[Decimal, *json_decimal(...)]`."""
     schema: dict[str, Any] = {"type": "number",
                               **{_JSON_BOUNDS[name]: bound for name, bound in bounds.items()}}
     if description:
         schema["description"] = description
-    return Annotated[Decimal, BeforeValidator(_number_not_text),
-                     Field(decimal_places=decimal_places, **bounds),  # type: ignore[arg-type]
-                     WithJsonSchema(schema)]
+    return (BeforeValidator(_number_not_text), Interval(**bounds),
+            Field(decimal_places=decimal_places), WithJsonSchema(schema))
 
 
 # Body fields and query parameters alike.

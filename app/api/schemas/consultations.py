@@ -44,7 +44,7 @@ class CommentRead(Output):
     @classmethod
     def of(cls, view: CommentView) -> CommentRead:
         c = view.comment
-        return cls(id=c.id, author_id=view.author_id, author_name=view.author_name,  # type: ignore[arg-type]
+        return cls(id=c.id, author_id=view.author_id, author_name=view.author_name,
                    anonymous=c.anonymous, mine=view.mine, body=c.body, reply=c.reply,
                    replied_by_id=c.replied_by_id, replied_at=c.replied_at,
                    created_at=c.created_at)
@@ -64,6 +64,6 @@ class ConsultationRead(Output):
     @classmethod
     def of(cls, view: ConsultationView) -> ConsultationRead:
         c, v = view.consultation, view.version
-        return cls(id=c.id, policy_id=v.id, policy_name=v.name,  # type: ignore[arg-type]
+        return cls(id=c.id, policy_id=v.id, policy_name=v.name,
                    effective_from=v.effective_from, opens_at=c.opens_at, closes_at=c.closes_at,
                    state=view.state, comments=[CommentRead.of(x) for x in view.comments])

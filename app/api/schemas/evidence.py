@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, field_validator
@@ -18,9 +19,9 @@ Description = Annotated[str, StringConstraints(max_length=4000)]
 Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-Hours = json_decimal(gt=0, le=24, description="Training only: more than 0, at most 24 per "
-                                               "record, at most two decimal places (1.5 is an "
-                                               "hour and a half)")
+Hours = Annotated[Decimal, *json_decimal(
+    gt=0, le=24, description="Training only: more than 0, at most 24 per record, at most two "
+                             "decimal places (1.5 is an hour and a half)")]
 
 
 _KINDS = ("`accomplishment`, `training` (with `hours` and `topic`), `qualification`, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -35,7 +36,7 @@ class BandRead(Output):
 
     @classmethod
     def of(cls, profile: band_rules.BandProfile) -> BandRead:
-        def rows(items: list[band_rules.Responsibility] | tuple[band_rules.Responsibility, ...]):
+        def rows(items: Sequence[band_rules.Responsibility]) -> list[ResponsibilityRead]:
             return [ResponsibilityRead(area=r.area.value, name=r.name, band=r.band)
                     for r in items]
         return cls(band=profile.band, title=profile.title, focus=profile.focus,

@@ -7,9 +7,11 @@ from datetime import date
 from pydantic import Field
 
 from app.api.schemas.common import Output
+from app.db.models import Person
 from app.domain.periods import Period
 from app.domain.vocabulary import Band, PeriodType
 from app.services.oversight import reports
+from app.services.oversight.reports import Participation
 
 
 class ReportPeriod(Output):
@@ -126,7 +128,7 @@ class ParticipationReport(Output):
     line: RollupRead = Field(description="Everyone below the manager")
 
     @classmethod
-    def of(cls, report: reports.Participation) -> ParticipationReport:
+    def of(cls, report: Participation) -> ParticipationReport:  # `reports` is a field here
         quarterly = report.period.type is PeriodType.quarter
         rows = []
         for row in report.reports:
@@ -159,7 +161,7 @@ class ParticipationReport(Output):
                    line=RollupRead.of(report.line))
 
 
-def _person(person) -> ReportPerson:  # type: ignore[no-untyped-def]
+def _person(person: Person) -> ReportPerson:
     return ReportPerson(id=person.id, name=person.name, band=person.band)
 
 
@@ -227,5 +229,5 @@ class TeamReport(TeamPeriodRead):
     @classmethod
     def of_report(cls, report: reports.TeamReport) -> TeamReport:
         current = TeamPeriodRead.of(report.current)
-        return cls(**dict(current), team=ReportTeam(id=report.team.id, name=report.team.name),  # type: ignore[arg-type]
+        return cls(**dict(current), team=ReportTeam(id=report.team.id, name=report.team.name),
                    trend=[TeamPeriodRead.of(p) for p in report.trend])

@@ -14,9 +14,10 @@ from app.domain.vocabulary import (Band, Metric, Outcome, PeriodType, PersonKind
 from app.services.kit.fields import Name
 
 Count = Annotated[StrictInt, Field(ge=1, le=52)]
-Threshold = json_decimal(ge=0, le=10_000)
-ExcusedShare = json_decimal(gt=0, le=1, description="A period is excused when absence covers "
-                                                    "more than this share of its working days")
+Threshold = Annotated[Decimal, *json_decimal(ge=0, le=10_000)]
+ExcusedShare = Annotated[Decimal, *json_decimal(
+    gt=0, le=1, description="A period is excused when absence covers more than this share of "
+                            "its working days")]
 
 
 class TargetIn(Input):

@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, true
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from app.db.models import LineManagementPeriod, Person
+from app.db.models import LineManagementPeriod, Person, id_of
 from app.db.support import CaseAssignment, Concern, FormalCase
 from app.db.types import UTCDateTime
 from app.domain.access import ManagementSpell, excluded_from_case
@@ -32,13 +32,14 @@ def _not_excluded(actor_id: int | None, *, subject_id: Any, opened_at: Any, clos
         return true()
     end = func.coalesce(closed_at, literal(now, UTCDateTime)) if closed_at is not None \
         else literal(now, UTCDateTime)
-    manages_now = exists().where(Person.id == subject_id, Person.line_manager_id == actor_id)
+    manages_now = exists().where(col(Person.id) == subject_id,
+                                 col(Person.line_manager_id) == actor_id)
     managed_then = exists().where(
         LineManagementPeriod.person_id == subject_id,
-        LineManagementPeriod.manager_id == actor_id,
+        col(LineManagementPeriod.manager_id) == actor_id,
         LineManagementPeriod.started_at <= end,
-        or_(LineManagementPeriod.ended_at.is_(None),  # type: ignore[union-attr]
-            LineManagementPeriod.ended_at >= opened_at))  # type: ignore[operator]
+        or_(col(LineManagementPeriod.ended_at).is_(None),
+            LineManagementPeriod.ended_at >= opened_at))
     return and_(~manages_now, ~managed_then)
 
 
@@ -49,8 +50,8 @@ def visible_cases(actor_id: int | None, *, now: datetime) -> ColumnElement[bool]
                                  closed_at=FormalCase.closed_at, now=now)
     if actor_id is None:
         return not_excluded
-    raised_it = exists().where(Concern.id == FormalCase.concern_id,
-                               Concern.raised_by_id == actor_id)
+    raised_it = exists().where(col(Concern.id) == col(FormalCase.concern_id),
+                               col(Concern.raised_by_id) == actor_id)
     return and_(not_excluded, ~raised_it)
 
 
@@ -62,7 +63,7 @@ def visible_concerns(actor_id: int | None, *, now: datetime) -> ColumnElement[bo
                                  opened_at=Concern.raised_at, closed_at=None, now=now)
     if actor_id is None:
         return not_excluded
-    return and_(not_excluded, Concern.raised_by_id != actor_id)
+    return and_(not_excluded, col(Concern.raised_by_id) != actor_id)
 
 
 def assigned(actor_id: int | None, *, case_id: Any = FormalCase.id) -> ColumnElement[bool]:
@@ -70,24 +71,24 @@ def assigned(actor_id: int | None, *, case_id: Any = FormalCase.id) -> ColumnEle
     if actor_id is None:
         return literal(False)
     return exists().where(CaseAssignment.case_id == case_id,
-                          CaseAssignment.case_manager_id == actor_id,
-                          CaseAssignment.removed_at.is_(None))  # type: ignore[union-attr]
+                          col(CaseAssignment.case_manager_id) == actor_id,
+                          col(CaseAssignment.removed_at).is_(None))
 
 
 def visible_case(session: Session, person_id: int | None, case_id: int, *, now: datetime,
                  for_update: bool = False) -> FormalCase | None:
     """Load one case unless the person is excluded from it (then it does not exist)."""
-    stmt = select(FormalCase).where(FormalCase.id == case_id,
+    stmt = select(FormalCase).where(col(FormalCase.id) == case_id,
                                     visible_cases(person_id, now=now))
     if for_update:
-        stmt = stmt.with_for_update(of=FormalCase)  # type: ignore[arg-type]
+        stmt = stmt.with_for_update(of=FormalCase)
     return session.scalars(stmt).first()
 
 
 def is_assigned(session: Session, person_id: int | None, case_id: int, *,
                 now: datetime) -> bool:
     """Whether the person is assigned to the case, and not excluded from it."""
-    stmt = select(FormalCase.id).where(FormalCase.id == case_id,
+    stmt = select(col(FormalCase.id)).where(col(FormalCase.id) == case_id,
                                        visible_cases(person_id, now=now), assigned(person_id))
     return session.execute(stmt).first() is not None
 
@@ -111,24 +112,24 @@ class CaseFacts:
 
 def _spells(session: Session, subject_id: int) -> tuple[ManagementSpell, ...]:
     rows = session.execute(
-        select(LineManagementPeriod.manager_id, LineManagementPeriod.started_at,
-               LineManagementPeriod.ended_at)
-        .where(LineManagementPeriod.person_id == subject_id)
-        .order_by(LineManagementPeriod.started_at))
+        select(col(LineManagementPeriod.manager_id), col(LineManagementPeriod.started_at),
+               col(LineManagementPeriod.ended_at))
+        .where(col(LineManagementPeriod.person_id) == subject_id)
+        .order_by(col(LineManagementPeriod.started_at)))
     return tuple(ManagementSpell(manager_id=m, started_at=s, ended_at=e) for m, s, e in rows)
 
 
 def _line_manager_id(session: Session, subject_id: int) -> int | None:
-    return session.execute(select(Person.line_manager_id)
-                           .where(Person.id == subject_id)).scalar_one_or_none()
+    return session.execute(select(col(Person.line_manager_id))
+                           .where(col(Person.id) == subject_id)).scalar_one_or_none()
 
 
 def facts_for(session: Session, case: FormalCase) -> CaseFacts:
     """Read, now, the subject's line manager and line-management history for one case."""
     raiser = None
     if case.concern_id is not None:
-        raiser = session.execute(select(Concern.raised_by_id)
-                                 .where(Concern.id == case.concern_id)).scalar_one_or_none()
+        raiser = session.execute(select(col(Concern.raised_by_id))
+                                 .where(col(Concern.id) == case.concern_id)).scalar_one_or_none()
     return CaseFacts(current_line_manager_id=_line_manager_id(session, case.subject_id),
                      spells=_spells(session, case.subject_id), case_opened_at=case.opened_at,
                      case_closed_at=case.closed_at, concern_raiser_id=raiser)
@@ -152,30 +153,31 @@ def facts_for_new_case(session: Session, subject_id: int, *, now: datetime) -> C
 def in_open_casework(session: Session, person_id: int) -> bool:
     """Whether the person is the subject of an open formal case or an open concern (for the
     separation-of-duties rules, never shown to anyone as such)."""
-    open_case = exists().where(FormalCase.subject_id == person_id,
-                               FormalCase.status != CaseStatus.closed.value)
-    open_concern = exists().where(Concern.subject_id == person_id,
-                                  Concern.status == ConcernStatus.open.value)
+    open_case = exists().where(col(FormalCase.subject_id) == person_id,
+                               col(FormalCase.status) != CaseStatus.closed.value)
+    open_concern = exists().where(col(Concern.subject_id) == person_id,
+                                  col(Concern.status) == ConcernStatus.open.value)
     return bool(session.execute(select(open_case | open_concern)).scalar_one())
 
 
 def unmanned_open_cases(session: Session, *, person_id: int, now: datetime) -> set[int]:
     """Open cases the person works on or is the subject of that have no current case manager
     who can work on them: active, holding the role, not their subject, not excluded."""
-    working_on = select(CaseAssignment.case_id).where(
-        CaseAssignment.case_manager_id == person_id,
-        CaseAssignment.removed_at.is_(None))  # type: ignore[union-attr]
+    working_on = select(col(CaseAssignment.case_id)).where(
+        col(CaseAssignment.case_manager_id) == person_id,
+        col(CaseAssignment.removed_at).is_(None))
     cases = session.scalars(select(FormalCase).where(
-        FormalCase.status != "closed",
-        or_(FormalCase.id.in_(working_on), FormalCase.subject_id == person_id)))  # type: ignore[union-attr]
+        col(FormalCase.status) != "closed",
+        or_(col(FormalCase.id).in_(working_on), col(FormalCase.subject_id) == person_id)))
     unmanned = set()
     for case in cases:
         facts = facts_for(session, case)
         managers = session.scalars(
-            select(Person).join(CaseAssignment, CaseAssignment.case_manager_id == Person.id)  # type: ignore[arg-type]
-            .where(CaseAssignment.case_id == case.id,
-                   CaseAssignment.removed_at.is_(None)))  # type: ignore[union-attr]
+            select(Person)
+            .join(CaseAssignment, col(CaseAssignment.case_manager_id) == col(Person.id))
+            .where(col(CaseAssignment.case_id) == case.id,
+                   col(CaseAssignment.removed_at).is_(None)))
         if not any(m.active and "case_manager" in m.roles and m.id != case.subject_id
                    and not facts.excludes(m.id, now=now) for m in managers):
-            unmanned.add(case.id)
-    return unmanned  # type: ignore[return-value]
+            unmanned.add(id_of(case))
+    return unmanned

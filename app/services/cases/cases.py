@@ -15,10 +15,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.duties import CaseRefusal
-from app.db.models import AuditEntry, Person
+from app.db.models import AuditEntry, Person, id_of
 from app.db.support import (CaseAssignment, CaseNote, FormalCase, Intervention, PolicyVersion,
                             Trigger)
 from app.db.types import utcnow
@@ -108,7 +108,7 @@ def _save(session: Session, case: FormalCase, now: datetime) -> None:
 
 
 def _notes(actor: Actor, case_id: int, *, now: datetime, shared_only: bool) -> Select[Any]:
-    stmt = (select(CaseNote).join(FormalCase, FormalCase.id == CaseNote.case_id)  # type: ignore[arg-type]
+    stmt = (select(CaseNote).join(FormalCase, col(FormalCase.id) == col(CaseNote.case_id))
             .where(CaseNote.case_id == case_id,
                    case_access.visible_cases(actor.person_id, now=now)))
     if shared_only:
@@ -119,11 +119,12 @@ def _notes(actor: Actor, case_id: int, *, now: datetime, shared_only: bool) -> S
 def _view(session: Session, actor: Actor, case: FormalCase, access: CaseAccess, *,
           now: datetime) -> CaseView:
     manager = access is CaseAccess.manager
-    notes = list(session.scalars(_notes(actor, case.id, now=now,  # type: ignore[arg-type]
-                                        shared_only=not manager).order_by(CaseNote.id)))
+    notes = list(session.scalars(_notes(actor, id_of(case), now=now,
+                                        shared_only=not manager).order_by(col(CaseNote.id))))
     if not manager:
         return CaseView(case, access, notes)
-    return CaseView(case, access, notes, _current_assignments(session, actor, case.id, now=now))
+    return CaseView(case, access, notes,
+                    _current_assignments(session, actor, id_of(case), now=now))
 
 
 def _current_assignments(session: Session, actor: Actor, case_id: int, *,
@@ -131,11 +132,11 @@ def _current_assignments(session: Session, actor: Actor, case_id: int, *,
     """The case's current case managers, read through the exclusion filter like every case
     query."""
     return list(session.scalars(
-        select(CaseAssignment).join(FormalCase, FormalCase.id == CaseAssignment.case_id)  # type: ignore[arg-type]
+        select(CaseAssignment).join(FormalCase, col(FormalCase.id) == col(CaseAssignment.case_id))
         .where(CaseAssignment.case_id == case_id,
-               CaseAssignment.removed_at.is_(None),  # type: ignore[union-attr]
+               col(CaseAssignment.removed_at).is_(None),
                case_access.visible_cases(actor.person_id, now=now))
-        .order_by(CaseAssignment.id)))
+        .order_by(col(CaseAssignment.id))))
 
 
 # --- opening ---------------------------------------------------------------------------------
@@ -144,9 +145,9 @@ def _current_assignments(session: Session, actor: Actor, case_id: int, *,
 def _policy_in_force(session: Session, today: date) -> PolicyVersion:
     found = session.scalars(
         select(PolicyVersion).where(PolicyVersion.effective_from <= today,
-                                    or_(PolicyVersion.effective_to.is_(None),  # type: ignore[union-attr]
-                                        PolicyVersion.effective_to >= today))  # type: ignore[operator]
-        .order_by(PolicyVersion.effective_from.desc()).limit(1)).first()  # type: ignore[attr-defined]
+                                    or_(col(PolicyVersion.effective_to).is_(None),
+                                        col(PolicyVersion.effective_to) >= today))
+        .order_by(col(PolicyVersion.effective_from).desc()).limit(1)).first()
     if found is None:
         raise RuleViolation(detail="No policy version is in force today, so the fairness gate "
                                    "cannot be checked; an admin must publish one.",
@@ -162,17 +163,17 @@ def _gate(session: Session, subject_id: int, kind: CaseKind, now: datetime) -> G
     version = _policy_in_force(session, now.date())
     triggers = session.scalars(select(Trigger).where(
         Trigger.person_id == subject_id, Trigger.direction == TriggerDirection.negative.value,
-        Trigger.withdrawn_at.is_(None),  # type: ignore[union-attr]
+        col(Trigger.withdrawn_at).is_(None),
         Trigger.fired_at >= now - timedelta(days=version.case_window_days)))
     support = session.scalars(select(Intervention).where(
         Intervention.person_id == subject_id,
-        Intervention.kind.in_([k.value for k in SUPPORTIVE_KINDS]),  # type: ignore[attr-defined]
+        col(Intervention.kind).in_([k.value for k in SUPPORTIVE_KINDS]),
         Intervention.status == InterventionStatus.completed.value,
-        Intervention.completed_at.is_not(None)))  # type: ignore[union-attr]
+        col(Intervention.completed_at).is_not(None)))
     result = fairness_gate(
-        kind, negative_triggers=[NegativeTrigger(t.id, t.fired_at, t.summary)  # type: ignore[arg-type]
+        kind, negative_triggers=[NegativeTrigger(t.id, t.fired_at, t.summary)
                                  for t in triggers],
-        interventions=[SupportRecord(i.id, InterventionKind(i.kind),  # type: ignore[arg-type]
+        interventions=[SupportRecord(i.id, InterventionKind(i.kind),
                                      InterventionStatus(i.status), i.completed_at, i.agreed_at,
                                      i.outcome_note)
                        for i in support],
@@ -204,16 +205,17 @@ def open_case(session: Session, actor: Actor, *, subject_id: int, kind: CaseKind
                                        "tried first, and this is missing: "
                                        + "; ".join(gate.missing) + ".",
                                 rule="CASE-FAIRNESS-GATE", extra={"missing": gate.missing})
+        assert actor.person_id is not None  # only people hold the cases scope
         case = FormalCase(subject_id=subject_id, kind=kind.value,
                           status=CaseStatus.open.value, summary=summary,
-                          concern_id=concern_id, opened_by_id=actor.person_id,  # type: ignore[arg-type]
+                          concern_id=concern_id, opened_by_id=actor.person_id,
                           opened_at=now, evidence_snapshot=gate.snapshot, updated_at=now)
         random_ids.add_with_random_id(session, case)
         session.flush()
-        session.add(CaseAssignment(case_id=case.id, case_manager_id=actor.person_id,  # type: ignore[arg-type]
+        session.add(CaseAssignment(case_id=id_of(case), case_manager_id=actor.person_id,
                                    assigned_at=now))
         if concern is not None:
-            concerns.mark_case_opened(session, actor, concern, case_id=case.id)  # type: ignore[arg-type]
+            concerns.mark_case_opened(session, actor, concern, case_id=id_of(case))
         session.flush()
         audit.record(session, actor=actor, action="case.open", target_type="case",
                      target_id=case.id, detail={"subject_id": subject_id, "kind": kind.value,
@@ -232,7 +234,7 @@ def list_cases(session: Session, actor: Actor, *, status: CaseStatus | None, cur
     person_id = actor.person_id
     page: Page[FormalCase] = Page([], None)
     if person_id is not None:
-        mine = FormalCase.subject_id == person_id
+        mine = col(FormalCase.subject_id) == person_id
         who = or_(mine, case_access.assigned(person_id)) if may_manage_cases(actor) else mine
         stmt = select(FormalCase).where(case_access.visible_cases(person_id, now=now), who)
         if status is not None:
@@ -282,10 +284,11 @@ def audit_entries(session: Session, actor: Actor, *, case_id: int, cursor: str |
     now = utcnow()
     with _audited(actor, "case.audit.read", "case", case_id):
         case, _ = _as_manager(session, actor, case_id, now=now, for_update=False)
-        about = [and_(AuditEntry.target_type == "case", AuditEntry.target_id == str(case.id))]
+        about = [and_(col(AuditEntry.target_type) == "case",
+                      col(AuditEntry.target_id) == str(case.id))]
         if case.concern_id is not None:
-            about.append(and_(AuditEntry.target_type == "concern",
-                              AuditEntry.target_id == str(case.concern_id)))
+            about.append(and_(col(AuditEntry.target_type) == "concern",
+                              col(AuditEntry.target_id) == str(case.concern_id)))
         page = keyset_page(session, select(AuditEntry).where(or_(*about)), AuditEntry.id,
                            cursor=cursor, limit=limit)
     audit.record(session, actor=actor, action="case.audit.read", target_type="case",
@@ -388,7 +391,8 @@ def add_note(session: Session, actor: Actor, case_id: int, *, visibility: NoteVi
     with _audited(actor, "case.note.create", "case", case_id):
         case, _ = _as_manager(session, actor, case_id, now=now)
         _refuse_if_closed(case)
-        note = CaseNote(case_id=case_id, author_id=actor.person_id,  # type: ignore[arg-type]
+        assert actor.person_id is not None  # only people hold the cases scope
+        note = CaseNote(case_id=case_id, author_id=actor.person_id,
                         visibility=visibility.value, body=body, created_at=now)
         session.add(note)
         session.flush()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlalchemy import CursorResult, update
+from sqlmodel import Session, col, select
 
 from app.db.support import Concern
 from app.db.types import utcnow
@@ -50,6 +50,7 @@ def raise_concern(session: Session, actor: Actor, *, subject_id: int,
     if not may_raise_concern(relations_to(session, actor, subject)):
         raise Forbidden(detail="Only the person's line manager raises a concern about them.",
                         audit=_refusal(actor, "concern.raise", "person", subject_id))
+    assert actor.person_id is not None  # a line manager is a person
     concern = Concern(subject_id=subject_id, raised_by_id=actor.person_id, summary=summary,
                       status=ConcernStatus.open.value, raised_at=utcnow())
     random_ids.add_with_random_id(session, concern)
@@ -88,10 +89,11 @@ def _close(session: Session, actor: Actor, concern: Concern, status: ConcernStat
            case_id: int | None, action: str) -> None:
     """Move an open concern on, once: a concern taken by someone else meanwhile is a 409."""
     moved = session.execute(
-        update(Concern).where(Concern.id == concern.id,  # type: ignore[arg-type]
-                              Concern.status == ConcernStatus.open.value)
+        update(Concern).where(col(Concern.id) == concern.id,
+                              col(Concern.status) == ConcernStatus.open.value)
         .values(status=status.value, case_id=case_id, handled_by_id=actor.person_id))
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    assert isinstance(moved, CursorResult)  # an UPDATE's result counts its rows
+    if moved.rowcount != 1:
         raise Conflict(detail="This concern has already been dismissed or turned into a case.",
                        code="concern-handled",
                        audit=_refusal(actor, action, "concern", concern.id))

@@ -13,10 +13,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.growth import CoachingEnrolment, CoachingProgramme, CoachingSession
-from app.db.models import Person
+from app.db.models import Person, id_of
 from app.db.types import utcnow
 from app.domain.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
 from app.domain.access import (Action, Actor, Record, Relation, authorize, coaching_participant,
@@ -204,22 +204,23 @@ def _person_or_422(session: Session, person_id: int, field: str) -> Person:
 
 def _progress(session: Session, enrolments: list[CoachingEnrolment],
               programmes: dict[int, CoachingProgramme]) -> dict[int, Progress]:
-    ids = [e.id for e in enrolments]
+    ids = [id_of(e) for e in enrolments]
     counts: dict[tuple[int, str], int] = {}
     if ids:
         rows = session.exec(select(CoachingSession.enrolment_id, CoachingSession.status,
                                    func.count())
-                            .where(CoachingSession.enrolment_id.in_(ids))  # type: ignore[attr-defined]
-                            .group_by(CoachingSession.enrolment_id, CoachingSession.status))
+                            .where(col(CoachingSession.enrolment_id).in_(ids))
+                            .group_by(col(CoachingSession.enrolment_id),
+                                      col(CoachingSession.status)))
         counts = {(enrolment_id, status): n for enrolment_id, status, n in rows}
     out: dict[int, Progress] = {}
     for e in enrolments:
         programme = programmes[e.programme_id]
-        held = counts.get((e.id, SessionStatus.held.value), 0)  # type: ignore[arg-type]
-        out[e.id] = Progress(  # type: ignore[index]
+        held = counts.get((id_of(e), SessionStatus.held.value), 0)
+        out[id_of(e)] = Progress(
             sessions_planned=programme.planned_sessions, sessions_held=held,
-            sessions_scheduled=counts.get((e.id, SessionStatus.scheduled.value), 0),  # type: ignore[arg-type]
-            sessions_cancelled=counts.get((e.id, SessionStatus.cancelled.value), 0),  # type: ignore[arg-type]
+            sessions_scheduled=counts.get((id_of(e), SessionStatus.scheduled.value), 0),
+            sessions_cancelled=counts.get((id_of(e), SessionStatus.cancelled.value), 0),
             hours_held=round(held * programme.session_minutes / 60, 2))
     return out
 
@@ -228,10 +229,10 @@ def _enrolment_views(session: Session, enrolments: list[CoachingEnrolment]) -> l
     programme_ids = {e.programme_id for e in enrolments}
     programmes: dict[int, CoachingProgramme] = {}
     if programme_ids:
-        programmes = {p.id: p for p in session.exec(select(CoachingProgramme).where(  # type: ignore[misc]
-            CoachingProgramme.id.in_(programme_ids)))}  # type: ignore[union-attr]
+        programmes = {id_of(p): p for p in session.exec(select(CoachingProgramme).where(
+            col(CoachingProgramme.id).in_(programme_ids)))}
     progress = _progress(session, enrolments, programmes)
-    return [EnrolmentView(e, programmes[e.programme_id], progress[e.id])  # type: ignore[index]
+    return [EnrolmentView(e, programmes[e.programme_id], progress[id_of(e)])
             for e in enrolments]
 
 
@@ -271,8 +272,8 @@ def create_enrolment(session: Session, actor: Actor, *, programme_id: int, coach
                               f"(enrolment {existing.id}, {state}); a coachee is enrolled once "
                               "per programme.",
                        extra={"field": "coachee_id", "enrolment_id": existing.id})
-    enrolment = CoachingEnrolment(programme_id=programme.id, coachee_id=coachee.id,
-                                  coach_id=coach.id)
+    enrolment = CoachingEnrolment(programme_id=id_of(programme), coachee_id=id_of(coachee),
+                                  coach_id=id_of(coach))
     session.add(enrolment)
     session.flush()
     audit.record(session, actor=actor, action="coaching.enrolment.create",
@@ -330,16 +331,16 @@ def list_enrolments(session: Session, actor: Actor, *, programme_id: int | None,
         # read once); the policy then decides on each one.
         below = everyone_below(session, actor.person_id)
         stmt = stmt.where(or_(
-            CoachingEnrolment.coachee_id == actor.person_id,
-            CoachingEnrolment.coachee_id.in_(below),  # type: ignore[attr-defined]
-            (CoachingEnrolment.coach_id == actor.person_id)
-            & CoachingEnrolment.active.is_(True)))  # type: ignore[attr-defined]
+            col(CoachingEnrolment.coachee_id) == actor.person_id,
+            col(CoachingEnrolment.coachee_id).in_(below),
+            (col(CoachingEnrolment.coach_id) == actor.person_id)
+            & col(CoachingEnrolment.active).is_(True)))
     page = keyset_page(session, stmt, CoachingEnrolment.id, cursor=cursor, limit=limit)
     items: list[CoachingEnrolment] = page.items
     if not manager:
         coachee_ids = {e.coachee_id for e in items}
         coachees = {p.id: p for p in session.exec(select(Person).where(
-            Person.id.in_(coachee_ids)))} if coachee_ids else {}  # type: ignore[union-attr]
+            col(Person.id).in_(coachee_ids)))} if coachee_ids else {}
         items = [e for e in items if e.coachee_id in coachees and may(
             actor, Record.coaching, Action.read,
             _relations_in_list(actor, e, coachees[e.coachee_id], below))]
@@ -384,7 +385,7 @@ def schedule_session(session: Session, actor: Actor, *, enrolment_id: int,
         raise Conflict(detail="This enrolment has been withdrawn, so no more sessions can be "
                               "scheduled on it.", code="enrolment-withdrawn",
                        extra={"enrolment_id": enrolment.id})
-    record = CoachingSession(enrolment_id=enrolment.id, scheduled_for=scheduled_for,
+    record = CoachingSession(enrolment_id=id_of(enrolment), scheduled_for=scheduled_for,
                              status=SessionStatus.scheduled.value, topics=topics)
     session.add(record)
     session.flush()

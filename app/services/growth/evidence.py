@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.db.models import Evidence, Objective
+from app.db.models import Evidence, Objective, id_of
 from app.db.types import utcnow
 from app.domain.employment import Span, day_outside
 from app.domain.errors import (Conflict, FieldProblem, InvalidInput, NotFound,
@@ -115,7 +115,7 @@ def record_evidence(session: Session, actor: Actor, *, person_id: int | None,
     require_scope(actor, Scope.growth)
     subject = people.subject_for(session, actor, person_id, record=Record.evidence,
                                  action=Action.write)
-    evidence = add_evidence(session, person_id=subject.id, kind=kind,
+    evidence = add_evidence(session, person_id=id_of(subject), kind=kind,
                             source=EvidenceSource.manual, occurred_on=occurred_on, title=title,
                             description=description, hours=hours, topic=topic,
                             objective_id=objective_id, created_by_id=actor.person_id)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.db.growth import HrEvent
 from app.domain.errors import RuleViolation
@@ -29,7 +30,7 @@ CSV_COLUMNS = ["event_id", "type", "occurred_at", "objective_id", "title", "quar
                "employee_number"]
 
 
-def _base(since: datetime | None):  # type: ignore[no-untyped-def]
+def _base(since: datetime | None) -> SelectOfScalar[HrEvent]:
     stmt = select(HrEvent)
     if since is not None:
         stmt = stmt.where(HrEvent.occurred_at >= since)
@@ -75,13 +76,14 @@ def csv_page(factory: sessionmaker[Session], actor: Actor, *, cursor: str | None
     require_scope(actor, Scope.hr_feed_read)
     after = decode_cursor(cursor) or 0
     with factory() as session:
-        ids = _base(since).where(HrEvent.id > after).order_by(HrEvent.id)
-        last = session.exec(ids.with_only_columns(HrEvent.id).offset(limit - 1).limit(1)).first()
-        more = last is not None and session.exec(
-            ids.with_only_columns(HrEvent.id).where(HrEvent.id > last).limit(1)).first()
+        ids = _base(since).where(col(HrEvent.id) > after).order_by(col(HrEvent.id))
+        only_ids = ids.with_only_columns(col(HrEvent.id))
+        last = session.scalars(only_ids.offset(limit - 1).limit(1)).first()
+        more = last is not None and session.scalars(
+            only_ids.where(col(HrEvent.id) > last).limit(1)).first()
         if last is None:  # a short (last) page: it ends at the newest event
-            last = session.exec(ids.with_only_columns(HrEvent.id).order_by(None).order_by(
-                HrEvent.id.desc()).limit(1)).first()  # type: ignore[union-attr]
+            last = session.scalars(only_ids.order_by(None).order_by(
+                col(HrEvent.id).desc()).limit(1)).first()
     end = last or after
     return CsvPage(next_cursor=encode_cursor(end), has_more=bool(more),
                    rows=_stream(factory, since=since, after=after, end=end))
@@ -103,8 +105,8 @@ def _stream(factory: sessionmaker[Session], *, since: datetime | None, after: in
     writer.writerow(CSV_COLUMNS)
     yield flush()
     with factory() as session:
-        stmt = (_base(since).where(HrEvent.id > after, HrEvent.id <= end).order_by(HrEvent.id)
-                .execution_options(yield_per=1000))
+        stmt = (_base(since).where(col(HrEvent.id) > after, col(HrEvent.id) <= end)
+                .order_by(col(HrEvent.id)).execution_options(yield_per=1000))
         for n, event in enumerate(session.exec(stmt), start=1):
             writer.writerow(csv_row(event))
             if n % 500 == 0:

@@ -7,10 +7,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.growth import CheckIn, Evidence, HrEvent, Objective
-from app.db.models import Person
+from app.db.models import Person, id_of
 from app.db.types import utcnow
 from app.domain.errors import NotFound, PreconditionFailed, RuleViolation
 from app.domain.objectives import (ObjectiveAction, allowed_actions, transition,
@@ -83,18 +83,19 @@ def _load(session: Session, actor: Actor, objective_id: int, action: Action, *,
 def _twenty_percent_count(session: Session, person_id: int, quarter: str) -> int:
     return session.exec(select(func.count()).select_from(Objective).where(
         Objective.person_id == person_id, Objective.quarter == quarter,
-        Objective.twenty_percent_time.is_(True),  # type: ignore[attr-defined]
+        col(Objective.twenty_percent_time).is_(True),
         Objective.status != ObjectiveStatus.dropped.value)).one()
 
 
 def _views(session: Session, objectives: list[Objective], *,
            with_warnings: bool = False) -> list[ObjectiveView]:
-    ids = [o.id for o in objectives]
+    ids = [id_of(o) for o in objectives]
     linked: dict[int, list[int]] = {i: [] for i in ids}
     if ids:
         for objective_id, evidence_id in session.exec(
                 select(Evidence.objective_id, Evidence.id)
-                .where(Evidence.objective_id.in_(ids)).order_by(Evidence.id)):  # type: ignore[union-attr]
+                .where(col(Evidence.objective_id).in_(ids)).order_by(col(Evidence.id))):
+            assert objective_id is not None and evidence_id is not None  # linked, stored
             linked[objective_id].append(evidence_id)
     views = []
     for o in objectives:
@@ -103,7 +104,7 @@ def _views(session: Session, objectives: list[Objective], *,
             warning = twenty_percent_warning(_twenty_percent_count(session, o.person_id,
                                                                    o.quarter), o.quarter)
             warnings = [warning] if warning else []
-        views.append(ObjectiveView(o, linked[o.id], warnings,
+        views.append(ObjectiveView(o, linked[id_of(o)], warnings,
                                    [a.value for a in allowed_actions(ObjectiveStatus(o.status))]))
     return views
 
@@ -127,7 +128,7 @@ def list_objectives(session: Session, actor: Actor, *, person_id: int | None,
     if status is not None:
         stmt = stmt.where(Objective.status == status.value)
     if twenty_percent_time is not None:
-        stmt = stmt.where(Objective.twenty_percent_time.is_(twenty_percent_time))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Objective.twenty_percent_time).is_(twenty_percent_time))
     page = keyset_page(session, stmt, Objective.id, cursor=cursor, limit=limit)
     return Page(items=_views(session, page.items), next_cursor=page.next_cursor)
 
@@ -138,7 +139,7 @@ def create_objective(session: Session, actor: Actor, *, person_id: int | None,
     require_scope(actor, Scope.growth)
     owner = people.subject_for(session, actor, person_id, record=Record.objective,
                                action=Action.write)
-    objective = Objective(person_id=owner.id, status=ObjectiveStatus.draft.value,
+    objective = Objective(person_id=id_of(owner), status=ObjectiveStatus.draft.value,
                           created_by_id=actor.person_id,
                           **{**values, "quarter": _quarter(values["quarter"])})
     session.add(objective)
@@ -186,7 +187,7 @@ def complete(session: Session, actor: Actor, objective_id: int, *, note: str | N
         raise RuleViolation(detail="Completing an objective needs a completion note or at least "
                                    "one piece of evidence.", rule="COMPLETION-EVIDENCE",
                             extra={"field": "note"})
-    for evidence in _own_evidence(session, owner.id, evidence_ids):  # type: ignore[arg-type]
+    for evidence in _own_evidence(session, id_of(owner), evidence_ids):
         evidence.objective_id = objective.id
         evidence.version += 1  # its ETag must change with its link
         session.add(evidence)
@@ -209,8 +210,8 @@ def _own_evidence(session: Session, owner_id: int, ids: list[int]) -> list[Evide
     if not ids:
         return []
     found = {e.id: e for e in session.exec(select(Evidence).where(
-        Evidence.id.in_(set(ids)), Evidence.person_id == owner_id,  # type: ignore[union-attr]
-        Evidence.retracted_at.is_(None)))}  # type: ignore[union-attr]
+        col(Evidence.id).in_(set(ids)), col(Evidence.person_id) == owner_id,
+        col(Evidence.retracted_at).is_(None)))}
     missing = sorted(set(ids) - set(found))
     if missing:
         raise RuleViolation(detail=f"evidence_ids: {missing[0]} is not current evidence of the "
@@ -243,8 +244,8 @@ def _publish(session: Session, objective: Objective, owner: Person, kind: HrEven
     """Write the HR feed event in the same transaction as the change it reports."""
     serialise_feed_writers(session)
     session.add(HrEvent(
-        event_type=kind.value, occurred_at=utcnow(), objective_id=objective.id,  # type: ignore[arg-type]
-        person_id=owner.id, employee_number=owner.employee_number,  # type: ignore[arg-type]
+        event_type=kind.value, occurred_at=utcnow(), objective_id=id_of(objective),
+        person_id=id_of(owner), employee_number=owner.employee_number,
         title=objective.title, quarter=objective.quarter,
         twenty_percent_time=objective.twenty_percent_time,
         quality_dashboard_outcome=objective.quality_dashboard_outcome))
@@ -256,7 +257,8 @@ def add_check_in(session: Session, actor: Actor, objective_id: int, *, on: date,
     objective, _ = _load(session, actor, objective_id, Action.write)
     if objective.status == ObjectiveStatus.dropped.value:
         transition(ObjectiveStatus.dropped, ObjectiveAction.edit)
-    check_in = CheckIn(objective_id=objective_id, author_id=actor.person_id,  # type: ignore[arg-type]
+    assert actor.person_id is not None  # the policy lets only people write check-ins
+    check_in = CheckIn(objective_id=objective_id, author_id=actor.person_id,
                        on=on, note=note, progress=progress)
     session.add(check_in)
     session.flush()

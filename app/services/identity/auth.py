@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.models import Person, RevokedToken, ServiceAccount
 from app.domain.errors import AuditNote, OAuthError, Unauthenticated
@@ -99,9 +99,9 @@ def actor_from_token(session: Session, settings: Settings, token: str) -> Actor:
         return Actor(person_id=person.id, roles=frozenset(Role(r) for r in person.roles),
                      scopes=claims.scopes & person_scopes(person), token_id=claims.jti)
     if kind == "client":
-        row = session.exec(select(ServiceAccount, revoked)
-                           .where(ServiceAccount.client_id == ident)).first()
-        account = _unless_revoked(row)
+        client_row = session.exec(select(ServiceAccount, revoked)
+                                  .where(ServiceAccount.client_id == ident)).first()
+        account = _unless_revoked(client_row)
         if account is None or account.revoked_at is not None:
             raise Unauthenticated(detail="The service account this token was issued to has "
                                          "been revoked.")
@@ -129,4 +129,4 @@ def revoke(session: Session, settings: Settings, token: str) -> None:
     if session.get(RevokedToken, claims.jti) is None:
         session.add(RevokedToken(jti=claims.jti, expires_at=claims.expires_at))
     # Entries for tokens that have expired anyway are no longer needed.
-    session.execute(delete(RevokedToken).where(RevokedToken.expires_at < datetime.now(UTC)))
+    session.execute(delete(RevokedToken).where(col(RevokedToken.expires_at) < datetime.now(UTC)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.models import Person
 from app.domain.vocabulary import PersonKind, Role
@@ -21,7 +21,7 @@ def ensure_bootstrap_admin(session: Session, settings: Settings) -> Person | Non
     if not email or password is None:
         return None
     exists = session.exec(select(Person.id).where(people.with_role(Role.admin),
-                                                  Person.active.is_(True))).first()  # type: ignore[attr-defined]
+                                                  col(Person.active).is_(True))).first()
     if exists is not None:
         return None
     email = email.strip().lower()

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.duties import PasswordLink
-from app.db.models import LineManagementPeriod, Person
+from app.db.models import LineManagementPeriod, Person, id_of
 from app.db.types import utcnow
 from app.domain.errors import Conflict, Forbidden, RuleViolation
 from app.domain.access import Actor, may_issue_password_link, require_scope
@@ -74,7 +74,7 @@ def _managed_by(session: Session, person: Person, actor_id: int | None) -> bool:
 def _link_refused(session: Session, person: Person, *, actor_id: int | None = None) -> bool:
     return not may_issue_password_link(
         managed_by_actor=_managed_by(session, person, actor_id), roles=person.roles,
-        in_open_casework=lambda: case_access.in_open_casework(session, person.id))  # type: ignore[arg-type]
+        in_open_casework=lambda: case_access.in_open_casework(session, id_of(person)))
 
 
 def issue_link(session: Session, actor: Actor, *, person_id: int,
@@ -91,18 +91,18 @@ def issue_link(session: Session, actor: Actor, *, person_id: int,
                        code="person-inactive")
     now = utcnow()
     session.execute(update(PasswordLink).where(
-        PasswordLink.person_id == person.id,  # type: ignore[arg-type]
-        PasswordLink.spent_at.is_(None)).values(spent_at=now))  # type: ignore[union-attr]
+        col(PasswordLink.person_id) == person.id,
+        col(PasswordLink.spent_at).is_(None)).values(spent_at=now))
     token = secrets.token_urlsafe(32)
     expires_at = now + timedelta(hours=settings.password_link_hours)
-    link = PasswordLink(person_id=person.id, token_hash=_digest(token),  # type: ignore[arg-type]
+    link = PasswordLink(person_id=id_of(person), token_hash=_digest(token),
                         issued_by=actor.label, issued_at=now, expires_at=expires_at)
     session.add(link)
     session.flush()
     audit.record(session, actor=actor, action="person.password_link", target_type="person",
                  target_id=person.id, detail={"link_id": link.id,
                                               "expires_at": expires_at.isoformat()})
-    return IssuedLink(person_id=person.id, token=token, expires_at=expires_at)  # type: ignore[arg-type]
+    return IssuedLink(person_id=id_of(person), token=token, expires_at=expires_at)
 
 
 def set_password_with_link(session: Session, settings: Settings, *, token: str,
@@ -113,10 +113,11 @@ def set_password_with_link(session: Session, settings: Settings, *, token: str,
     now = utcnow()
     spent = session.execute(
         update(PasswordLink)
-        .where(PasswordLink.token_hash == _digest(token),  # type: ignore[arg-type]
-               PasswordLink.spent_at.is_(None),  # type: ignore[union-attr]
-               PasswordLink.expires_at > now)  # type: ignore[arg-type]
-        .values(spent_at=now).returning(PasswordLink.person_id, PasswordLink.id)).first()
+        .where(col(PasswordLink.token_hash) == _digest(token),
+               col(PasswordLink.spent_at).is_(None),
+               col(PasswordLink.expires_at) > now)
+        .values(spent_at=now).returning(col(PasswordLink.person_id), col(PasswordLink.id))
+    ).first()
     if spent is None:
         # Well-formed but not usable: the house's 422 for input that breaks a rule.
         raise RuleViolation(detail=LINK_UNUSABLE, rule="PASSWORD-LINK",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, col, or_, select
 
-from app.db.models import Person, ServiceAccount, Team, TeamMember
+from app.db.models import Person, ServiceAccount, Team, TeamMember, id_column
 from app.domain.access import Actor
 from app.services.org import people
 
@@ -27,11 +27,12 @@ def who_am_i(session: Session, actor: Actor) -> Me:
             ServiceAccount.client_id == actor.client_id)).first()
         return Me(actor, None, account, [], [], [])
     person = people.get_or_404(session, actor.person_id)
-    reports = list(session.exec(select(Person.id).where(Person.line_manager_id == person.id)
-                                .order_by(Person.id)))  # type: ignore[arg-type]
+    reports = list(session.exec(select(id_column(Person.id))
+                                .where(Person.line_manager_id == person.id)
+                                .order_by(col(Person.id))))
     teams = list(session.exec(select(TeamMember.team_id).where(
-        TeamMember.person_id == person.id).order_by(TeamMember.team_id)))  # type: ignore[arg-type]
-    led = list(session.exec(select(Team.id).where(or_(
+        col(TeamMember.person_id) == person.id).order_by(col(TeamMember.team_id))))
+    led = list(session.exec(select(id_column(Team.id)).where(or_(
         Team.delivery_manager_id == person.id, Team.product_owner_id == person.id))
-        .order_by(Team.id)))  # type: ignore[arg-type]
+        .order_by(col(Team.id))))
     return Me(actor, person, None, reports, teams, led)

@@ -29,8 +29,9 @@ from typing import Any
 from sqlalchemy import BigInteger, case, delete, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from app.db.models import table_of
 from app.db.protection import KnownSignInAddress, LoginThrottle
 from app.settings import Settings
 
@@ -84,7 +85,7 @@ def _big(value: int) -> Any:
 
 def _claim(session: Session, settings: Settings, key: str, allowance: int, now_ms: int) -> bool:
     """Count one attempt on a key if its back-off has passed, in one statement."""
-    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    table = table_of(LoginThrottle)
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" \
         else sqlite_insert
     now = _big(now_ms)
@@ -101,15 +102,15 @@ def _claim(session: Session, settings: Settings, key: str, allowance: int, now_m
 
 
 def _retry_after(session: Session, key: str, now_ms: int) -> int:
-    waiting = session.execute(select(LoginThrottle.next_allowed_ms)
-                              .where(LoginThrottle.key == key)).scalar_one_or_none()
+    waiting = session.execute(select(col(LoginThrottle.next_allowed_ms))
+                              .where(col(LoginThrottle.key) == key)).scalar_one_or_none()
     return max(1, math.ceil(((waiting or now_ms) - now_ms) / 1000))
 
 
 def _known(session: Session, tried: Attempt) -> bool:
-    return session.execute(select(KnownSignInAddress.account).where(
-        KnownSignInAddress.account == tried.account,
-        KnownSignInAddress.address == tried.address)).first() is not None
+    return session.execute(select(col(KnownSignInAddress.account)).where(
+        col(KnownSignInAddress.account) == tried.account,
+        col(KnownSignInAddress.address) == tried.address)).first() is not None
 
 
 def claim(session: Session, settings: Settings, tried: Attempt,
@@ -138,13 +139,13 @@ def succeeded(session: Session, tried: Attempt, claimed: list[str],
     account-wide and address-wide keys (so an office's first sign-ins do not add up), and
     remember the address; in the request's own transaction."""
     pair = f"pair:{tried.account}|{tried.address}"
-    session.execute(delete(LoginThrottle).where(LoginThrottle.key == pair))
+    session.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == pair))
     others = [key for key in claimed if key != pair]
     if others:
         session.execute(update(LoginThrottle).where(
-            LoginThrottle.key.in_(others), LoginThrottle.attempts > 0)  # type: ignore[attr-defined]
+            col(LoginThrottle.key).in_(others), col(LoginThrottle.attempts) > 0)
             .values(attempts=LoginThrottle.attempts - 1))
-    table = KnownSignInAddress.__table__  # type: ignore[attr-defined]
+    table = table_of(KnownSignInAddress)
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" \
         else sqlite_insert
     moment = now or datetime.now(UTC)

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from app.db.duties import RoleChangeRequest
-from app.db.models import Person
+from app.db.models import Person, id_of
 from app.db.types import utcnow
 from app.domain.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.domain.access import TWO_ADMIN_ROLES, Actor, may_decide_role_change, require_scope
@@ -124,7 +124,7 @@ def _apply(session: Session, person: Person, role: str, change: str, *,
     """Grant or remove the role, refusing a change that leaves an open case without a case
     manager; return the roles held before."""
     _check_applicable(person, role, change)
-    unmanned_before = case_access.unmanned_open_cases(session, person_id=person.id,  # type: ignore[arg-type]
+    unmanned_before = case_access.unmanned_open_cases(session, person_id=id_of(person),
                                                       now=now)
     before = list(person.roles)
     person.roles = _applied(person, role, change)
@@ -132,7 +132,7 @@ def _apply(session: Session, person: Person, role: str, change: str, *,
     person.updated_at = now
     session.add(person)
     session.flush()
-    refuse_leaving_cases_unmanned(session, person_id=person.id, before=unmanned_before,  # type: ignore[arg-type]
+    refuse_leaving_cases_unmanned(session, person_id=id_of(person), before=unmanned_before,
                                   now=now)
     return before
 

@@ -11,17 +11,17 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.db.integrations import WebhookDelivery
-from app.db.models import Person
+from app.db.models import Person, id_of
 from app.domain import github
 from app.domain.vocabulary import EvidenceKind, EvidenceSource
 from app.services.integrations import integration_evidence
-from app.services.integrations.webhooks import Outcome
+from app.services.integrations.webhooks import Applier, Outcome
 from app.settings import Settings
 
 SOURCE = "github"
 
 
-def applier(settings: Settings):  # type: ignore[no-untyped-def]
+def applier(settings: Settings) -> Applier:
     def apply(session: Session, delivery: WebhookDelivery, payload: Any) -> Outcome:
         if delivery.event_type == "ping":
             return Outcome("ignored", "pong")
@@ -60,7 +60,7 @@ def _count(session: Session, push: github.PushInfo, *, ref_key: str | None) -> O
             continue
         at = commit.at
         _, changed = integration_evidence.upsert(
-            session, person_id=person.id, kind=EvidenceKind.production_change,  # type: ignore[arg-type]
+            session, person_id=id_of(person), kind=EvidenceKind.production_change,
             source=EvidenceSource.github, external_id=commit.sha,
             occurred_on=at.date() if at else datetime.now(UTC).date(),
             title=(commit.message or f"Commit {commit.sha[:12]}")[:300],

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.growth import Evidence
 from app.db.types import utcnow
@@ -59,7 +59,7 @@ def retract(session: Session, *, source: EvidenceSource, external_id: str) -> in
     """Retract every current piece of evidence with this source id; return how many."""
     found = session.exec(select(Evidence).where(
         Evidence.source == source.value, Evidence.external_id == external_id,
-        Evidence.retracted_at.is_(None))).all()  # type: ignore[union-attr]
+        col(Evidence.retracted_at).is_(None))).all()
     for item in found:
         item.retracted_at = utcnow()
         item.version += 1

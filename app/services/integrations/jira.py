@@ -17,18 +17,18 @@ from sqlmodel import Session, select
 
 from app.db.growth import Evidence
 from app.db.integrations import JiraIssueState, Sprint, WebhookDelivery
-from app.db.models import Person, TeamBoard
+from app.db.models import Person, TeamBoard, id_of, table_of
 from app.db.types import utcnow
 from app.domain import jira
 from app.domain.vocabulary import EvidenceKind, EvidenceSource
 from app.services.integrations import integration_evidence
-from app.services.integrations.webhooks import Outcome
+from app.services.integrations.webhooks import Applier, Outcome
 from app.settings import Settings
 
 SOURCE = "jira"
 
 
-def applier(settings: Settings):  # type: ignore[no-untyped-def]
+def applier(settings: Settings) -> Applier:
     def apply(session: Session, delivery: WebhookDelivery, payload: Any) -> Outcome:
         return apply_delivery(session, payload, sprint_field=settings.jira_sprint_field,
                               received_at=delivery.received_at,
@@ -43,7 +43,8 @@ def apply_delivery(session: Session, payload: Any, *, sprint_field: str,
     if event.change is jira.TicketChange.none:
         _record_sprints(session, event, boards)
         return Outcome("ignored", "Not a move into or out of Done; stored, nothing counted.")
-    key: str = event.issue_key  # type: ignore[assignment]  # every change names its issue
+    key = event.issue_key
+    assert key is not None  # every change names its issue
     order = jira.event_order(payload, received_at=received_at)
     if event.change in (jira.TicketChange.undone, jira.TicketChange.deleted):
         if not _claim(session, key, order, event.change, delivery_id):
@@ -75,7 +76,7 @@ def apply_delivery(session: Session, payload: Any, *, sprint_field: str,
                    "id": sprint.id, "name": sprint.name, "state": sprint.state,
                    "board_id": sprint.board_id}}
     integration_evidence.upsert(
-        session, person_id=person.id, kind=EvidenceKind.ticket_done,  # type: ignore[arg-type]
+        session, person_id=id_of(person), kind=EvidenceKind.ticket_done,
         source=EvidenceSource.jira, external_id=key, occurred_on=at.astimezone(UTC).date(),
         title=f"{key} {event.summary}".strip()[:300], details=details,
         serialized=True)  # under the issue's row, claimed above
@@ -107,7 +108,7 @@ def _claim(session: Session, key: str, order: jira.EventOrder, change: jira.Tick
     locked to the end of the transaction, so deliveries about one issue are applied one after
     another, each compared with the one committed before it, whatever order they arrive in.
     """
-    table = JiraIssueState.__table__  # type: ignore[attr-defined]
+    table = table_of(JiraIssueState)
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(table).values(issue_key=key, event_ms=order.at_ms,
@@ -117,12 +118,12 @@ def _claim(session: Session, key: str, order: jira.EventOrder, change: jira.Tick
     both_changes = and_(new.changelog_id.is_not(None), last.changelog_id.is_not(None))
     not_older = or_(and_(both_changes, new.changelog_id >= last.changelog_id),
                     and_(not_(both_changes), new.event_ms >= last.event_ms))
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=["issue_key"], where=not_older,
         set_={name: getattr(new, name) for name in (
             "event_ms", "changelog_id", "change", "delivery_id", "updated_at")},
     ).returning(last.issue_key)
-    return session.execute(stmt).first() is not None
+    return session.execute(upsert).first() is not None
 
 
 def _record_sprints(session: Session, event: jira.TicketEvent,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.integrations import WebhookDelivery
 from app.db.models import Person
@@ -48,7 +48,9 @@ def replay_for_person(session: Session, settings: Settings, person: Person) -> i
 
 def on_identity_change(session: Session, settings: Settings) -> Callable[[Person], None]:
     """What people calls when someone's identity changes: apply what was waiting for them."""
-    return lambda person: replay_for_person(session, settings, person)
+    def replay_waiting_for(person: Person) -> None:
+        replay_for_person(session, settings, person)
+    return replay_waiting_for
 
 
 def replay_waiting(session: Session, actor: Actor, settings: Settings, *,
@@ -60,9 +62,9 @@ def replay_waiting(session: Session, actor: Actor, settings: Settings, *,
     """
     require_scope(actor, Scope.integrations)
     stmt = select(WebhookDelivery).where(or_(
-        WebhookDelivery.status.in_(("unmatched", "failed")),  # type: ignore[attr-defined]
-        and_(WebhookDelivery.status == "received",
-             WebhookDelivery.received_at < utcnow() - STRANDED_AFTER)))
+        col(WebhookDelivery.status).in_(("unmatched", "failed")),
+        and_(col(WebhookDelivery.status) == "received",
+             col(WebhookDelivery.received_at) < utcnow() - STRANDED_AFTER)))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     if source is not None:

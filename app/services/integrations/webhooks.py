@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.integrations import WebhookDelivery
 from app.db.types import utcnow
@@ -190,7 +190,7 @@ def waiting_for(session: Session, subjects: list[str]) -> list[WebhookDelivery]:
         return []
     text = cast(WebhookDelivery.subjects, String)
     return list(session.exec(select(WebhookDelivery).where(
-        WebhookDelivery.status.in_(("unmatched", "failed")),  # type: ignore[attr-defined]
+        col(WebhookDelivery.status).in_(("unmatched", "failed")),
         or_(*[text.like(f'%"{subject}"%') for subject in subjects]))))
 
 

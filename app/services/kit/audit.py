@@ -9,7 +9,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from app.db.duties import CaseRefusal
-from app.db.models import AuditEntry
+from app.db.models import AuditEntry, table_of
 from app.db.types import utcnow
 from app.domain.errors import AuditNote
 from app.domain.access import Actor
@@ -52,7 +52,7 @@ def _count_case_refusal(session: Session, note: AuditNote) -> int:
     now = utcnow()
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    table = CaseRefusal.__table__  # type: ignore[attr-defined]
+    table = table_of(CaseRefusal)
     stmt = insert(table).values(actor=note.actor[:100], case_ref=str(note.target_id)[:64],
                                 action=note.action[:100], count=1, first_at=now, last_at=now)
     stmt = stmt.on_conflict_do_update(

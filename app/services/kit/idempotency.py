@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.protection import IdempotencyKey
 
@@ -77,13 +77,13 @@ def claim(session: Session, *, caller: str, key: str, fingerprint: str, hours: i
     """
     now = now or datetime.now(UTC)
     # Expired keys are ignored: prune them (this caller's and everyone else's).
-    session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now))
+    session.execute(delete(IdempotencyKey).where(col(IdempotencyKey.expires_at) <= now))
     row = session.exec(select(IdempotencyKey).where(
         IdempotencyKey.caller == caller, IdempotencyKey.key == key)).first()
     if row is not None and row.state == RUNNING and (
             row.created_at < now - RUNNING_LEASE or row.id in (abandoned or ())):
         if abandoned is not None:
-            abandoned.discard(row.id)  # type: ignore[arg-type]
+            abandoned.discard(row.id)
         session.delete(row)
         session.flush()
         row = None
@@ -109,7 +109,7 @@ def claim(session: Session, *, caller: str, key: str, fingerprint: str, hours: i
 def finish(session: Session, claimed: Claimed, *, status: int, headers: dict[str, str],
            body: bytes) -> None:
     """Store a successful answer for replay. Commits."""
-    session.execute(update(IdempotencyKey).where(IdempotencyKey.id == claimed.id).values(
+    session.execute(update(IdempotencyKey).where(col(IdempotencyKey.id) == claimed.id).values(
         state=DONE, status=status, body=body,
         headers={k: v for k, v in headers.items() if k in STORED_HEADERS}))
     session.commit()
@@ -117,5 +117,5 @@ def finish(session: Session, claimed: Claimed, *, status: int, headers: dict[str
 
 def release(session: Session, claimed: Claimed) -> None:
     """Forget the key (the answer was not a success), so the client may retry. Commits."""
-    session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == claimed.id))
+    session.execute(delete(IdempotencyKey).where(col(IdempotencyKey.id) == claimed.id))
     session.commit()

@@ -19,7 +19,7 @@ _TRIES = 5
 def add_with_random_id(session: Session, row: Row) -> Row:
     """Insert `row` under a random id, trying another should one be taken already."""
     for attempt in range(_TRIES):
-        row.id = secrets.randbelow(_ID_SPACE - 1) + 1  # type: ignore[attr-defined]
+        row.id = secrets.randbelow(_ID_SPACE - 1) + 1
         try:
             with session.begin_nested():
                 session.add(row)

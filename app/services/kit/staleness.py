@@ -19,19 +19,19 @@ def mark(session: Session, *, start: date, end: date | None = None) -> None:
     """Mark every evaluation of a period overlapping `start`..`end` as stale (one statement)."""
     end = end or start
     session.execute(update(Evaluation).where(
-        col(Evaluation.stale_since).is_(None), Evaluation.period_start <= end,
-        Evaluation.period_end >= start).values(stale_since=utcnow()))
+        col(Evaluation.stale_since).is_(None), col(Evaluation.period_start) <= end,
+        col(Evaluation.period_end) >= start).values(stale_since=utcnow()))
 
 
 def stale_evaluations(session: Session) -> list[Evaluation]:
     """Evaluations marked stale, and those with integration evidence written after their
     last run on a day they cover, oldest period first."""
     written_since = exists().where(
-        Evidence.source != EvidenceSource.manual.value,
-        Evidence.updated_at > Evaluation.evaluated_at,
-        Evidence.occurred_on >= Evaluation.period_start,
-        Evidence.occurred_on <= Evaluation.period_end)
+        col(Evidence.source) != EvidenceSource.manual.value,
+        col(Evidence.updated_at) > col(Evaluation.evaluated_at),
+        col(Evidence.occurred_on) >= col(Evaluation.period_start),
+        col(Evidence.occurred_on) <= col(Evaluation.period_end))
     return list(session.exec(select(Evaluation).where(or_(
         col(Evaluation.stale_since).is_not(None),
         and_(col(Evaluation.evaluated_at).is_not(None), written_since)))
-        .order_by(Evaluation.period_start, Evaluation.id)))
+        .order_by(col(Evaluation.period_start), col(Evaluation.id))))

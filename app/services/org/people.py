@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_
+from sqlalchemy import ColumnElement, String, cast, func, or_
 from sqlmodel import Session, col, select
 
-from app.db.models import BandPeriod, LineManagementPeriod, Person, TeamMember
+from app.db.models import BandPeriod, LineManagementPeriod, Person, TeamMember, id_of
 from app.db.types import utcnow
 from app.domain import line_management as lm
 from app.domain.employment import check_window
@@ -38,7 +38,7 @@ class PersonView:
     full: bool  # personal details visible (self, management chain, admin)
 
 
-def with_role(role: Role):  # type: ignore[no-untyped-def]
+def with_role(role: Role) -> ColumnElement[bool]:
     """A filter for people holding a role (roles are a small JSON list on the person)."""
     return cast(Person.roles, String).like(f'%"{role.value}"%')
 
@@ -71,8 +71,8 @@ def _team_ids(session: Session, person_ids: list[int]) -> dict[int, list[int]]:
     by_person: dict[int, list[int]] = {pid: [] for pid in person_ids}
     if person_ids:
         rows = session.exec(select(TeamMember.person_id, TeamMember.team_id)
-                            .where(TeamMember.person_id.in_(person_ids))  # type: ignore[attr-defined]
-                            .order_by(TeamMember.team_id))
+                            .where(col(TeamMember.person_id).in_(person_ids))
+                            .order_by(col(TeamMember.team_id)))
         for person_id, team_id in rows:
             by_person[person_id].append(team_id)
     return by_person
@@ -90,7 +90,8 @@ def _views(session: Session, actor: Actor, people: list[Person]) -> list[PersonV
             relations.add(Relation.self)
         if p.id in below:
             relations.add(Relation.chain)
-        views.append(PersonView(p, teams[p.id], sees_personal_details(actor, frozenset(relations))))
+        views.append(PersonView(p, teams[id_of(p)],
+                                sees_personal_details(actor, frozenset(relations))))
     return views
 
 
@@ -116,7 +117,7 @@ def list_people(session: Session, actor: Actor, *, team_id: int | None,
     require_scope(actor, Scope.people_read)
     stmt = select(Person)
     if team_id is not None:
-        stmt = stmt.where(Person.id.in_(  # type: ignore[union-attr]
+        stmt = stmt.where(col(Person.id).in_(
             select(TeamMember.person_id).where(TeamMember.team_id == team_id)))
     if line_manager_id is not None:
         stmt = stmt.where(Person.line_manager_id == line_manager_id)
@@ -133,7 +134,7 @@ def direct_reports(session: Session, actor: Actor, person_id: int) -> list[Perso
     require_scope(actor, Scope.people_read)
     get_or_404(session, person_id)
     reports = list(session.exec(select(Person).where(Person.line_manager_id == person_id)
-                                .order_by(Person.id)))  # type: ignore[arg-type]
+                                .order_by(col(Person.id))))
     return _views(session, actor, reports)
 
 
@@ -177,14 +178,14 @@ def _assign_line_manager(session: Session, actor: Actor, person: Person, manager
     if person.id is not None:
         for period in session.exec(select(LineManagementPeriod).where(
                 LineManagementPeriod.person_id == person.id,
-                LineManagementPeriod.ended_at.is_(None))):  # type: ignore[union-attr]
+                col(LineManagementPeriod.ended_at).is_(None))):
             period.ended_at = now
             session.add(period)
     person.line_manager_id = manager_id
     if manager_id is not None:
         session.flush()  # the person needs an id before the history can name them
         session.add(LineManagementPeriod(
-            person_id=person.id, manager_id=manager_id, started_at=now,
+            person_id=id_of(person), manager_id=manager_id, started_at=now,
             override_reason=override_reason if used_override else None,
             recorded_by_id=actor.person_id))
         if used_override:
@@ -254,7 +255,7 @@ def create_person(session: Session, actor: Actor, *, values: dict[str, Any],
     _check_window(person)
     session.add(person)
     session.flush()
-    session.add(BandPeriod(person_id=person.id, band=person.band, kind=person.kind,
+    session.add(BandPeriod(person_id=id_of(person), band=person.band, kind=person.kind,
                            started_on=person.started_on))
     _assign_line_manager(session, actor, person, manager_id, override_reason)
     _assign_buddy(session, actor, person, buddy_id, override_reason)
@@ -286,8 +287,8 @@ def update_person(session: Session, actor: Actor, person_id: int, *, changes: di
     before = {name: getattr(person, name) for name in _AUDITED_ON_CREATE}
     guard = bool({"active", "roles", "line_manager_id"} & changes.keys())
     now = utcnow()
-    unmanned_before = case_access.unmanned_open_cases(session, person_id=person.id, now=now) \
-        if guard else set()  # type: ignore[arg-type]
+    unmanned_before = case_access.unmanned_open_cases(session, person_id=id_of(person), now=now) \
+        if guard else set()
     manager_changed = "line_manager_id" in changes
     manager_id = changes.pop("line_manager_id", person.line_manager_id)
     buddy_id = changes.pop("buddy_id", person.buddy_id)
@@ -316,7 +317,7 @@ def update_person(session: Session, actor: Actor, person_id: int, *, changes: di
     session.add(person)
     session.flush()
     if guard:
-        refuse_leaving_cases_unmanned(session, person_id=person.id, before=unmanned_before,  # type: ignore[arg-type]
+        refuse_leaving_cases_unmanned(session, person_id=id_of(person), before=unmanned_before,
                                       now=now)
     changed = {name: {"before": _plain(before[name]), "after": _plain(getattr(person, name))}
                for name in sorted(before) if before[name] != getattr(person, name)}
@@ -351,13 +352,13 @@ def _record_band(session: Session, person: Person, today: date) -> None:
         else:
             row.ended_on = today - timedelta(days=1)
             session.add(row)
-    session.add(BandPeriod(person_id=person.id, band=person.band, kind=person.kind,
+    session.add(BandPeriod(person_id=id_of(person), band=person.band, kind=person.kind,
                            started_on=max(today, person.started_on)))
 
 
 def _refuse_deactivating_a_manager(session: Session, person: Person) -> None:
     reports = session.exec(select(func.count()).select_from(Person).where(
-        Person.line_manager_id == person.id, Person.active.is_(True))).one()  # type: ignore[attr-defined]
+        col(Person.line_manager_id) == person.id, col(Person.active).is_(True))).one()
     if reports:
         raise RuleViolation(
             detail=f"This person still line manages {reports} active people; give them a new "

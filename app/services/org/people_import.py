@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, select
 
-from app.db.models import Person
+from app.db.models import Person, id_of
 from app.domain.errors import DomainError, FieldProblem, InvalidInput
 from app.domain.access import Actor, require_scope
 from app.domain.scopes import Scope
@@ -156,7 +156,7 @@ def import_people(session: Session, actor: Actor, *, csv_text: str, dry_run: boo
             with session.begin_nested():
                 person = people.create_person(session, actor, values=values,
                                               on_identity_change=on_identity_change)
-            ids_by_email[person.email] = person.id  # type: ignore[assignment]
+            ids_by_email[person.email] = id_of(person)
             created.append(person)
         except DomainError as exc:
             field = str(exc.extra.get("field", "row"))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.integrations import Sprint
-from app.db.models import Team
+from app.db.models import Team, id_of
 from app.domain import periods
 from app.domain.errors import NotFound, RuleViolation
 from app.domain.periods import Period
@@ -70,23 +70,24 @@ def list_periods(session: Session, *, period_type: PeriodType, start: date, end:
         return periods.weeks_between(start, end)
     if period_type is PeriodType.quarter:
         return periods.quarters_between(start, end)
-    stmt = select(Team).order_by(Team.id)
+    stmt = select(Team).order_by(col(Team.id))
     if team_id is not None:
         stmt = stmt.where(Team.id == team_id)
     teams = list(session.exec(stmt))
     team_ids = [t.id for t in teams]
     jira = list(session.exec(select(Sprint).where(
-        Sprint.team_id.in_(team_ids), Sprint.start_date.is_not(None),  # type: ignore[union-attr]
-        Sprint.end_date.is_not(None), Sprint.start_date <= end,  # type: ignore[union-attr]
-        Sprint.end_date >= start).order_by(Sprint.start_date)))  # type: ignore[arg-type]
+        col(Sprint.team_id).in_(team_ids), col(Sprint.start_date).is_not(None),
+        col(Sprint.end_date).is_not(None), col(Sprint.start_date) <= end,
+        col(Sprint.end_date) >= start).order_by(col(Sprint.start_date))))
     found: list[Period] = []
     with_jira = {s.team_id for s in jira}
     for sprint in jira:
-        found.append(periods.jira_sprint(sprint.id, sprint.start_date, sprint.end_date,  # type: ignore[arg-type]
+        assert sprint.start_date is not None and sprint.end_date is not None  # as selected
+        found.append(periods.jira_sprint(sprint.id, sprint.start_date, sprint.end_date,
                                          sprint.team_id))
     for team in teams:
         if team.id not in with_jira and team.sprint_anchor_date is not None:
-            found += periods.cadence_sprints_between(team.id, team.sprint_anchor_date,  # type: ignore[arg-type]
+            found += periods.cadence_sprints_between(id_of(team), team.sprint_anchor_date,
                                                      team.sprint_length_days, start, end)
     return sorted(found)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from app.db.models import Person, Team, TeamBoard, TeamMember, TeamMembership
+from app.db.models import Person, Team, TeamBoard, TeamMember, TeamMembership, id_of
 from app.db.types import utcnow
 from app.domain.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
 from app.domain.access import Actor, require_scope
@@ -33,19 +34,19 @@ def get_or_404(session: Session, team_id: int) -> Team:
 
 
 def _views(session: Session, teams: list[Team]) -> list[TeamView]:
-    ids = [t.id for t in teams]
+    ids = [id_of(t) for t in teams]
     members: dict[int, list[int]] = {i: [] for i in ids}
     boards: dict[int, list[int]] = {i: [] for i in ids}
     if ids:
         for team_id, person_id in session.exec(
                 select(TeamMember.team_id, TeamMember.person_id)
-                .where(TeamMember.team_id.in_(ids)).order_by(TeamMember.person_id)):  # type: ignore[attr-defined]
+                .where(col(TeamMember.team_id).in_(ids)).order_by(col(TeamMember.person_id))):
             members[team_id].append(person_id)
         for team_id, board_id in session.exec(
                 select(TeamBoard.team_id, TeamBoard.board_id)
-                .where(TeamBoard.team_id.in_(ids)).order_by(TeamBoard.board_id)):  # type: ignore[attr-defined]
+                .where(col(TeamBoard.team_id).in_(ids)).order_by(col(TeamBoard.board_id))):
             boards[team_id].append(board_id)
-    return [TeamView(t, members[t.id], boards[t.id]) for t in teams]
+    return [TeamView(t, members[id_of(t)], boards[id_of(t)]) for t in teams]
 
 
 def view(session: Session, actor: Actor, team_id: int) -> TeamView:
@@ -60,11 +61,11 @@ def list_teams(session: Session, actor: Actor, *, cursor: str | None,
     return Page(items=_views(session, page.items), next_cursor=page.next_cursor)
 
 
-def _require_people(session: Session, ids: list[int], field: str) -> None:
+def _require_people(session: Session, ids: Sequence[int | None], field: str) -> None:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return
-    found = set(session.exec(select(Person.id).where(Person.id.in_(wanted))))  # type: ignore[union-attr]
+    found = set(session.exec(select(col(Person.id)).where(col(Person.id).in_(wanted))))
     missing = sorted(wanted - found)
     if missing:
         raise RuleViolation(detail=f"{field}: no person with id {missing[0]}.",
@@ -81,14 +82,14 @@ def _check_name(session: Session, name: str, exclude_id: int | None) -> None:
 
 def _set_boards(session: Session, team: Team, board_ids: list[int]) -> None:
     taken = session.exec(select(TeamBoard).where(
-        TeamBoard.board_id.in_(board_ids), TeamBoard.team_id != team.id)).first()  # type: ignore[attr-defined]
+        col(TeamBoard.board_id).in_(board_ids), col(TeamBoard.team_id) != team.id)).first()
     if taken is not None:
         raise Conflict(detail=f"Jira board {taken.board_id} already belongs to team "
                               f"{taken.team_id}; a board belongs to one team.",
                        extra={"field": "jira_board_ids"})
-    session.execute(delete(TeamBoard).where(TeamBoard.team_id == team.id))
+    session.execute(delete(TeamBoard).where(col(TeamBoard.team_id) == team.id))
     for board_id in sorted(set(board_ids)):
-        session.add(TeamBoard(board_id=board_id, team_id=team.id))
+        session.add(TeamBoard(board_id=board_id, team_id=id_of(team)))
 
 
 def _set_members(session: Session, team: Team, member_ids: list[int],
@@ -116,12 +117,12 @@ def _set_members(session: Session, team: Team, member_ids: list[int],
         select(Person).where(col(Person.id).in_(wanted - open_rows.keys())))}
     for person_id in sorted(wanted - open_rows.keys()):
         joined = max(since or today, started[person_id])  # nobody joins before they started
-        session.add(TeamMembership(team_id=team.id, person_id=person_id, started_on=joined))
+        session.add(TeamMembership(team_id=id_of(team), person_id=person_id, started_on=joined))
     if since is not None and since < today:
         staleness.mark(session, start=since, end=today)  # the team's past sprints changed
-    session.execute(delete(TeamMember).where(TeamMember.team_id == team.id))
+    session.execute(delete(TeamMember).where(col(TeamMember.team_id) == team.id))
     for person_id in sorted(wanted):
-        session.add(TeamMember(team_id=team.id, person_id=person_id))
+        session.add(TeamMember(team_id=id_of(team), person_id=person_id))
 
 
 def create_team(session: Session, actor: Actor, *, values: dict[str, Any]) -> TeamView:

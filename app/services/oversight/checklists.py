@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.db.growth import CheckIn, Evidence, Objective, OneToOne
-from app.db.models import Person
+from app.db.models import Person, id_column, id_of
 from app.db.oversight import ChecklistTemplate, ChecklistTick, DigestView
 from app.db.support import Intervention
 from app.db.types import utcnow
@@ -58,13 +58,14 @@ def _today() -> date:
 
 
 def _subject(person: Person) -> Subject:
-    return Subject(id=person.id, band=person.band, roles=frozenset(person.roles or []),  # type: ignore[arg-type]
+    return Subject(id=id_of(person), band=person.band, roles=frozenset(person.roles or []),
                    kind=person.kind, created_on=person.created_at.astimezone(UTC).date(),
                    jira_account_id=person.jira_account_id, github_login=person.github_login)
 
 
 def _context(session: Session, person: Person) -> _Context:
-    rows = session.exec(select(Person.id, Person.line_manager_id, Person.buddy_id, Person.kind)
+    rows = session.exec(select(id_column(Person.id), Person.line_manager_id, Person.buddy_id,
+                               Person.kind)
                         .where(col(Person.active).is_(True))
                         .where((Person.line_manager_id == person.id)
                                | ((Person.buddy_id == person.id)
@@ -80,10 +81,11 @@ def _seniors(session: Session, ctx: _Context) -> dict[int, tuple[int, ...]]:
         found: dict[int, list[int]] = defaultdict(list)
         if ctx.reports:
             for person_id, manager_id in session.exec(
-                    select(Person.id, Person.line_manager_id)
+                    select(id_column(Person.id), Person.line_manager_id)
                     .where(col(Person.line_manager_id).in_(ctx.reports),
                            col(Person.active).is_(True)).order_by(col(Person.id))):
-                found[manager_id].append(person_id)  # type: ignore[index]
+                assert manager_id is not None  # one of the reports, as selected
+                found[manager_id].append(person_id)
         ctx.seniors = {k: tuple(v) for k, v in found.items()}
     return ctx.seniors
 
@@ -119,7 +121,7 @@ def _gather(session: Session, ctx: _Context, period: ChecklistPeriod,
             .group_by(col(Evidence.person_id)))}
     if Fact.one_to_ones in needs:
         held: dict[int, list[date]] = defaultdict(list)
-        for person_id, on in session.exec(select(OneToOne.person_id, OneToOne.on).where(
+        for person_id, on in session.exec(select(col(OneToOne.person_id), col(OneToOne.on)).where(
                 col(OneToOne.person_id).in_(who), OneToOne.status == OneToOneStatus.held,
                 *dated(OneToOne.on))):
             held[person_id].append(on)
@@ -151,12 +153,12 @@ def _gather(session: Session, ctx: _Context, period: ChecklistPeriod,
         facts["proposals"] = {k: tuple(v) for k, v in waiting.items()}
     if Fact.digest_views in needs:
         start, end = _day_bounds(period.start, period.end)
-        stmt = select(DigestView.person_id, func.count()).where(
+        views = select(DigestView.person_id, func.count()).where(
             col(DigestView.person_id).in_(who))
         if not once:
-            stmt = stmt.where(DigestView.viewed_at >= start, DigestView.viewed_at < end)
+            views = views.where(DigestView.viewed_at >= start, DigestView.viewed_at < end)
         facts["digest_views"] = dict(session.exec(
-            stmt.group_by(col(DigestView.person_id))).all())
+            views.group_by(col(DigestView.person_id))).all())
     return Facts(subject=ctx.subject, period=period, as_of=min(ctx.today, period.end),
                  reports=ctx.reports, apprentices=ctx.apprentices, seniors=seniors, **facts)
 
@@ -222,7 +224,9 @@ def list_checklists(session: Session, actor: Actor, *, person_id: int | None,
     require_scope(actor, Scope.growth)
     subject_id = person_id if person_id is not None else actor.person_id
     if subject_id is None:
-        raise people.missing_person()
+        raise RuleViolation(detail="person_id: say whose checklists these are (a service "
+                                   "account has none of its own).", rule="PERSON-REQUIRED",
+                            extra={"field": "person_id"})
     person = people.get_or_404(session, subject_id)
     authorize(actor, Record.checklist, Action.read, relations_to(session, actor, person),
               what="person")
@@ -251,7 +255,7 @@ def list_checklists(session: Session, actor: Actor, *, person_id: int | None,
         resolved = _resolve(ctx, versions, period_key)
         if resolved is not None and (period_type is None or resolved[1].type is period_type):
             chosen.append(resolved)
-    ticks = _ticks(session, person.id, {p.key for _, p in chosen})  # type: ignore[arg-type]
+    ticks = _ticks(session, id_of(person), {p.key for _, p in chosen})
     return person, [_view(session, ctx, t, p, ticks) for t, p in chosen]
 
 
@@ -284,12 +288,12 @@ def tick(session: Session, actor: Actor, *, situation: str, item_key: str,
     existing = session.exec(select(ChecklistTick).where(
         ChecklistTick.person_id == person.id, ChecklistTick.situation == situation,
         ChecklistTick.period_key == period.key, ChecklistTick.item_key == item_key)).first()
-    record = existing or ChecklistTick(person_id=person.id, situation=situation,  # type: ignore[arg-type]
+    record = existing or ChecklistTick(person_id=id_of(person), situation=situation,
                                        period_key=period.key, item_key=item_key, done=done)
     record.done, record.ticked_by_id, record.ticked_at = done, actor.person_id, utcnow()
     session.add(record)
     session.flush()
-    ticks = _ticks(session, person.id, {period.key})  # type: ignore[arg-type]
+    ticks = _ticks(session, id_of(person), {period.key})
     return _view(session, ctx, template, period, ticks)
 
 

@@ -20,11 +20,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import or_
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from app.db.growth import (CoachingEnrolment, CoachingProgramme, CoachingSession, Evidence,
                            Objective, OneToOne)
-from app.db.models import Person, Team, TeamMember, TeamMembership
+from app.db.models import Person, Team, TeamMember, TeamMembership, id_column, id_of
 from app.db.support import TargetResult
 from app.db.types import utcnow
 from app.domain import periods as calendar
@@ -177,13 +178,13 @@ def participation(session: Session, actor: Actor, *, manager_id: int | None,
     quarter = calendar.quarter_containing(period.start).key
     weeks = [w.key for w in calendar.weeks_between(period.start, period.end)]
 
-    below = sorted(everyone_below(session, manager.id))  # type: ignore[arg-type]
+    below = sorted(everyone_below(session, id_of(manager)))
     everyone = [p for p in session.exec(select(Person).where(
-        Person.id.in_(below))).all() if p.active] if below else []  # type: ignore[union-attr]
-    ids = [p.id for p in everyone]
-    figures = {p.id: PersonFigures(p) for p in everyone}
-    manager_agreed = _objectives(session, ids, quarter, figures, manager.id)  # type: ignore[arg-type]
-    manager_held = _one_to_ones(session, ids, period, figures, manager.id)  # type: ignore[arg-type]
+        col(Person.id).in_(below))).all() if p.active] if below else []
+    ids = [id_of(p) for p in everyone]
+    figures = {id_of(p): PersonFigures(p) for p in everyone}
+    manager_agreed = _objectives(session, ids, quarter, figures, id_of(manager))
+    manager_held = _one_to_ones(session, ids, period, figures, id_of(manager))
     _evidence(session, ids, period, figures)
     _coaching(session, ids, period, figures)
     if period.type is PeriodType.quarter:
@@ -192,7 +193,8 @@ def participation(session: Session, actor: Actor, *, manager_id: int | None,
 
     children: dict[int, list[int]] = defaultdict(list)
     for p in everyone:
-        children[p.line_manager_id].append(p.id)  # type: ignore[index, arg-type]
+        assert p.line_manager_id is not None  # everyone here is below the manager
+        children[p.line_manager_id].append(id_of(p))
 
     def line_of(person_id: int) -> list[int]:
         found, stack = [], list(children.get(person_id, ()))
@@ -202,11 +204,11 @@ def participation(session: Session, actor: Actor, *, manager_id: int | None,
             stack.extend(children.get(current, ()))
         return found
 
-    direct = sorted((figures[i] for i in children.get(manager.id, ())),  # type: ignore[arg-type]
+    direct = sorted((figures[i] for i in children.get(id_of(manager), ())),
                     key=lambda f: (f.person.name.lower(), f.person.id))
     rows = []
     for f in direct:
-        line = line_of(f.person.id)  # type: ignore[arg-type]
+        line = line_of(id_of(f.person))
         rows.append(ReportRow(f, bool(line),
                               _rollup([figures[i] for i in line], len(weeks)) if line else None))
     n_weeks = len(weeks)
@@ -244,8 +246,8 @@ def _objectives(session: Session, ids: list[int], quarter: str,
         return 0
     for person_id, status, agreed_by in session.exec(select(
             Objective.person_id, Objective.status, Objective.agreed_by_id).where(
-            Objective.person_id.in_(ids), Objective.quarter == quarter,  # type: ignore[attr-defined]
-            Objective.status.in_(_SET))):  # type: ignore[attr-defined]
+            col(Objective.person_id).in_(ids), col(Objective.quarter) == quarter,
+            col(Objective.status).in_(_SET))):
         figures[person_id].objectives_set += 1
         if status in _AGREED:
             figures[person_id].objectives_agreed += 1
@@ -267,9 +269,9 @@ def _one_to_ones(session: Session, ids: list[int], period: Period,
     if not ids:
         return 0
     for person_id, manager, on in session.exec(select(
-            OneToOne.person_id, OneToOne.manager_id, OneToOne.on).where(
-            OneToOne.person_id.in_(ids), OneToOne.status == OneToOneStatus.held.value,  # type: ignore[attr-defined]
-            OneToOne.on >= period.start, OneToOne.on <= period.end)):  # type: ignore[operator]
+            col(OneToOne.person_id), col(OneToOne.manager_id), col(OneToOne.on)).where(
+            col(OneToOne.person_id).in_(ids), col(OneToOne.status) == OneToOneStatus.held.value,
+            OneToOne.on >= period.start, OneToOne.on <= period.end)):
         f = figures[person_id]
         week = _week_key(on)
         f.one_to_ones_held += 1
@@ -285,9 +287,10 @@ def _evidence(session: Session, ids: list[int], period: Period,
     if not ids:
         return
     for person_id, kind, on, hours in session.exec(select(
-            Evidence.person_id, Evidence.kind, Evidence.occurred_on, Evidence.hours).where(
-            Evidence.person_id.in_(ids), Evidence.retracted_at.is_(None),  # type: ignore[union-attr]
-            Evidence.kind.in_((EvidenceKind.accomplishment.value,  # type: ignore[attr-defined]
+            col(Evidence.person_id), col(Evidence.kind), col(Evidence.occurred_on),
+            col(Evidence.hours)).where(
+            col(Evidence.person_id).in_(ids), col(Evidence.retracted_at).is_(None),
+            col(Evidence.kind).in_((EvidenceKind.accomplishment.value,
                                EvidenceKind.training.value)),
             Evidence.occurred_on >= period.start, Evidence.occurred_on <= period.end)):
         if kind == EvidenceKind.accomplishment.value:
@@ -304,9 +307,9 @@ def _coaching(session: Session, ids: list[int], period: Period,
         return
     enrolments = session.exec(select(
         CoachingEnrolment.id, CoachingEnrolment.coachee_id, CoachingProgramme.planned_sessions)
-        .join(CoachingProgramme, CoachingProgramme.id == CoachingEnrolment.programme_id)
-        .where(CoachingEnrolment.coachee_id.in_(ids),  # type: ignore[attr-defined]
-               CoachingEnrolment.active.is_(True),  # type: ignore[attr-defined]
+        .join(CoachingProgramme, col(CoachingProgramme.id) == col(CoachingEnrolment.programme_id))
+        .where(col(CoachingEnrolment.coachee_id).in_(ids),
+               col(CoachingEnrolment.active).is_(True),
                CoachingProgramme.starts_on <= period.end,
                CoachingProgramme.ends_on >= period.start)).all()
     if not enrolments:
@@ -317,7 +320,7 @@ def _coaching(session: Session, ids: list[int], period: Period,
         figures[coachee_id].coachee = True
         figures[coachee_id].coaching_planned += planned
     for enrolment_id in session.exec(select(CoachingSession.enrolment_id).where(
-            CoachingSession.enrolment_id.in_(list(coachee_of)),  # type: ignore[attr-defined]
+            col(CoachingSession.enrolment_id).in_(list(coachee_of)),
             CoachingSession.status == SessionStatus.held.value,
             CoachingSession.scheduled_for < _midnight(period.end + timedelta(days=1)))).all():
         figures[coachee_of[enrolment_id]].coaching_held += 1
@@ -384,9 +387,9 @@ def team_report(session: Session, actor: Actor, team_id: int, *,
     if team is None:
         raise NotFound(detail=f"No team with id {team_id}.")
     members = [p.id for p in session.exec(
-        select(Person).join(TeamMember, TeamMember.person_id == Person.id)
-        .where(TeamMember.team_id == team_id, Person.active.is_(True))  # type: ignore[attr-defined]
-        .order_by(Person.id)).all()]
+        select(Person).join(TeamMember, col(TeamMember.person_id) == col(Person.id))
+        .where(col(TeamMember.team_id) == team_id, col(Person.active).is_(True))
+        .order_by(col(Person.id))).all()]
     leads = actor.person_id is not None and actor.person_id in (
         team.delivery_manager_id, team.product_owner_id)
     allowed = may_see_team_report(actor, leads_team=leads, above_a_member=False)
@@ -442,10 +445,12 @@ def _members_during(session: Session, team_id: int, start: date,
     when the person leaves, whatever the team's list says)."""
     found = []
     for person_id, joined, ended, left in session.exec(select(
-            TeamMembership.person_id, TeamMembership.started_on, TeamMembership.ended_on,
-            Person.left_on).join(Person, Person.id == TeamMembership.person_id)  # type: ignore[arg-type]
+            col(TeamMembership.person_id), col(TeamMembership.started_on),
+            col(TeamMembership.ended_on), col(Person.left_on))
+            .join(Person, col(Person.id) == TeamMembership.person_id)
             .where(TeamMembership.team_id == team_id, TeamMembership.started_on <= end,
-                   or_(col(TeamMembership.ended_on).is_(None), TeamMembership.ended_on >= start))):
+                   or_(col(TeamMembership.ended_on).is_(None),
+                       col(TeamMembership.ended_on) >= start))):
         last = min((d for d in (ended, left) if d is not None), default=None)
         if last is None or last >= max(joined, start):
             found.append((person_id, Span(joined, last)))
@@ -462,36 +467,39 @@ def _team_periods(session: Session, team_id: int, trend: list[Period]) -> list[T
     evidence: dict[int, list[rules.EvidenceFact]] = defaultdict(list)
     completed: list[tuple[int, date]] = []
     if members:
-        for person_id, key, metric, stretch, outcome in session.exec(select(
-                TargetResult.person_id, TargetResult.period_key, TargetResult.metric,
-                TargetResult.stretch, TargetResult.outcome).where(
-                TargetResult.person_id.in_(members),  # type: ignore[attr-defined]
-                TargetResult.period_type == trend[-1].type.value,
-                TargetResult.period_key.in_([p.key for p in trend]))):  # type: ignore[attr-defined]
+        for person_id, key, metric, stretch, outcome in session.execute(core_select(
+                col(TargetResult.person_id), col(TargetResult.period_key),
+                col(TargetResult.metric), col(TargetResult.stretch),
+                col(TargetResult.outcome)).where(
+                col(TargetResult.person_id).in_(members),
+                col(TargetResult.period_type) == trend[-1].type.value,
+                col(TargetResult.period_key).in_([p.key for p in trend]))):
             results[key].append((person_id, metric, stretch, outcome))
         # Tickets done in a Jira sprint count in it whatever their day: look wider, as
         # evaluation does.
         margin = timedelta(days=60 if trend[-1].type is PeriodType.sprint else 0)
         # The columns the figures need, not whole records: no objects to build and track.
-        for e in session.exec(select(
-                Evidence.id, Evidence.person_id, Evidence.kind, Evidence.occurred_on,
-                Evidence.hours, Evidence.details).where(
-                Evidence.person_id.in_(members), Evidence.retracted_at.is_(None),  # type: ignore[union-attr]
-                Evidence.kind.in_([EvidenceKind.ticket_done.value,  # type: ignore[attr-defined]
+        for evidence_id, person_id, kind, occurred_on, hours, details in session.execute(
+                core_select(id_column(Evidence.id), col(Evidence.person_id),
+                            col(Evidence.kind), col(Evidence.occurred_on), col(Evidence.hours),
+                            col(Evidence.details)).where(
+                col(Evidence.person_id).in_(members), col(Evidence.retracted_at).is_(None),
+                col(Evidence.kind).in_([EvidenceKind.ticket_done.value,
                                    EvidenceKind.production_change.value,
                                    EvidenceKind.training.value]),
-                Evidence.occurred_on >= start - margin, Evidence.occurred_on <= end + margin)):
-            sprint = (e.details or {}).get("sprint") or {}
-            evidence[e.person_id].append(rules.EvidenceFact(
-                e.id, EvidenceKind(e.kind), e.occurred_on,  # type: ignore[arg-type]
-                Decimal(str(e.hours)) if e.hours is not None else None,
+                col(Evidence.occurred_on) >= start - margin,
+                col(Evidence.occurred_on) <= end + margin)):
+            sprint = (details or {}).get("sprint") or {}
+            evidence[person_id].append(rules.EvidenceFact(
+                evidence_id, EvidenceKind(kind), occurred_on,
+                Decimal(str(hours)) if hours is not None else None,
                 sprint.get("id") if isinstance(sprint.get("id"), int) else None))
         completed = [(person_id, at.astimezone(UTC).date()) for person_id, at in session.exec(
             select(Objective.person_id, Objective.completed_at).where(
-            Objective.person_id.in_(members),  # type: ignore[attr-defined]
+            col(Objective.person_id).in_(members),
             Objective.status == ObjectiveStatus.completed.value,
-            Objective.completed_at >= _midnight(start),  # type: ignore[operator]
-            Objective.completed_at < _midnight(end + timedelta(days=1))))  # type: ignore[operator]
+            col(Objective.completed_at) >= _midnight(start),
+            col(Objective.completed_at) < _midnight(end + timedelta(days=1))))
             if at is not None]
     out = []
     for period in trend:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from app.db.models import Person
+from app.db.models import Person, id_of
 from app.db.oversight import PolicyComment, PolicyConsultation
 from app.db.support import PolicyVersion
 from app.db.types import utcnow
@@ -76,11 +76,11 @@ def _version_or_404(session: Session, version_id: int, *, lock: bool = False) ->
 def _consultation_of(session: Session, version_id: int) -> PolicyConsultation | None:
     return session.exec(select(PolicyConsultation).where(
         PolicyConsultation.policy_version_id == version_id)
-        .order_by(PolicyConsultation.id)).first()
+        .order_by(col(PolicyConsultation.id))).first()
 
 
 def _consultation_or_404(session: Session, version: PolicyVersion) -> PolicyConsultation:
-    found = _consultation_of(session, version.id)  # type: ignore[arg-type]
+    found = _consultation_of(session, id_of(version))
     if found is None:
         raise NotFound(detail=f"Policy version {version.id} ('{version.name}') has not been "
                               "opened for consultation.")
@@ -107,11 +107,11 @@ def _state(c: PolicyConsultation, now: datetime) -> str:
 def _view(session: Session, actor: Actor, version: PolicyVersion,
           c: PolicyConsultation) -> ConsultationView:
     comments = session.exec(select(PolicyComment).where(PolicyComment.consultation_id == c.id)
-                            .order_by(PolicyComment.id)).all()
+                            .order_by(col(PolicyComment.id))).all()
     sees_authors = sees_anonymous_authors(actor)
     shown = {x.author_id for x in comments if sees_authors or not x.anonymous}
     names = dict(session.exec(select(Person.id, Person.name).where(
-        Person.id.in_(shown))).all()) if shown else {}  # type: ignore[union-attr]
+        col(Person.id).in_(shown))).all()) if shown else {}
     views = []
     for x in comments:
         visible = sees_authors or not x.anonymous
@@ -184,11 +184,11 @@ def add_comment(session: Session, actor: Actor, version_id: int, *, body: str,
                        code="consultation-not-open",
                        extra={"opens_at": consultation.opens_at.astimezone(UTC).isoformat(),
                               "closes_at": consultation.closes_at.astimezone(UTC).isoformat()})
-    comment = PolicyComment(consultation_id=consultation.id, author_id=actor.person_id,  # type: ignore[arg-type]
+    comment = PolicyComment(consultation_id=id_of(consultation), author_id=actor.person_id,
                             anonymous=anonymous, body=body)
     session.add(comment)
     session.flush()
-    return _view(session, actor, version, consultation), comment.id  # type: ignore[return-value]
+    return _view(session, actor, version, consultation), id_of(comment)
 
 
 def reply(session: Session, actor: Actor, version_id: int, comment_id: int, *,

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Select, delete, func, insert, or_
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from app.db.growth import Evidence, Objective, OneToOne
-from app.db.models import Absence, BandPeriod, Person, TeamMembership
+from app.db.models import Absence, BandPeriod, Person, TeamMembership, id_column, id_of
 from app.db.support import Evaluation, PolicyTarget, PolicyVersion, TargetResult
 from app.db.types import utcnow
 from app.domain import targets as rules
@@ -66,18 +67,18 @@ def _employed_during(period: Period) -> Select:
     Queries filter by this subquery rather than by a list of thousands of ids."""
     stmt = select(Person.id).where(Person.started_on <= period.end,
                                    or_(col(Person.left_on).is_(None),
-                                       Person.left_on >= period.start))
+                                       col(Person.left_on) >= period.start))
     if period.type is PeriodType.sprint and period.team_id is not None:
         stmt = stmt.where(col(Person.id).in_(select(TeamMembership.person_id).where(
             TeamMembership.team_id == period.team_id, TeamMembership.started_on <= period.end,
             or_(col(TeamMembership.ended_on).is_(None),
-                TeamMembership.ended_on >= period.start))))
+                col(TeamMembership.ended_on) >= period.start))))
     return stmt
 
 
 def _people(session: Session, who: Select) -> list[Person]:
     return list(session.exec(select(Person).where(col(Person.id).in_(who))
-                             .order_by(Person.id)))
+                             .order_by(col(Person.id))))
 
 
 def _as_they_were(session: Session, everyone: list[Person], period: Period,
@@ -95,13 +96,13 @@ def _as_they_were(session: Session, everyone: list[Person], period: Period,
             in_team[m.person_id].append(Span(m.started_on, m.ended_on))
     found = {}
     for person in everyone:
-        band, kind = as_of(history[person.id], max(period.start, person.started_on)) \
+        band, kind = as_of(history[id_of(person)], max(period.start, person.started_on)) \
             or (person.band, person.kind)
         window = Span(person.started_on, person.left_on)
         if period.type is PeriodType.sprint and period.team_id is not None \
-                and not any(span.covers(period) for span in in_team[person.id]):
+                and not any(span.covers(period) for span in in_team[id_of(person)]):
             window = Span(period.end + timedelta(days=1))  # not in the team for all of it
-        found[person.id] = rules.PersonFacts(person.id, band, kind, window)  # type: ignore[index]
+        found[id_of(person)] = rules.PersonFacts(id_of(person), band, kind, window)
     return found
 
 
@@ -112,44 +113,46 @@ def _facts(session: Session, people: list[int], who: Select, period: Period,
     # Tickets done in a Jira sprint count in it whatever their day, so look wider for sprints.
     margin = timedelta(days=60 if period.type is PeriodType.sprint else 0)
     evidence: dict[int, list[rules.EvidenceFact]] = defaultdict(list)
-    kinds = [rules.evidence_kind(m).value for m in metrics if rules.evidence_kind(m)]  # type: ignore[union-attr]
+    kinds = [counted.value for m in metrics if (counted := rules.evidence_kind(m))]
     # The columns evaluation counts, not whole records: no objects to build and track.
-    for e in session.exec(select(Evidence.id, Evidence.person_id, Evidence.kind,
-                                 Evidence.occurred_on, Evidence.hours, Evidence.details).where(
-            Evidence.person_id.in_(who), Evidence.retracted_at.is_(None),  # type: ignore[union-attr]
+    for evidence_id, person_id, kind, occurred_on, hours, details in session.execute(
+            core_select(id_column(Evidence.id), col(Evidence.person_id), col(Evidence.kind),
+                        col(Evidence.occurred_on), col(Evidence.hours),
+                        col(Evidence.details)).where(
+            col(Evidence.person_id).in_(who), col(Evidence.retracted_at).is_(None),
             col(Evidence.kind).in_(kinds),
-            Evidence.occurred_on >= period.start - margin,
-            Evidence.occurred_on <= period.end + margin)) if kinds else ():
-        sprint = (e.details or {}).get("sprint") or {}
-        evidence[e.person_id].append(rules.EvidenceFact(
-            e.id, EvidenceKind(e.kind), e.occurred_on,  # type: ignore[arg-type]
-            Decimal(str(e.hours)) if e.hours is not None else None,
+            col(Evidence.occurred_on) >= period.start - margin,
+            col(Evidence.occurred_on) <= period.end + margin)) if kinds else ():
+        sprint = (details or {}).get("sprint") or {}
+        evidence[person_id].append(rules.EvidenceFact(
+            evidence_id, EvidenceKind(kind), occurred_on,
+            Decimal(str(hours)) if hours is not None else None,
             sprint.get("id") if isinstance(sprint.get("id"), int) else None))
-    held: dict[int, list[tuple[int, object]]] = defaultdict(list)
+    held: dict[int, list[tuple[int, date]]] = defaultdict(list)
     if Metric.one_to_ones_held in metrics:
         for o in session.exec(select(OneToOne).where(
-                OneToOne.person_id.in_(who), OneToOne.status == "held",  # type: ignore[attr-defined]
+                col(OneToOne.person_id).in_(who), col(OneToOne.status) == "held",
                 OneToOne.on >= period.start, OneToOne.on <= period.end)):
-            held[o.person_id].append((o.id, o.on))  # type: ignore[arg-type]
+            held[o.person_id].append((id_of(o), o.on))
     done: dict[int, list[tuple[int, str]]] = defaultdict(list)
     if period.type is PeriodType.quarter and Metric.objectives_completed in metrics:
-        for o in session.exec(select(Objective).where(
-                Objective.person_id.in_(who), Objective.quarter == period.key,  # type: ignore[attr-defined]
+        for objective in session.exec(select(Objective).where(
+                col(Objective.person_id).in_(who), col(Objective.quarter) == period.key,
                 Objective.status == ObjectiveStatus.completed.value,
-                Objective.twenty_percent_time.is_(True))):  # type: ignore[attr-defined]
-            done[o.person_id].append((o.id, o.quarter))  # type: ignore[arg-type]
-    away: dict[int, list[tuple[object, object]]] = defaultdict(list)
+                col(Objective.twenty_percent_time).is_(True))):
+            done[objective.person_id].append((id_of(objective), objective.quarter))
+    away: dict[int, list[tuple[date, date]]] = defaultdict(list)
     for a in session.exec(select(Absence).where(
-            Absence.person_id.in_(who), col(Absence.confirmed_at).is_not(None),
-            Absence.start_date <= period.end,  # type: ignore[attr-defined]
+            col(Absence.person_id).in_(who), col(Absence.confirmed_at).is_not(None),
+            Absence.start_date <= period.end,
             Absence.end_date >= period.start)):
         away[a.person_id].append((a.start_date, a.end_date))
-    return {i: rules.ActivityFacts(evidence[i], held[i], done[i], away[i],  # type: ignore[arg-type]
+    return {i: rules.ActivityFacts(evidence[i], held[i], done[i], away[i],
                                    holidays) for i in people}
 
 
 def _rule(target: PolicyTarget) -> rules.TargetRule:
-    return rules.TargetRule(id=target.id, metric=Metric(target.metric),  # type: ignore[arg-type]
+    return rules.TargetRule(id=id_of(target), metric=Metric(target.metric),
                             period=PeriodType(target.period),
                             threshold=Decimal(str(target.threshold)),
                             bands=frozenset(target.bands), kinds=frozenset(target.kinds),
@@ -180,24 +183,24 @@ def run(session: Session, *, period_type: PeriodType, period_key: str,
     if version is None:
         raise RuleViolation(detail=f"No policy version is in force on "
                                    f"{period.start.isoformat()}.", rule="POLICY-IN-FORCE")
-    evaluation = _claim(session, period, version.id)  # type: ignore[arg-type]
+    evaluation = _claim(session, period, id_of(version))
     closed = evaluation.status == "closed"
     if closed:  # judged as decided then: the version it was closed under
         version = session.get(PolicyVersion, evaluation.policy_version_id) or version
     elif evaluation.policy_version_id != version.id:
-        evaluation.policy_version_id = version.id  # type: ignore[assignment]
-    targets = [_rule(t) for t in policies.targets_of(session, [version.id])[version.id]  # type: ignore[index,list-item]
+        evaluation.policy_version_id = id_of(version)
+    targets = [_rule(t) for t in policies.targets_of(session, [id_of(version)])[id_of(version)]
                if t.period == period.type.value]
     who = _employed_during(period)
     everyone = _people(session, who)
-    facts = _facts(session, [p.id for p in everyone], who, period,  # type: ignore[misc]
+    facts = _facts(session, [id_of(p) for p in everyone], who, period,
                    calendar.holidays(period.start, period.end), {t.metric for t in targets})
     subjects = _as_they_were(session, everyone, period, who)
     results: list[dict] = []
     for person in everyone:
-        subject = subjects[person.id]  # type: ignore[index]
+        subject = subjects[id_of(person)]
         for target in targets:
-            r = rules.evaluate(target, subject, period, facts[person.id],  # type: ignore[index]
+            r = rules.evaluate(target, subject, period, facts[id_of(person)],
                                excused_share=Decimal(str(version.excused_share)))
             if r.outcome is Outcome.not_applicable and not rules.applies(target, subject):
                 continue  # the target is not for this person: no row
@@ -217,7 +220,7 @@ def run(session: Session, *, period_type: PeriodType, period_key: str,
         _record_corrections(session, evaluation, results)
     else:
         session.execute(delete(TargetResult).where(
-            TargetResult.evaluation_id == evaluation.id))  # type: ignore[arg-type]
+            col(TargetResult.evaluation_id) == evaluation.id))
         if results:  # one statement (executemany), however many people
             session.execute(insert(TargetResult), results)
     evaluation.runs += 1
@@ -283,20 +286,20 @@ def _get(session: Session, evaluation_id: int) -> Evaluation:
 
 def _views(session: Session, evaluations: list[Evaluation]) -> list[EvaluationView]:
     """Evaluations with their results counted by outcome: one statement for a whole page."""
-    ids = [e.id for e in evaluations]
-    counts: dict[int, dict[str, int]] = {i: {o.value: 0 for o in Outcome} for i in ids}  # type: ignore[misc]
+    ids = [id_of(e) for e in evaluations]
+    counts: dict[int, dict[str, int]] = {i: {o.value: 0 for o in Outcome} for i in ids}
     corrected: dict[int, int] = defaultdict(int)
     if ids:
         for evaluation_id, outcome, fixed, n in session.exec(
                 select(TargetResult.evaluation_id, TargetResult.outcome,
                        col(TargetResult.correction).is_not(None), func.count())
                 .where(col(TargetResult.evaluation_id).in_(ids))
-                .group_by(TargetResult.evaluation_id, TargetResult.outcome,
+                .group_by(col(TargetResult.evaluation_id), col(TargetResult.outcome),
                           col(TargetResult.correction).is_not(None))):
             counts[evaluation_id][outcome] += n
             if fixed:
                 corrected[evaluation_id] += n
-    return [EvaluationView(e, counts[e.id], corrected[e.id]) for e in evaluations]  # type: ignore[index]
+    return [EvaluationView(e, counts[id_of(e)], corrected[id_of(e)]) for e in evaluations]
 
 
 def view(session: Session, actor: Actor, evaluation_id: int) -> EvaluationView:
@@ -311,8 +314,8 @@ def list_evaluations(session: Session, actor: Actor, *, cursor: str | None,
     return Page(items=_views(session, page.items), next_cursor=page.next_cursor)
 
 
-def results_for(session: Session, actor: Actor, person_id: int, *, start, end,  # type: ignore[no-untyped-def]
-                cursor: str | None, limit: int) -> Page[TargetResult]:
+def results_for(session: Session, actor: Actor, person_id: int, *, start: date | None,
+                end: date | None, cursor: str | None, limit: int) -> Page[TargetResult]:
     """A person's target results (the person, their management chain, coach, buddy)."""
     subject = people.get_or_404(session, person_id)
     authorize(actor, Record.target_result, Action.read, relations_to(session, actor, subject),

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from app.db.models import id_of
 from app.db.support import Evaluation, PolicyTarget, PolicyVersion
 from app.db.types import utcnow
 from app.domain.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
@@ -35,8 +36,8 @@ def targets_of(session: Session, version_ids: list[int]) -> dict[int, list[Polic
     found: dict[int, list[PolicyTarget]] = {i: [] for i in version_ids}
     if version_ids:
         for target in session.exec(select(PolicyTarget).where(
-                PolicyTarget.policy_version_id.in_(version_ids))  # type: ignore[attr-defined]
-                .order_by(PolicyTarget.id)):
+                col(PolicyTarget.policy_version_id).in_(version_ids))
+                .order_by(col(PolicyTarget.id))):
             found[target.policy_version_id].append(target)
     return found
 
@@ -45,8 +46,8 @@ def in_force(session: Session, day: date) -> PolicyVersion | None:
     """The version in force on a day (None if no version covers it)."""
     return session.exec(select(PolicyVersion).where(
         PolicyVersion.effective_from <= day,
-        (PolicyVersion.effective_to.is_(None)) | (PolicyVersion.effective_to >= day))  # type: ignore[union-attr]
-        .order_by(PolicyVersion.effective_from.desc())).first()  # type: ignore[attr-defined]
+        (col(PolicyVersion.effective_to).is_(None)) | (col(PolicyVersion.effective_to) >= day))
+        .order_by(col(PolicyVersion.effective_from).desc())).first()
 
 
 def _describe(version: PolicyVersion) -> str:
@@ -61,9 +62,9 @@ def _check_dates(start: date, end: date | None) -> None:
 
 
 def _last_closed_day(session: Session, version_id: int) -> date | None:
-    return session.exec(select(Evaluation.period_end).where(
+    return session.exec(select(col(Evaluation.period_end)).where(
         Evaluation.policy_version_id == version_id, Evaluation.status == "closed")
-        .order_by(Evaluation.period_end.desc()).limit(1)).first()  # type: ignore[attr-defined]
+        .order_by(col(Evaluation.period_end).desc()).limit(1)).first()
 
 
 def _make_room(session: Session, start: date, end: date | None, *, exclude_id: int | None) -> None:
@@ -75,7 +76,7 @@ def _make_room(session: Session, start: date, end: date | None, *, exclude_id: i
         other_end = other.effective_to or date.max
         if start <= other_end and (end or date.max) >= other.effective_from:
             superseding = other.effective_to is None and start > other.effective_from
-            last_closed = _last_closed_day(session, other.id) if superseding else None  # type: ignore[arg-type]
+            last_closed = _last_closed_day(session, id_of(other)) if superseding else None
             if superseding and (last_closed is None or last_closed < start):
                 other.effective_to = start - timedelta(days=1)
                 other.version += 1
@@ -97,7 +98,7 @@ def _targets(session: Session, version: PolicyVersion, targets: list[dict[str, A
                                 rule="POLICY-TARGET-TWICE", extra={"field": "targets"})
         seen.add(key)
         session.add(PolicyTarget(
-            policy_version_id=version.id, metric=Metric(target["metric"]).value,  # type: ignore[arg-type]
+            policy_version_id=id_of(version), metric=Metric(target["metric"]).value,
             period=PeriodType(target["period"]).value, threshold=target["threshold"],
             bands=sorted(target.get("bands") or []), kinds=sorted(target.get("kinds") or []),
             stretch=bool(target.get("stretch"))))
@@ -133,13 +134,13 @@ def update(session: Session, actor: Actor, version_id: int, *, changes: dict[str
                               f"{version.locked_at.date().isoformat()}, so it cannot change: "
                               "create a new version instead.", code="policy-locked")
     if "effective_from" in changes:
-        consultations.guard_effective_from(session, version.id, changes["effective_from"])  # type: ignore[arg-type]
+        consultations.guard_effective_from(session, id_of(version), changes["effective_from"])
     for name, value in changes.items():
         setattr(version, name, value)
     _check_dates(version.effective_from, version.effective_to)
     _make_room(session, version.effective_from, version.effective_to, exclude_id=version.id)
     if targets is not None:
-        for old in targets_of(session, [version.id])[version.id]:  # type: ignore[index]
+        for old in targets_of(session, [id_of(version)])[id_of(version)]:
             session.delete(old)
         session.flush()
         _targets(session, version, targets)
@@ -152,8 +153,8 @@ def update(session: Session, actor: Actor, version_id: int, *, changes: dict[str
 
 def views(session: Session, versions: list[PolicyVersion]) -> list[PolicyView]:
     """Versions with their targets, read for all of them at once."""
-    found = targets_of(session, [v.id for v in versions])  # type: ignore[misc]
-    return [PolicyView(v, found[v.id]) for v in versions]  # type: ignore[index]
+    found = targets_of(session, [id_of(v) for v in versions])
+    return [PolicyView(v, found[id_of(v)]) for v in versions]
 
 
 def list_versions(session: Session, actor: Actor, *, cursor: str | None,

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from app.db.growth import Evidence, Objective
-from app.db.models import Person
+from app.db.models import Person, id_column, id_of
 from app.db.support import PolicyVersion, TargetResult, Trigger
 from app.db.types import utcnow
 from app.domain import targets as rules
@@ -98,9 +98,9 @@ def fire_all(session: Session, firings: Sequence[Firing]) -> None:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     recorded = session.execute(
         insert(Trigger).on_conflict_do_nothing(index_elements=["facts_key"])
-        .returning(Trigger.id, Trigger.facts_key), rows).all()  # type: ignore[attr-defined]
+        .returning(id_column(Trigger.id), col(Trigger.facts_key)), rows).all()
     interventions.act_on(session, [
-        interventions.Fired(trigger_id, wanted[key].person.id,  # type: ignore[arg-type]
+        interventions.Fired(trigger_id, id_of(wanted[key].person),
                             wanted[key].person.line_manager_id, wanted[key].direction,
                             wanted[key].summary, wanted[key].details)
         for trigger_id, key in recorded], now=now)
@@ -121,7 +121,8 @@ def _reinstate(session: Session, trigger: Trigger, person: Person, *, summary: s
                evidence_ids: Sequence[int], objective_ids: Sequence[int],
                details: dict) -> Trigger:
     history = list(trigger.details.get("withdrawals", []))
-    history.append({"withdrawn_at": trigger.withdrawn_at.isoformat(),  # type: ignore[union-attr]
+    assert trigger.withdrawn_at is not None  # only a withdrawn trigger is reinstated
+    history.append({"withdrawn_at": trigger.withdrawn_at.isoformat(),
                     "reason": trigger.withdrawn_reason, "reinstated_at": utcnow().isoformat(),
                     "stood_on": {k: v for k, v in trigger.details.items()
                                  if k != "withdrawals"}})
@@ -145,7 +146,7 @@ def on_objective_completed(session: Session, *, objective: Objective, owner: Per
     fire(session, person=owner, direction=TriggerDirection.positive,
          rule=TriggerRule.objective_completed, facts_key=f"objective-completed:{objective.id}",
          summary=f"completed the objective “{objective.title}” ({objective.quarter})",
-         evidence_ids=[], objective_ids=[objective.id],  # type: ignore[list-item]
+         evidence_ids=[], objective_ids=[id_of(objective)],
          version=policies.in_force(session, date.today()),
          details={"objective_id": objective.id, "quarter": objective.quarter,
                   "twenty_percent_time": objective.twenty_percent_time})
@@ -160,7 +161,7 @@ def on_objective_reopened(session: Session, *, objective: Objective, reason: str
 def on_qualification(session: Session, *, evidence: Evidence, person: Person) -> None:
     fire(session, person=person, direction=TriggerDirection.positive,
          rule=TriggerRule.qualification_obtained, facts_key=f"qualification:{evidence.id}",
-         summary=f"obtained a qualification: {evidence.title}", evidence_ids=[evidence.id],  # type: ignore[list-item]
+         summary=f"obtained a qualification: {evidence.title}", evidence_ids=[id_of(evidence)],
          version=policies.in_force(session, evidence.occurred_on))
 
 
@@ -175,7 +176,7 @@ def after_evaluation(session: Session, *, version: PolicyVersion, period: Period
     runs they end) call for. People who have left are no longer sent support."""
     if not people:
         return
-    ids = [p.id for p in people]
+    ids = [id_of(p) for p in people]
     among = ids if who is None else who  # a subquery reads better than thousands of ids
     longest = max(version.missed_streak_periods, version.production_streak_sprints) + 2
     reach = timedelta(days=_LOOKBACK[period.type] * longest)
@@ -200,16 +201,16 @@ def after_evaluation(session: Session, *, version: PolicyVersion, period: Period
     live = _live_triggers(session, among)
     pending: list[Firing] = []
     for person in people:
-        mine = live[person.id]  # type: ignore[index]
+        mine = live[id_of(person)]
         employed = person.left_on is None or person.left_on >= today
-        _missed_streaks(session, version, period, person, by_person[person.id], mine,  # type: ignore[index]
+        _missed_streaks(session, version, period, person, by_person[id_of(person)], mine,
                         pending if employed else None)
         if period.type is PeriodType.sprint:
-            _production_streaks(session, version, person, shipped[person.id], mine,  # type: ignore[index]
+            _production_streaks(session, version, person, shipped[id_of(person)], mine,
                                 pending if employed else None)
         for quarter in quarters.values():
             _quarter_all_met(session, version, quarter, person, period,
-                             in_quarter[(person.id, quarter.key)], mine,  # type: ignore[index]
+                             in_quarter[(id_of(person), quarter.key)], mine,
                              pending if employed else None)
     fire_all(session, pending)
 
@@ -256,9 +257,9 @@ def _live_triggers(session: Session, ids: list[int] | Select) -> dict[int, list[
     found: dict[int, list[Trigger]] = defaultdict(list)
     for trigger in session.exec(select(Trigger).where(
             col(Trigger.person_id).in_(ids), col(Trigger.withdrawn_at).is_(None),
-            or_(Trigger.rule == TriggerRule.target_missed_streak.value,
-                Trigger.rule == TriggerRule.production_streak.value,
-                Trigger.rule == TriggerRule.quarter_all_met.value))):
+            or_(col(Trigger.rule) == TriggerRule.target_missed_streak.value,
+                col(Trigger.rule) == TriggerRule.production_streak.value,
+                col(Trigger.rule) == TriggerRule.quarter_all_met.value))):
         found[trigger.person_id].append(trigger)
     return found
 
