@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import threading
+from typing import TYPE_CHECKING, Any
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,10 @@ from matplotlib.figure import Figure
 from app.domain.errors import TooManyRequests
 from app.services.oversight.reports import Participation, Rollup, Share, TeamReport
 
-_RC = {
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+_RC: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",  # keep <text> elements
     # Names are people's and teams' own words: `$...$` in one is text, never mathtext (which
     # fails on input such as `$x^$` and would turn the chart into an error).

@@ -29,7 +29,8 @@ def _fold(line: str) -> str:
     if len(line.encode("utf-8")) <= 75:
         return line
     parts: list[str] = []
-    current, size, limit = [], 0, 75
+    current: list[str] = []
+    size, limit = 0, 75
     for char in line:
         width = len(char.encode("utf-8"))
         if size + width > limit:

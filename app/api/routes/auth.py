@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Form, Request, Response, status
@@ -22,7 +22,7 @@ from app.services.org.people import PersonView
 
 router = APIRouter(prefix=API_PREFIX, tags=["identity"])
 
-_OAUTH_ERRORS = {
+_OAUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Refused (RFC 6749 section 5.2 `error`: invalid_request, "
                          "invalid_grant, invalid_scope, unsupported_grant_type)",
           "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/OAuthProblem"}}}},

@@ -58,7 +58,7 @@ def raise_concern(body: ConcernCreate, session: SessionDep,
     are kept out of it."""
     concern = concerns.raise_concern(session, actor, subject_id=body.subject_id,
                                      summary=body.summary)
-    return ConcernReceipt(id=concern.id, received_at=concern.raised_at)  # type: ignore[arg-type]
+    return ConcernReceipt(id=concern.id, received_at=concern.raised_at)
 
 
 @router.get("/concerns", operation_id="list_concerns", tags=["concerns"],

@@ -33,7 +33,7 @@ def list_checklists(
     manual items are ticked by the person. Self, line manager and chain may read."""
     person, views = checklists.list_checklists(session, actor, person_id=person_id,
                                                period_type=period_type, period_key=period_key)
-    return ChecklistsRead(person_id=person.id, checklists=[ChecklistRead.of(v) for v in views])  # type: ignore[arg-type]
+    return ChecklistsRead(person_id=person.id, checklists=[ChecklistRead.of(v) for v in views])
 
 
 @router.put("/checklists/{situation}/items/{item_key}", operation_id="tick_checklist_item",

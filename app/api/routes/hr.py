@@ -13,6 +13,7 @@ from app.api.negotiation import prefers
 from app.api.problems import problem_responses
 from app.api.schemas.common import IsoDateTime
 from app.api.schemas.integrations import HrFeedItem, HrFeedPage
+from app.db.growth import HrEvent
 from app.services.growth import hr_feed
 
 router = APIRouter(prefix=f"{API_PREFIX}/hr", tags=["hr"])
@@ -40,7 +41,7 @@ def objective_completions(
     since: Annotated[IsoDateTime | None, Query(description=(
         "Only events at or after this time (RFC 3339); a cursor is the better way to "
         "resume"))] = None,
-):
+) -> HrFeedPage | StreamingResponse:
     """The objective completions (and reopenings) feed for the HR system, oldest first.
 
     An append-only stream. Every answer has a `next_cursor`: store it, and pass it as
@@ -61,7 +62,7 @@ def objective_completions(
                       has_more=page.has_more)
 
 
-def _item(event) -> HrFeedItem:  # type: ignore[no-untyped-def]
+def _item(event: HrEvent) -> HrFeedItem:
     return HrFeedItem(event_id=event.id, type=event.event_type, occurred_at=event.occurred_at,
                       objective_id=event.objective_id, title=event.title, quarter=event.quarter,
                       twenty_percent_time=event.twenty_percent_time,

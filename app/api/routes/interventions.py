@@ -151,7 +151,7 @@ def get_praise_preference(person_id: PathId, session: SessionDep,
                           actor: InterventionsActor) -> PraisePreference:
     """Whether you are left out of the recognition digest (the person themselves)."""
     person = digest.praise_preference(session, actor, person_id)
-    return PraisePreference(person_id=person.id, opt_out=person.praise_opt_out)  # type: ignore[arg-type]
+    return PraisePreference(person_id=person.id, opt_out=person.praise_opt_out)
 
 
 @router.put("/people/{person_id:int}/praise-preference", operation_id="set_praise_preference",
@@ -162,4 +162,4 @@ def set_praise_preference(person_id: PathId, body: PraisePreferenceUpdate, sessi
     """Choose whether you are named in the recognition digest (the person themselves; nobody
     may choose for you). Opting out leaves your recognitions on your own record."""
     person = digest.set_praise_preference(session, actor, person_id, opt_out=body.opt_out)
-    return PraisePreference(person_id=person.id, opt_out=person.praise_opt_out)  # type: ignore[arg-type]
+    return PraisePreference(person_id=person.id, opt_out=person.praise_opt_out)

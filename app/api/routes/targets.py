@@ -32,7 +32,7 @@ def _policy(found: policies.PolicyView) -> PolicyRead:
         "missed_streak_periods", "case_window_days", "case_min_interventions",
         "case_min_support_days", "absence_confirm_days", "created_at", "updated_at")}, excused_share=float(version.excused_share),
         locked=version.locked_at is not None,
-        targets=[TargetRead(id=t.id, metric=t.metric, period=t.period,  # type: ignore[arg-type]
+        targets=[TargetRead(id=t.id, metric=t.metric, period=t.period,
                             threshold=float(t.threshold), bands=t.bands, kinds=t.kinds,
                             stretch=t.stretch) for t in found.targets])
 
@@ -102,7 +102,7 @@ def list_periods(session: SessionDep, actor: PeopleReadActor, type: PeriodType,
 
 def _evaluation(view: evaluations.EvaluationView) -> EvaluationRead:
     e = view.evaluation
-    return EvaluationRead(id=e.id, period_type=e.period_type, period_key=e.period_key,  # type: ignore[arg-type]
+    return EvaluationRead(id=e.id, period_type=e.period_type, period_key=e.period_key,
                           period_start=e.period_start, period_end=e.period_end,
                           policy_version_id=e.policy_version_id, status=e.status, runs=e.runs,
                           evaluated_at=e.evaluated_at, closed_at=e.closed_at,

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, func
+from sqlmodel import Session, col, select
 
 from app.db.growth import (CheckIn, CoachingEnrolment, CoachingProgramme, CoachingSession,
                            Evidence, Objective)
-from app.db.models import Person
+from app.db.models import Person, id_of
 from app.db.types import utcnow
 from app.domain import bands
 from app.domain.errors import NotFound, RuleViolation
@@ -173,9 +173,9 @@ def cpd_record(session: Session, actor: Actor, person_id: int, *, start: date | 
                     Evidence.occurred_on <= end, Evidence.retracted_at.is_(None))  # type: ignore[union-attr]
                     .order_by(Evidence.occurred_on, Evidence.id))]  # type: ignore[arg-type]
     enrolments = _enrolments(session, person_id, start, end)
-    held = _sessions(session, CoachingEnrolment.coachee_id == person_id, start, end,
+    held = _sessions(session, col(CoachingEnrolment.coachee_id) == person_id, start, end,
                      with_topics=True)
-    given = _sessions(session, CoachingEnrolment.coach_id == person_id, start, end,
+    given = _sessions(session, col(CoachingEnrolment.coach_id) == person_id, start, end,
                       with_topics=False)
 
     by_kind: dict[str, list[EvidenceEntry]] = defaultdict(list)
@@ -207,49 +207,50 @@ def iso_week(day: date) -> str:
 
 
 def _objectives(session: Session, person_id: int, start: date, end: date) -> list[ObjectiveEntry]:
-    in_range = (Objective.person_id == person_id,
-                Objective.quarter >= _quarter_key(start),  # type: ignore[operator]
-                Objective.quarter <= _quarter_key(end))  # type: ignore[operator]
+    in_range = (col(Objective.person_id) == person_id,
+                col(Objective.quarter) >= _quarter_key(start),
+                col(Objective.quarter) <= _quarter_key(end))
     check_ins: dict[int, list[CheckInEntry]] = defaultdict(list)
-    for c in session.exec(select(CheckIn).join(Objective, CheckIn.objective_id == Objective.id)  # type: ignore[arg-type]
-                          .where(*in_range).order_by(CheckIn.on, CheckIn.id)):  # type: ignore[arg-type]
-        check_ins[c.objective_id].append(CheckInEntry(c.id, c.on, c.note, c.progress))  # type: ignore[arg-type]
-    return [ObjectiveEntry(o.id, o.quarter, o.title, o.description, o.status,  # type: ignore[arg-type]
+    for c in session.exec(select(CheckIn)
+                          .join(Objective, col(CheckIn.objective_id) == col(Objective.id))
+                          .where(*in_range).order_by(col(CheckIn.on), col(CheckIn.id))):
+        check_ins[c.objective_id].append(CheckInEntry(id_of(c), c.on, c.note, c.progress))
+    return [ObjectiveEntry(id_of(o), o.quarter, o.title, o.description, o.status,
                            o.twenty_percent_time, o.quality_dashboard_outcome, o.completion_note,
-                           o.completed_at, check_ins[o.id])  # type: ignore[index]
+                           o.completed_at, check_ins[id_of(o)])
             for o in session.exec(select(Objective).where(*in_range)
-                                  .order_by(Objective.quarter, Objective.id))]  # type: ignore[arg-type]
+                                  .order_by(col(Objective.quarter), col(Objective.id)))]
 
 
 def _enrolments(session: Session, person_id: int, start: date,
                 end: date) -> list[EnrolmentEntry]:
     """Enrolments as coachee on programmes running during the range, withdrawn ones too."""
     held = (select(func.count()).select_from(CoachingSession)
-            .where(CoachingSession.enrolment_id == CoachingEnrolment.id,
-                   CoachingSession.status == SessionStatus.held.value)
+            .where(col(CoachingSession.enrolment_id) == col(CoachingEnrolment.id),
+                   col(CoachingSession.status) == SessionStatus.held.value)
             .scalar_subquery())
     rows = session.exec(
         select(CoachingEnrolment, CoachingProgramme, Person.name, held)
-        .join(CoachingProgramme, CoachingProgramme.id == CoachingEnrolment.programme_id)  # type: ignore[arg-type]
-        .join(Person, Person.id == CoachingEnrolment.coach_id)  # type: ignore[arg-type]
-        .where(CoachingEnrolment.coachee_id == person_id, CoachingProgramme.starts_on <= end,
-               CoachingProgramme.ends_on >= start)
-        .order_by(CoachingProgramme.starts_on, CoachingEnrolment.id))  # type: ignore[arg-type]
-    return [EnrolmentEntry(e.id, p.id, p.name, p.starts_on, p.ends_on, e.coach_id, coach_name,
+        .join(CoachingProgramme, col(CoachingProgramme.id) == col(CoachingEnrolment.programme_id))
+        .join(Person, col(Person.id) == col(CoachingEnrolment.coach_id))
+        .where(col(CoachingEnrolment.coachee_id) == person_id,
+               col(CoachingProgramme.starts_on) <= end, col(CoachingProgramme.ends_on) >= start)
+        .order_by(col(CoachingProgramme.starts_on), col(CoachingEnrolment.id)))
+    return [EnrolmentEntry(id_of(e), id_of(p), p.name, p.starts_on, p.ends_on, e.coach_id, coach_name,
                            e.active, count, p.planned_sessions)
             for e, p, coach_name, count in rows]
 
 
-def _sessions(session: Session, whose, start: date, end: date,  # type: ignore[no-untyped-def]
+def _sessions(session: Session, whose: ColumnElement[bool], start: date, end: date,
               *, with_topics: bool) -> list[SessionEntry]:
     rows = session.exec(
         select(CoachingSession, CoachingProgramme.name, CoachingProgramme.session_minutes)
-        .join(CoachingEnrolment, CoachingEnrolment.id == CoachingSession.enrolment_id)  # type: ignore[arg-type]
-        .join(CoachingProgramme, CoachingProgramme.id == CoachingEnrolment.programme_id)  # type: ignore[arg-type]
-        .where(whose, CoachingSession.status == SessionStatus.held.value,
-               CoachingSession.scheduled_for >= _instant(start, time.min),  # type: ignore[operator]
-               CoachingSession.scheduled_for <= _instant(end, time.max))  # type: ignore[operator]
-        .order_by(CoachingSession.scheduled_for, CoachingSession.id))  # type: ignore[arg-type]
-    return [SessionEntry(s.id, s.scheduled_for, name, minutes,  # type: ignore[arg-type]
+        .join(CoachingEnrolment, col(CoachingEnrolment.id) == col(CoachingSession.enrolment_id))
+        .join(CoachingProgramme, col(CoachingProgramme.id) == col(CoachingEnrolment.programme_id))
+        .where(whose, col(CoachingSession.status) == SessionStatus.held.value,
+               col(CoachingSession.scheduled_for) >= _instant(start, time.min),
+               col(CoachingSession.scheduled_for) <= _instant(end, time.max))
+        .order_by(col(CoachingSession.scheduled_for), col(CoachingSession.id)))
+    return [SessionEntry(id_of(s), s.scheduled_for, name, minutes,
                          list(s.topics) if with_topics else [])
             for s, name, minutes in rows]

@@ -16,10 +16,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.growth import CoachingEnrolment, CoachingProgramme, CoachingSession, OneToOne
-from app.db.models import Person
+from app.db.models import Person, id_column
 from app.db.oversight import CalendarLink, PolicyConsultation
 from app.db.support import PolicyVersion
 from app.db.types import utcnow
@@ -68,9 +68,10 @@ class Event:
 
     def overlaps(self, first: date, last: date) -> bool:
         if isinstance(self.start, datetime):
-            start_day, end_day = self.start.date(), self.end.date()  # type: ignore[union-attr]
+            assert isinstance(self.end, datetime)  # a timed event ends at a time
+            start_day, end_day = self.start.date(), self.end.date()
             return start_day <= last and end_day >= first
-        return self.start <= last and self.end > first  # type: ignore[operator]
+        return self.start <= last and self.end > first
 
 
 # --- the programme's key dates (the same for everyone) ---------------------------------------
@@ -164,10 +165,10 @@ def _consultations(session: Session, first: date, last: date) -> list[Event]:
     since, until = _bounds(first, last)
     rows = session.exec(select(PolicyConsultation, PolicyVersion)
                         .join(PolicyVersion,
-                              PolicyVersion.id == PolicyConsultation.policy_version_id)  # type: ignore[arg-type]
-                        .where(PolicyConsultation.opens_at < until,
-                               PolicyConsultation.closes_at > since)
-                        .order_by(PolicyConsultation.id)).all()
+                              col(PolicyVersion.id) == col(PolicyConsultation.policy_version_id))
+                        .where(col(PolicyConsultation.opens_at) < until,
+                               col(PolicyConsultation.closes_at) > since)
+                        .order_by(col(PolicyConsultation.id))).all()
     return [Event(uid=f"consultation-{c.id}@{UID_DOMAIN}",
                   title=f"Consultation open: policy '{v.name}'", start=c.opens_at,
                   end=c.closes_at, kind=EventKind.consultation,
@@ -180,8 +181,8 @@ def _consultations(session: Session, first: date, last: date) -> list[Event]:
 def _names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.exec(select(Person.id, Person.name)
-                             .where(Person.id.in_(ids))).all())  # type: ignore[union-attr]
+    return dict(session.exec(select(id_column(Person.id), Person.name)
+                             .where(col(Person.id).in_(ids))).all())
 
 
 def _coaching(session: Session, person_id: int, first: date, last: date) -> list[Event]:
@@ -190,14 +191,15 @@ def _coaching(session: Session, person_id: int, first: date, last: date) -> list
     since, until = _bounds(first, last)
     rows = session.exec(
         select(CoachingSession, CoachingEnrolment, CoachingProgramme)
-        .join(CoachingEnrolment, CoachingEnrolment.id == CoachingSession.enrolment_id)  # type: ignore[arg-type]
-        .join(CoachingProgramme, CoachingProgramme.id == CoachingEnrolment.programme_id)  # type: ignore[arg-type]
-        .where(or_(CoachingEnrolment.coachee_id == person_id,
-                   CoachingEnrolment.coach_id == person_id),
-               CoachingSession.status != SessionStatus.cancelled.value,
-               CoachingSession.scheduled_for >= since - timedelta(days=1),
-               CoachingSession.scheduled_for < until)
-        .order_by(CoachingSession.scheduled_for, CoachingSession.id)).all()
+        .join(CoachingEnrolment, col(CoachingEnrolment.id) == col(CoachingSession.enrolment_id))
+        .join(CoachingProgramme,
+              col(CoachingProgramme.id) == col(CoachingEnrolment.programme_id))
+        .where(or_(col(CoachingEnrolment.coachee_id) == person_id,
+                   col(CoachingEnrolment.coach_id) == person_id),
+               col(CoachingSession.status) != SessionStatus.cancelled.value,
+               col(CoachingSession.scheduled_for) >= since - timedelta(days=1),
+               col(CoachingSession.scheduled_for) < until)
+        .order_by(col(CoachingSession.scheduled_for), col(CoachingSession.id))).all()
     names = _names(session, {e.coachee_id for _, e, _ in rows} | {e.coach_id for _, e, _ in rows})
     events = []
     for s, enrolment, programme in rows:
@@ -218,10 +220,10 @@ def _one_to_ones(session: Session, person_id: int, first: date, last: date) -> l
     """One-to-ones where the person is the report or the manager: the date and who, never
     the notes."""
     rows = session.exec(select(OneToOne).where(
-        or_(OneToOne.person_id == person_id, OneToOne.manager_id == person_id),
-        OneToOne.status != OneToOneStatus.cancelled.value,
-        OneToOne.on >= first, OneToOne.on <= last)
-        .order_by(OneToOne.on, OneToOne.id)).all()
+        or_(col(OneToOne.person_id) == person_id, col(OneToOne.manager_id) == person_id),
+        col(OneToOne.status) != OneToOneStatus.cancelled.value,
+        col(OneToOne.on) >= first, col(OneToOne.on) <= last)
+        .order_by(col(OneToOne.on), col(OneToOne.id))).all()
     names = _names(session, {o.person_id for o in rows} | {o.manager_id for o in rows})
     events = []
     for o in rows:

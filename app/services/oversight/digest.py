@@ -12,9 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlmodel import Session, select
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col
 
-from app.db.models import Person, Team, TeamMember
+from app.db.models import Person, Team, TeamMember, id_column
 from app.db.oversight import DigestView
 from app.db.support import Intervention, Trigger
 from app.db.types import utcnow
@@ -74,19 +75,20 @@ def recognition_digest(session: Session, actor: Actor, *, start: date | None,
     if actor.person_id is not None:  # reading it ticks the head of department's checklist
         record_view(session, person_id=actor.person_id)
     start, end = default_range(start, end, today=utcnow().date())
-    rows = session.exec(
-        select(Intervention.id, Intervention.person_id, Person.name, Intervention.summary,
-               Trigger.rule, Intervention.completed_at, Team.id, Team.name)
-        .join(Person, Person.id == Intervention.person_id)  # type: ignore[arg-type]
-        .outerjoin(Trigger, Trigger.id == Intervention.trigger_id)  # type: ignore[arg-type]
-        .outerjoin(TeamMember, TeamMember.person_id == Intervention.person_id)  # type: ignore[arg-type]
-        .outerjoin(Team, Team.id == TeamMember.team_id)  # type: ignore[arg-type]
-        .where(Intervention.kind == InterventionKind.recognition.value,
-               Intervention.status == InterventionStatus.completed.value,
-               Intervention.completed_at >= datetime.combine(start, time.min, UTC),  # type: ignore[operator]
-               Intervention.completed_at <= datetime.combine(end, time.max, UTC),  # type: ignore[operator]
-               Person.praise_opt_out.is_(False))  # type: ignore[attr-defined]
-        .order_by(Intervention.completed_at, Intervention.id))  # type: ignore[arg-type]
+    rows = session.execute(
+        core_select(id_column(Intervention.id), col(Intervention.person_id), col(Person.name),
+                    col(Intervention.summary), col(Trigger.rule), col(Intervention.completed_at),
+                    col(Team.id), col(Team.name))
+        .join(Person, col(Person.id) == col(Intervention.person_id))
+        .outerjoin(Trigger, col(Trigger.id) == col(Intervention.trigger_id))
+        .outerjoin(TeamMember, col(TeamMember.person_id) == col(Intervention.person_id))
+        .outerjoin(Team, col(Team.id) == col(TeamMember.team_id))
+        .where(col(Intervention.kind) == InterventionKind.recognition.value,
+               col(Intervention.status) == InterventionStatus.completed.value,
+               col(Intervention.completed_at) >= datetime.combine(start, time.min, UTC),
+               col(Intervention.completed_at) <= datetime.combine(end, time.max, UTC),
+               col(Person.praise_opt_out).is_(False))
+        .order_by(col(Intervention.completed_at), col(Intervention.id))).all()
     by_team: dict[tuple[int, str] | None, list[Recognition]] = defaultdict(list)
     listed: set[int] = set()
     for rid, person_id, name, summary, rule, at, team_id, team_name in rows:
