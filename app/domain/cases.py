@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.domain.errors import Conflict
+from app.domain.errors import refuse_move
 from app.domain.vocabulary import (GATED_CASE_KINDS, SUPPORTIVE_KINDS, CaseKind, CaseStatus,
                                    InterventionKind, InterventionStatus)
 
@@ -17,15 +17,19 @@ _NEXT: dict[CaseStatus, CaseStatus] = {
 }
 
 
+def allowed_moves(status: CaseStatus) -> list[str]:
+    """Where a case can move from a status: the next step, or nowhere once closed."""
+    following = _NEXT.get(status)
+    return [following.value] if following else []
+
+
 def advance(status: CaseStatus, to: CaseStatus) -> CaseStatus:
     """Move a case one step on (open → under_review → outcome_recorded → closed)."""
     if _NEXT.get(status) is not to:
-        allowed = _NEXT.get(status)
-        raise Conflict(detail=f"The case is {status.value}; it can only move to "
-                              + (allowed.value if allowed else "nothing: it is closed") + ".",
-                       code="illegal-transition",
-                       extra={"state": status.value,
-                              "allowed": [allowed.value] if allowed else []})
+        allowed = allowed_moves(status)
+        refuse_move(f"The case is {status.value}; it can only move to "
+                    + (allowed[0] if allowed else "nothing: it is closed") + ".",
+                    state=status.value, allowed_actions=allowed)
     return to
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 
 @dataclass
@@ -69,6 +70,24 @@ class Unauthenticated(DomainError):
 class Conflict(DomainError):
     title: str = "Conflict"
     code: str = "conflict"
+
+
+ILLEGAL_TRANSITION = "illegal-transition"
+
+
+def refuse_move(detail: str, *, state: str, allowed_actions: Sequence[str],
+                **extra: Any) -> NoReturn:
+    """Refuse what a lifecycle does not allow from a record's state: the one 409 every
+    lifecycle answers, naming the state and the actions allowed from it now."""
+    raise Conflict(detail=detail, code=ILLEGAL_TRANSITION,
+                   extra={"state": state, "allowed_actions": list(allowed_actions), **extra})
+
+
+def what_next(state: str, allowed_actions: Sequence[str], noun: str) -> str:
+    """The usual end of such a refusal: what can be done from the state, if anything."""
+    if allowed_actions:
+        return f"From {state} you can: {', '.join(allowed_actions)}."
+    return f"Nothing more can be done to a {state} {noun}."
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from app.domain.errors import Conflict
+from app.domain.errors import refuse_move, what_next
 from app.domain.quarters import EXPECTED_TWENTY_PERCENT_OBJECTIVES
 from app.domain.vocabulary import ObjectiveStatus
 
@@ -40,14 +40,12 @@ def allowed_actions(status: ObjectiveStatus) -> list[ObjectiveAction]:
 
 
 def transition(status: ObjectiveStatus, action: ObjectiveAction) -> ObjectiveStatus:
-    """Return the status after `action`, or raise Conflict naming what is allowed."""
+    """Return the status after `action`, or refuse the move naming what is allowed."""
     if status not in _FROM[action]:
         allowed = [a.value for a in allowed_actions(status)]
-        detail = (f"The objective is {status.value}, so it cannot be {_PAST[action]}. "
-                  + (f"From {status.value} you can: {', '.join(allowed)}." if allowed
-                     else f"Nothing more can be done to a {status.value} objective."))
-        raise Conflict(detail=detail, code="illegal-transition",
-                       extra={"state": status.value, "allowed_actions": allowed})
+        refuse_move(f"The objective is {status.value}, so it cannot be {_PAST[action]}. "
+                    + what_next(status.value, allowed, "objective"),
+                    state=status.value, allowed_actions=allowed)
     return _TO[action] or status
 
 

@@ -23,9 +23,10 @@ from app.db.support import (CaseAssignment, CaseNote, FormalCase, Intervention, 
                             Trigger)
 from app.db.types import utcnow
 from app.domain import access as access_policy
-from app.domain.cases import GateResult, NegativeTrigger, SupportRecord, advance, fairness_gate
+from app.domain.cases import (GateResult, NegativeTrigger, SupportRecord, advance,
+                              allowed_moves, fairness_gate)
 from app.domain.errors import (AuditNote, Conflict, DomainError, Forbidden, NotFound,
-                               PreconditionFailed, RuleViolation)
+                               PreconditionFailed, RuleViolation, refuse_move)
 from app.domain.access import Actor, CaseAccess, may_manage_cases
 from app.domain.scopes import Scope
 from app.domain.vocabulary import (GATED_CASE_KINDS, SUPPORTIVE_KINDS, CaseKind, CaseStatus,
@@ -368,8 +369,9 @@ def record_consent(session: Session, actor: Actor, case_id: int) -> CaseView:
             raise RuleViolation(detail="Consent is recorded only for a voluntary band change.",
                                 rule="CASE-CONSENT")
         if case.status not in (CaseStatus.open.value, CaseStatus.under_review.value):
-            raise Conflict(detail=f"The case is {case.status}; consent can no longer change "
-                                  "its outcome.", code="illegal-transition")
+            refuse_move(f"The case is {case.status}; consent can no longer change its "
+                        "outcome.", state=case.status,
+                        allowed_actions=allowed_moves(CaseStatus(case.status)))
         if case.consent_at is None:
             case.consent_at = now
             _save(session, case, now)

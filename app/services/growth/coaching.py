@@ -18,7 +18,8 @@ from sqlmodel import Session, col, select
 from app.db.growth import CoachingEnrolment, CoachingProgramme, CoachingSession
 from app.db.models import Person, id_of
 from app.db.types import utcnow
-from app.domain.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
+from app.domain.errors import (Conflict, NotFound, PreconditionFailed, RuleViolation,
+                               refuse_move)
 from app.domain.access import (Action, Actor, Record, Relation, authorize, coaching_participant,
                                may, require_scope, sees_every_enrolment)
 from app.domain.scopes import Scope
@@ -444,14 +445,14 @@ def update_session(session: Session, actor: Actor, session_id: int, *, changes: 
     wanted = changes.get("status", current)
     if current is not SessionStatus.scheduled:
         if wanted != current:
-            raise Conflict(detail=f"The session is {current.value}, so it cannot become "
-                                  f"{SessionStatus(wanted).value}: a held or cancelled session "
-                                  "is settled.", code="illegal-transition",
-                           extra={"session_status": current.value})
+            refuse_move(f"The session is {current.value}, so it cannot become "
+                        f"{SessionStatus(wanted).value}: a held or cancelled session is "
+                        "settled.", state=current.value, allowed_actions=[],
+                        session_status=current.value)
         if "scheduled_for" in changes and changes["scheduled_for"] != record.scheduled_for:
-            raise Conflict(detail=f"The session is {current.value}, so it cannot be moved to "
-                                  "another time.", code="illegal-transition",
-                           extra={"session_status": current.value})
+            refuse_move(f"The session is {current.value}, so it cannot be moved to another "
+                        "time.", state=current.value, allowed_actions=[],
+                        session_status=current.value)
     for name, value in changes.items():
         setattr(record, name, value.value if isinstance(value, SessionStatus) else value)
     record.version += 1

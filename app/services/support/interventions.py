@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -19,8 +18,10 @@ from sqlmodel import Session, select
 from app.db.models import Person
 from app.db.support import Intervention, Trigger
 from app.db.types import utcnow
-from app.domain.errors import Conflict, Forbidden, NotFound, RuleViolation
+from app.domain.errors import Forbidden, NotFound, RuleViolation
 from app.domain.access import Action, Actor, Record, authorize, require_scope
+from app.domain.interventions import (PAST, POLICY_ACTION, InterventionAction, allowed_actions,
+                                      transition)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import (InterventionKind, InterventionStatus, Metric, PeriodType,
                                    TriggerDirection)
@@ -28,63 +29,10 @@ from app.services.org import people
 from app.services.kit.pagination import Page, keyset_page
 from app.services.access.relationships import relations_to
 
-# --- the lifecycle: proposed → agreed → in_progress → completed, or proposed/agreed → declined
-
-
-class InterventionAction(StrEnum):
-    agree = "agree"
-    decline = "decline"
-    start = "start"
-    complete = "complete"
-
-
-_MOVES: dict[InterventionAction, tuple[frozenset[InterventionStatus], InterventionStatus]] = {
-    InterventionAction.agree: (frozenset({InterventionStatus.proposed}),
-                               InterventionStatus.agreed),
-    InterventionAction.decline: (frozenset({InterventionStatus.proposed,
-                                            InterventionStatus.agreed}),
-                                 InterventionStatus.declined),
-    InterventionAction.start: (frozenset({InterventionStatus.agreed}),
-                               InterventionStatus.in_progress),
-    InterventionAction.complete: (frozenset({InterventionStatus.in_progress}),
-                                  InterventionStatus.completed),
-}
-_PAST = {InterventionAction.agree: "agreed", InterventionAction.decline: "declined",
-         InterventionAction.start: "started", InterventionAction.complete: "completed"}
-
-# Which of the policy's actions each move is: the person agrees or declines (support is
-# offered, never imposed); the line manager starts it and records its completion.
-_POLICY_ACTION = {InterventionAction.agree: Action.agree, InterventionAction.decline: Action.agree,
-                  InterventionAction.start: Action.write, InterventionAction.complete: Action.write}
+# The words for a move the caller's relation to the person does not allow.
 _REFUSALS = {Action.agree: "Only the person the support is for agrees to it or declines it.",
              Action.write: "Only the person's line manager proposes support and records its "
                            "progress."}
-
-
-def allowed_actions(status: InterventionStatus, kind: InterventionKind) -> list[str]:
-    """The lifecycle moves possible from a status (none for a recognition)."""
-    if kind is InterventionKind.recognition:
-        return []
-    return [action.value for action, (sources, _) in _MOVES.items() if status in sources]
-
-
-def transition(status: InterventionStatus, kind: InterventionKind,
-               action: InterventionAction) -> InterventionStatus:
-    """Return the status after `action`, or raise Conflict naming the state and what is
-    allowed from it."""
-    sources, target = _MOVES[action]
-    allowed = allowed_actions(status, kind)
-    if kind is InterventionKind.recognition:
-        raise Conflict(detail="A recognition is recorded as completed; there is nothing to "
-                              "agree, decline, start or complete.", code="illegal-transition",
-                       extra={"state": status.value, "allowed_actions": allowed})
-    if status not in sources:
-        detail = (f"This intervention is {status.value}, so it cannot be {_PAST[action]}. "
-                  + (f"From {status.value} you can: {', '.join(allowed)}." if allowed
-                     else f"Nothing more can be done to a {status.value} intervention."))
-        raise Conflict(detail=detail, code="illegal-transition",
-                       extra={"state": status.value, "allowed_actions": allowed})
-    return target
 
 
 # --- the trigger engine's two entry points (no access checks: the engine is trusted) --------
@@ -358,7 +306,7 @@ def create_intervention(session: Session, actor: Actor, *, person_id: int,
 
 def _move(session: Session, actor: Actor, intervention_id: int, action: InterventionAction,
           *, note: str | None = None) -> InterventionView:
-    intervention = _load(session, actor, intervention_id, _POLICY_ACTION[action], lock=True)
+    intervention = _load(session, actor, intervention_id, POLICY_ACTION[action], lock=True)
     status = transition(InterventionStatus(intervention.status),
                         InterventionKind(intervention.kind), action)
     now = utcnow()
@@ -369,7 +317,7 @@ def _move(session: Session, actor: Actor, intervention_id: int, action: Interven
         intervention.completed_at = now
         intervention.outcome_note = note or None
     if note:
-        line = f"{now.date().isoformat()}, {_PAST[action]}: {note}"
+        line = f"{now.date().isoformat()}, {PAST[action]}: {note}"
         intervention.notes = f"{intervention.notes}\n{line}" if intervention.notes else line
     intervention.version += 1
     intervention.updated_at = now

@@ -1,0 +1,54 @@
+"""Every lifecycle refuses a move it does not allow with the same 409: the state the record is
+in and the actions allowed from it now."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from app.domain import cases, interventions, objectives
+from app.domain.errors import Conflict
+from app.domain.interventions import InterventionAction
+from app.domain.objectives import ObjectiveAction
+from app.domain.vocabulary import (CaseStatus, InterventionKind, InterventionStatus,
+                                   ObjectiveStatus)
+
+
+def _refusal(move: Callable[[], object]) -> Conflict:
+    with pytest.raises(Conflict) as refused:
+        move()
+    return refused.value
+
+
+@pytest.mark.parametrize(("move", "state", "allowed"), [
+    (lambda: objectives.transition(ObjectiveStatus.draft, ObjectiveAction.complete),
+     "draft", ["agree", "drop"]),
+    (lambda: interventions.transition(InterventionStatus.agreed, InterventionKind.coaching,
+                                      InterventionAction.agree),
+     "agreed", ["decline", "start"]),
+    (lambda: interventions.transition(InterventionStatus.completed,
+                                      InterventionKind.recognition, InterventionAction.start),
+     "completed", []),
+    (lambda: cases.advance(CaseStatus.open, CaseStatus.closed), "open", ["under_review"]),
+    (lambda: cases.advance(CaseStatus.closed, CaseStatus.open), "closed", []),
+])
+def test_a_refused_move_names_the_state_and_the_allowed_actions(move, state, allowed):
+    refusal = _refusal(move)
+    assert refusal.code == "illegal-transition"
+    assert refusal.extra == {"state": state, "allowed_actions": allowed}
+
+
+def test_the_intervention_lifecycle():
+    moves = [(InterventionAction.agree, InterventionStatus.agreed),
+             (InterventionAction.start, InterventionStatus.in_progress),
+             (InterventionAction.complete, InterventionStatus.completed)]
+    status = InterventionStatus.proposed
+    assert interventions.allowed_actions(status, InterventionKind.pairing) == ["agree",
+                                                                               "decline"]
+    for action, expected in moves:
+        status = interventions.transition(status, InterventionKind.pairing, action)
+        assert status is expected
+    assert interventions.allowed_actions(status, InterventionKind.pairing) == []
+    assert interventions.allowed_actions(InterventionStatus.proposed,
+                                         InterventionKind.recognition) == []
