@@ -13,21 +13,13 @@ from decimal import Decimal
 
 from app.domain.employment import Span
 from app.domain.periods import Period, weekdays
+from app.domain.evidence import COUNTED_FOR
 from app.domain.vocabulary import EvidenceKind, Metric, Outcome, PeriodType
-
-_EVIDENCE_METRICS: dict[Metric, EvidenceKind] = {
-    Metric.tickets_done: EvidenceKind.ticket_done,
-    Metric.production_changes: EvidenceKind.production_change,
-    Metric.training_hours: EvidenceKind.training,
-    Metric.accomplishments_logged: EvidenceKind.accomplishment,
-    Metric.user_feedback_items: EvidenceKind.user_feedback,
-    Metric.retro_actions_completed: EvidenceKind.retro_action,
-}
 
 
 def evidence_kind(metric: Metric) -> EvidenceKind | None:
     """The kind of evidence a metric counts (None: it counts other records)."""
-    return _EVIDENCE_METRICS.get(metric)
+    return COUNTED_FOR.get(metric)
 
 
 @dataclass(frozen=True)
@@ -121,8 +113,8 @@ def _in_period(item: EvidenceFact, period: Period) -> bool:
 
 def measure(metric: Metric, period: Period, facts: ActivityFacts) -> Measure:
     """The figure a target is judged on, and the ids of the records behind it."""
-    if metric in _EVIDENCE_METRICS:
-        kind = _EVIDENCE_METRICS[metric]
+    kind = COUNTED_FOR.get(metric)
+    if kind is not None:
         items = [e for e in facts.evidence if e.kind is kind and _in_period(e, period)]
         ids = tuple(sorted({e.id for e in items}))
         if metric is Metric.training_hours:

@@ -41,6 +41,7 @@ class ObjectiveStatus(StrEnum):
     dropped = "dropped"
 
 
+# What each kind is, must carry and counts toward: the table in app/domain/evidence.py.
 class EvidenceKind(StrEnum):
     accomplishment = "accomplishment"
     training = "training"
@@ -50,10 +51,6 @@ class EvidenceKind(StrEnum):
     ticket_done = "ticket_done"
     production_change = "production_change"
     other = "other"
-
-
-# Evidence of these kinds arrives only from integrations (Jira, GitHub).
-INTEGRATION_KINDS = frozenset({EvidenceKind.ticket_done, EvidenceKind.production_change})
 
 
 class EvidenceSource(StrEnum):

@@ -10,16 +10,14 @@ from datetime import date
 from decimal import Decimal
 
 from app.api.render.markdown import day as _day, text as _text
+from app.domain.evidence import KINDS as EVIDENCE_KINDS
 from app.domain.vocabulary import EvidenceKind
 from app.services.growth.cpd import CpdRecord, EvidenceEntry, ObjectiveEntry, iso_week
 
-_OTHER_KINDS = (
-    (EvidenceKind.ticket_done, "Tickets done"),
-    (EvidenceKind.production_change, "Changes shipped to production"),
-    (EvidenceKind.user_feedback, "User feedback acted on"),
-    (EvidenceKind.retro_action, "Retrospective actions completed"),
-    (EvidenceKind.other, "Other"),
-)
+# The kinds without a section of their own, under the domain's labels.
+_OTHER_KINDS = tuple((kind, rules.label) for kind, rules in EVIDENCE_KINDS.items()
+                     if kind not in (EvidenceKind.training, EvidenceKind.qualification,
+                                     EvidenceKind.accomplishment))
 
 
 def _hours(value: Decimal) -> str:

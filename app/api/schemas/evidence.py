@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints, field_validator
 
 from app.api.schemas.common import Input, IsoDate, Output, RecordId, json_decimal
 from app.db.models import Evidence
+from app.domain.evidence import INTEGRATION_KINDS, KINDS, SOURCE_NAMES
 from app.domain.vocabulary import EvidenceKind, EvidenceSource
 
 Day = IsoDate  # YYYY-MM-DD text only (see app/api/schemas/common.py)
@@ -24,9 +25,23 @@ Hours = Annotated[Decimal, *json_decimal(
                              "decimal places (1.5 is an hour and a half)")]
 
 
-_KINDS = ("`accomplishment`, `training` (with `hours` and `topic`), `qualification`, "
-          "`user_feedback`, `retro_action` or `other`. `ticket_done` and `production_change` "
-          "arrive only from Jira and GitHub.")
+def _listing(words: list[str], last: str) -> str:
+    return f" {last} ".join(filter(None, [", ".join(words[:-1]), words[-1]]))
+
+
+def _kinds() -> str:
+    """The kinds, from the domain's table: what each must carry, and what comes only from an
+    integration."""
+    by_hand = [f"`{kind}`" + (f" (with {_listing([f'`{f}`' for f in rules.required], 'and')})"
+                              if rules.required else "")
+               for kind, rules in KINDS.items() if kind not in INTEGRATION_KINDS]
+    integrated = [kind for kind in KINDS if kind in INTEGRATION_KINDS]
+    sources = list(dict.fromkeys(SOURCE_NAMES[KINDS[kind].source] for kind in integrated))
+    return (f"{_listing(by_hand, 'or')}. {_listing([f'`{k}`' for k in integrated], 'and')} "
+            f"arrive only from {_listing(sources, 'and')}.")
+
+
+_KINDS = _kinds()
 
 
 class EvidenceCreate(Input):

@@ -17,7 +17,8 @@ from app.domain.errors import (Conflict, FieldProblem, InvalidInput, NotFound,
 from app.domain.access import (Action, Actor, Record, Relation, authorize, may,
                                require_scope)
 from app.domain.scopes import Scope
-from app.domain.vocabulary import INTEGRATION_KINDS, EvidenceKind, EvidenceSource
+from app.domain.evidence import INTEGRATION_KINDS, KINDS, SOURCE_NAMES, KindRules, kinds_with
+from app.domain.vocabulary import EvidenceKind, EvidenceSource
 from app.services.kit import staleness
 from app.services.org import people
 from app.services.support import triggers
@@ -27,8 +28,6 @@ from app.services.access.relationships import relations_to
 
 MAX_TRAINING_HOURS = Decimal(24)  # per record: one day's training at most
 _HUNDREDTHS = Decimal("0.01")
-_INTEGRATION_OF = {EvidenceKind.ticket_done: "Jira", EvidenceKind.production_change: "GitHub"}
-_SOURCE_NAMES = {EvidenceSource.jira.value: "Jira", EvidenceSource.github.value: "GitHub"}
 # What PATCH may change on manual evidence; the person, source and integration fields stay.
 EDITABLE = frozenset({"kind", "occurred_on", "title", "description", "hours", "topic",
                       "objective_id"})
@@ -53,24 +52,14 @@ def _check(session: Session, *, person_id: int, kind: EvidenceKind, source: Evid
                               today=department_today(), what="The evidence")
         if outside:
             broken.append(_Broken("occurred_on", outside, "EVIDENCE-DATE"))
+    rules = KINDS[kind]
     if kind in INTEGRATION_KINDS and source is EvidenceSource.manual:
         broken.append(_Broken(
-            "kind", f"`{kind.value}` evidence arrives only from the {_INTEGRATION_OF[kind]} "
-                    "integration (Jira and GitHub send delivery evidence by themselves); it "
-                    "cannot be recorded by hand.", "EVIDENCE-FROM-INTEGRATION"))
-    if kind is EvidenceKind.training:
-        if hours is None:
-            broken.append(_Broken("hours", "Training needs the hours it took (more than 0, at "
-                                           "most 24).", "EVIDENCE-TRAINING-HOURS"))
-        elif not Decimal(0) < hours <= MAX_TRAINING_HOURS or hours != hours.quantize(_HUNDREDTHS):
-            broken.append(_Broken("hours", "Training hours are more than 0 and at most 24 per "
-                                           "record, to two decimal places.",
-                                  "EVIDENCE-TRAINING-HOURS"))
-        if not topic:
-            broken.append(_Broken("topic", "Training needs a topic.", "EVIDENCE-TRAINING-TOPIC"))
-    elif hours is not None:
-        broken.append(_Broken("hours", f"Only training evidence has hours; leave `hours` out "
-                                       f"for `{kind.value}`.", "EVIDENCE-HOURS-TRAINING-ONLY"))
+            "kind", f"`{kind.value}` evidence arrives only from the "
+                    f"{SOURCE_NAMES[rules.source]} integration (Jira and GitHub send delivery "
+                    "evidence by themselves); it cannot be recorded by hand.",
+                    "EVIDENCE-FROM-INTEGRATION"))
+    broken += _missing_fields(kind, rules, hours=hours, topic=topic)
     if objective_id is not None:
         objective = session.get(Objective, objective_id)
         if objective is None or objective.person_id != person_id:
@@ -82,6 +71,33 @@ def _check(session: Session, *, person_id: int, kind: EvidenceKind, source: Evid
         raise RuleViolation(detail=" ".join(f"{b.field}: {b.message}" for b in broken),
                             rule=broken[0].rule, extra={"field": broken[0].field},
                             problems=[FieldProblem(b.field, b.message) for b in broken])
+
+
+# What a kind that must carry a field needs, in words.
+_NEEDS = {"hours": "the hours it took (more than 0, at most 24)", "topic": "a topic"}
+
+
+def _missing_fields(kind: EvidenceKind, rules: KindRules, *, hours: Decimal | None,
+                    topic: str | None) -> list[_Broken]:
+    """What evidence of this kind must carry and lacks, and what only other kinds carry."""
+    broken: list[_Broken] = []
+    rule = f"EVIDENCE-{kind.value.upper().replace('_', '-')}"
+    given = {"hours": hours, "topic": topic}
+    for name in rules.required:
+        if given[name] is None or given[name] == "":
+            broken.append(_Broken(name, f"{rules.label} needs {_NEEDS[name]}.",
+                                  f"{rule}-{name.upper()}"))
+        elif name == "hours" and hours is not None and (
+                not Decimal(0) < hours <= MAX_TRAINING_HOURS
+                or hours != hours.quantize(_HUNDREDTHS)):
+            broken.append(_Broken("hours", f"{rules.label} hours are more than 0 and at most 24 "
+                                           "per record, to two decimal places.",
+                                  f"{rule}-HOURS"))
+    if hours is not None and "hours" not in rules.required:
+        having = " or ".join(k.value for k in kinds_with("hours"))
+        broken.append(_Broken("hours", f"Only {having} evidence has hours; leave `hours` out "
+                                       f"for `{kind.value}`.", "EVIDENCE-HOURS-TRAINING-ONLY"))
+    return broken
 
 
 def add_evidence(session: Session, *, person_id: int, kind: EvidenceKind,
@@ -149,7 +165,7 @@ def _writable(session: Session, actor: Actor, evidence_id: int) -> Evidence:
     evidence, relations = _load(session, actor, evidence_id)
     authorize(actor, Record.evidence, Action.write, relations, what="evidence")
     if evidence.source != EvidenceSource.manual:
-        source = _SOURCE_NAMES.get(evidence.source, evidence.source)
+        source = SOURCE_NAMES.get(EvidenceSource(evidence.source), evidence.source)
         raise Conflict(detail=f"This evidence came from {source}; it is immutable through the "
                               f"API and changes only when {source} says so (a ticket moved out "
                               "of Done, for example, retracts it).",

@@ -32,6 +32,7 @@ from app.domain import periods as calendar
 from app.domain import targets as rules
 from app.domain.employment import Span
 from app.domain.errors import Forbidden, NotFound, RuleViolation
+from app.domain.evidence import COUNTED_FOR
 from app.domain.periods import Period
 from app.domain.access import (Actor, may_see_participation, may_see_team_report,
                                require_scope)
@@ -282,6 +283,11 @@ def _one_to_ones(session: Session, ids: list[int], period: Period,
     return held_by_manager
 
 
+# Participation counts the weeks with accomplishments logged and the hours of training.
+_LOGGED = COUNTED_FOR[Metric.accomplishments_logged]
+_TRAINING = COUNTED_FOR[Metric.training_hours]
+
+
 def _evidence(session: Session, ids: list[int], period: Period,
               figures: dict[int, PersonFigures]) -> None:
     if not ids:
@@ -290,10 +296,9 @@ def _evidence(session: Session, ids: list[int], period: Period,
             col(Evidence.person_id), col(Evidence.kind), col(Evidence.occurred_on),
             col(Evidence.hours)).where(
             col(Evidence.person_id).in_(ids), col(Evidence.retracted_at).is_(None),
-            col(Evidence.kind).in_((EvidenceKind.accomplishment.value,
-                               EvidenceKind.training.value)),
+            col(Evidence.kind).in_((_LOGGED.value, _TRAINING.value)),
             Evidence.occurred_on >= period.start, Evidence.occurred_on <= period.end)):
-        if kind == EvidenceKind.accomplishment.value:
+        if kind == _LOGGED.value:
             figures[person_id].accomplishment_weeks.add(_week_key(on))
         else:
             figures[person_id].training_hours += Decimal(str(hours or 0))
@@ -437,6 +442,8 @@ def _trend(session: Session, period: Period, team_id: int) -> list[Period]:
 
 
 _SUM_METRICS = (Metric.tickets_done, Metric.production_changes, Metric.training_hours)
+# The kinds of evidence those metrics count.
+_SUM_KINDS = [COUNTED_FOR[metric].value for metric in _SUM_METRICS]
 
 
 def _members_during(session: Session, team_id: int, start: date,
@@ -484,9 +491,7 @@ def _team_periods(session: Session, team_id: int, trend: list[Period]) -> list[T
                             col(Evidence.kind), col(Evidence.occurred_on), col(Evidence.hours),
                             col(Evidence.details)).where(
                 col(Evidence.person_id).in_(members), col(Evidence.retracted_at).is_(None),
-                col(Evidence.kind).in_([EvidenceKind.ticket_done.value,
-                                   EvidenceKind.production_change.value,
-                                   EvidenceKind.training.value]),
+                col(Evidence.kind).in_(_SUM_KINDS),
                 col(Evidence.occurred_on) >= start - margin,
                 col(Evidence.occurred_on) <= end + margin)):
             sprint = (details or {}).get("sprint") or {}

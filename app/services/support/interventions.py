@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from app.db.models import Person
 from app.db.support import Intervention, Trigger
 from app.db.types import utcnow
+from app.domain import evidence as evidence_kinds
 from app.domain.errors import Forbidden, NotFound, RuleViolation
 from app.domain.access import Action, Actor, Record, authorize, require_scope
 from app.domain.interventions import (PAST, POLICY_ACTION, InterventionAction, allowed_actions,
@@ -44,11 +45,9 @@ _KIND_FOR_METRIC = {
     Metric.accomplishments_logged.value: InterventionKind.workload_review,
     Metric.objectives_completed.value: InterventionKind.objective_reset,
 }
-_METRIC_WORDS = {
-    Metric.tickets_done.value: "Tickets done",
-    Metric.production_changes.value: "Changes shipped to production",
-    Metric.training_hours.value: "Training hours",
-    Metric.accomplishments_logged.value: "Accomplishments logged",
+# The metrics in words: those evidence counts toward are named with its kinds.
+_METRIC_WORDS: dict[str, str] = {
+    **{metric.value: words for metric, words in evidence_kinds.metric_words().items()},
     Metric.one_to_ones_held.value: "One-to-ones held",
     Metric.objectives_completed.value: "Completed 20%-time objectives",
 }
