@@ -20,6 +20,74 @@ from app.domain.scopes import Scope
 from app.domain.vocabulary import Role
 
 
+# --- refusals: the words a caller is told when the policy says no ---------------------------
+#
+# Templates take str.format arguments; `no_such` words the 404 that hides a record.
+
+NEEDS_SCOPE = "This needs the `{scope}` scope, which your token does not carry."
+NO_SUCH = "No {what} with id {id}."
+NO_SUCH_ID = "No {what} with that id."
+SEE_NOT_CHANGE = "You may see this {what} but not change it."
+TEAM_LEADS_SEE_AGGREGATES = ("Team leads see team aggregates only, never an individual's "
+                             "records: use the team dashboard.")
+
+OBJECTIVE_AGREED_BY_LINE_MANAGER = ("Only the owner's line manager agrees or reopens an "
+                                    "objective.")
+OBJECTIVE_COMPLETED_BY_OWNER = "Only the owner completes their objective."
+OBJECTIVE_WRITTEN_BY_OWNER_OR_LINE_MANAGER = ("Objectives are written by their owner or the "
+                                              "owner's line manager.")
+EVIDENCE_WRITTEN_BY_ITS_PERSON = "Evidence is written by the person it is about."
+ONE_TO_ONE_CHANGED_BY_THE_TWO = ("Only the two people who met (the person and the line manager "
+                                 "of the time) may change a one-to-one.")
+SUPPORT_AGREED_BY_ITS_PERSON = "Only the person the support is for agrees to it or declines it."
+SUPPORT_RUN_BY_LINE_MANAGER = ("Only the person's line manager proposes support and records its "
+                               "progress.")
+ABSENCE_CONFIRMED_BY_LINE_MANAGER = ("The person's line manager (or an admin) confirms a long "
+                                     "absence; the person cannot confirm their own.")
+PRAISE_CHOSEN_BY_THE_PERSON = ("Only the person themselves chooses whether they are named in the "
+                               "recognition digest.")
+PARTICIPATION_READERS = ("A manager's participation report is for the manager, those above "
+                         "them in the line and the head of department.")
+TEAM_DASHBOARD_READERS = ("A team's dashboard is for its delivery manager and product owner, "
+                          "anyone above a member in the line, admins and the head of "
+                          "department.")
+
+CASE_WORK_BY_ASSIGNED = "Only the case managers assigned to this case may do this."
+NO_CASE_ABOUT_YOURSELF = "Nobody opens or works a formal case about themselves."
+CASES_CLOSED_TO_LINE_MANAGER = ("You are this person's line manager, so formal cases about them "
+                                "are closed to you: ask another case manager. You may raise a "
+                                "concern instead (POST /v1/concerns).")
+CASE_EXCLUDED_ASSIGNEE = ("case_manager_id: person {person_id} is, or was while this case has "
+                          "been open, the line manager of the person it is about (or is that "
+                          "person), so they cannot work on it.")
+CONSENT_BY_SUBJECT = "Only the person a case is about records their consent."
+CONCERN_RAISED_BY_LINE_MANAGER = "Only the person's line manager raises a concern about them."
+
+SERVICE_ACCOUNTS_HAVE_NO_PASSWORD = ("Service accounts have no password; rotate a secret by "
+                                     "creating a new service account.")
+SERVICE_ACCOUNTS_HAVE_NO_CALENDAR = "Service accounts have no calendar."
+ONLY_PEOPLE_COMMENT = "Only people comment on policy versions."
+ONLY_PEOPLE_HAVE_CHECKLISTS = "Only people have checklists."
+
+NO_PASSWORD = ("password: nobody sets another person's password. Issue a one-time "
+               "set-password link instead (POST /v1/people/{person_id}/password-link) and give "
+               "it to the person, who chooses their own.")
+NOT_BY_LINK = ("This person's password can only be reset by themselves (POST "
+               "/v1/me/password) or through the service desk; no set-password link can be "
+               "issued for them.")
+TWO_ADMINS = ("roles: granting or removing {roles} takes two admins. Propose the change with "
+              "POST /v1/role-changes; another admin approves it.")
+ROLE_CHANGE_PROPOSED_IN_PERSON = "A role change is proposed by an admin signed in as themselves."
+ROLE_CHANGE_DECIDED_IN_PERSON = "A role change is decided by an admin signed in as themselves."
+ROLE_CHANGE_NOT_YOUR_PROPOSAL = "You proposed this change; another admin must decide it."
+ROLE_CHANGE_NOT_YOUR_ROLES = "This change is to your own roles; another admin must decide it."
+
+
+def no_such(what: str, record_id: object) -> str:
+    """What someone who may not know a record exists is told: that it does not."""
+    return NO_SUCH.format(what=what, id=record_id)
+
+
 class Relation(StrEnum):
     """How an actor stands to the person a record is about."""
 
@@ -128,8 +196,7 @@ _ADMIN: frozenset[tuple[Record, Action]] = frozenset({
 def require_scope(actor: Actor, scope: str) -> None:
     """Refuse a function the caller's token does not carry the scope for."""
     if scope not in actor.scopes:
-        raise Forbidden(detail=f"This needs the `{scope}` scope, which your token does not carry.",
-                        extra={"required_scope": scope})
+        raise Forbidden(detail=NEEDS_SCOPE.format(scope=scope), extra={"required_scope": scope})
 
 
 def may(actor: Actor, record: Record, action: Action, relations: frozenset[Relation]) -> bool:
@@ -154,21 +221,17 @@ def authorize(actor: Actor, record: Record, action: Action, relations: frozenset
         if Relation.team_lead in relations:
             # The person is in their team, so they know the person exists; what they may not
             # see is anything about them as an individual.
-            raise Forbidden(detail="Team leads see team aggregates only, never an individual's "
-                                   "records: use the team dashboard.")
-        raise NotFound(detail=f"No {what} with that id.")
+            raise Forbidden(detail=TEAM_LEADS_SEE_AGGREGATES)
+        raise NotFound(detail=NO_SUCH_ID.format(what=what))
     if action is not Action.read and not may(actor, record, action, relations):
-        raise Forbidden(detail=_REFUSALS.get((record, action),
-                                             f"You may see this {what} but not change it."))
+        raise Forbidden(detail=_REFUSALS.get((record, action), SEE_NOT_CHANGE.format(what=what)))
 
 
 _REFUSALS = {
-    (Record.objective, Action.agree): "Only the owner's line manager agrees or reopens an "
-                                      "objective.",
-    (Record.objective, Action.complete): "Only the owner completes their objective.",
-    (Record.evidence, Action.write): "Evidence is written by the person it is about.",
-    (Record.objective, Action.write): "Objectives are written by their owner or the owner's "
-                                      "line manager.",
+    (Record.objective, Action.agree): OBJECTIVE_AGREED_BY_LINE_MANAGER,
+    (Record.objective, Action.complete): OBJECTIVE_COMPLETED_BY_OWNER,
+    (Record.evidence, Action.write): EVIDENCE_WRITTEN_BY_ITS_PERSON,
+    (Record.objective, Action.write): OBJECTIVE_WRITTEN_BY_OWNER_OR_LINE_MANAGER,
 }
 
 
@@ -317,9 +380,9 @@ def may_decide_role_change(actor: Actor, *, proposed_by_id: int, subject_id: int
     """Why the actor may not approve or reject a role change, or None if they may. Nobody
     decides their own proposal, nor a change to their own roles."""
     if actor.person_id is None:
-        return "A role change is decided by an admin signed in as themselves."
+        return ROLE_CHANGE_DECIDED_IN_PERSON
     if actor.person_id == proposed_by_id:
-        return "You proposed this change; another admin must decide it."
+        return ROLE_CHANGE_NOT_YOUR_PROPOSAL
     if actor.person_id == subject_id:
-        return "This change is to your own roles; another admin must decide it."
+        return ROLE_CHANGE_NOT_YOUR_ROLES
     return None

@@ -9,10 +9,11 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from app.api.schemas.common import Flag, Input, IsoDate, Output, RecordId
+from app.domain.access import NO_PASSWORD
 from app.domain.vocabulary import Band, PersonKind, Role
 from app.services.kit.fields import (Email, EmployeeNumber, GithubLogin, JiraAccountId, Name,
                                  Reason)
-from app.services.org.people import NO_PASSWORD, PersonView
+from app.services.org.people import PersonView
 
 PersonId = RecordId
 

@@ -77,13 +77,13 @@ def _load(session: Session, actor: Actor, case_id: int, *, now: datetime,
             is_subject=case.subject_id == actor.person_id)
         if access is not CaseAccess.none:
             return case, access, facts
-    raise NotFound(detail=f"No case with id {case_id}.")
+    raise NotFound(detail=access_policy.no_such("case", case_id))
 
 
 def _require_case_scope(actor: Actor) -> None:
     if not may_manage_cases(actor):
-        raise Forbidden(detail=f"This needs the `{Scope.cases}` scope, which your token does "
-                               "not carry.", extra={"required_scope": Scope.cases})
+        raise Forbidden(detail=access_policy.NEEDS_SCOPE.format(scope=Scope.cases),
+                        extra={"required_scope": Scope.cases})
 
 
 def _as_manager(session: Session, actor: Actor, case_id: int, *, now: datetime,
@@ -91,7 +91,7 @@ def _as_manager(session: Session, actor: Actor, case_id: int, *, now: datetime,
     _require_case_scope(actor)
     case, access, facts = _load(session, actor, case_id, now=now, for_update=for_update)
     if access is not CaseAccess.manager:
-        raise Forbidden(detail="Only the case managers assigned to this case may do this.")
+        raise Forbidden(detail=access_policy.CASE_WORK_BY_ASSIGNED)
     return case, facts
 
 
@@ -192,12 +192,10 @@ def open_case(session: Session, actor: Actor, *, subject_id: int, kind: CaseKind
         _require_case_scope(actor)
         people.get_or_404(session, subject_id)
         if subject_id == actor.person_id:
-            raise Forbidden(detail="Nobody opens or works a formal case about themselves.")
+            raise Forbidden(detail=access_policy.NO_CASE_ABOUT_YOURSELF)
         if case_access.facts_for_new_case(session, subject_id, now=now).excludes(
                 actor.person_id, now=now):
-            raise Forbidden(detail="You are this person's line manager, so formal cases about "
-                                   "them are closed to you: ask another case manager. You may "
-                                   "raise a concern instead (POST /v1/concerns).")
+            raise Forbidden(detail=access_policy.CASES_CLOSED_TO_LINE_MANAGER)
         concern = concerns.take_for_case(session, actor, concern_id, subject_id=subject_id,
                                          now=now) if concern_id is not None else None
         gate = _gate(session, subject_id, kind, now)
@@ -364,7 +362,7 @@ def record_consent(session: Session, actor: Actor, case_id: int) -> CaseView:
     with _audited(actor, "case.consent", "case", case_id):
         case, access, _ = _load(session, actor, case_id, now=now, for_update=True)
         if access is not CaseAccess.subject:
-            raise Forbidden(detail="Only the person a case is about records their consent.")
+            raise Forbidden(detail=access_policy.CONSENT_BY_SUBJECT)
         if case.kind != CaseKind.voluntary_band_change.value:
             raise RuleViolation(detail="Consent is recorded only for a voluntary band change.",
                                 rule="CASE-CONSENT")
@@ -420,10 +418,8 @@ def assign(session: Session, actor: Actor, case_id: int, *,
                                 extra={"field": "case_manager_id"})
         if assignee.id == case.subject_id or facts.excludes(assignee.id, now=now) \
                 or case_access.visible_case(session, assignee.id, case_id, now=now) is None:
-            raise RuleViolation(detail=f"case_manager_id: person {case_manager_id} is, or was "
-                                       "while this case has been open, the line manager of "
-                                       "the person it is about (or is that person), so they "
-                                       "cannot work on it.", rule="CASE-EXCLUDED-ASSIGNEE",
+            raise RuleViolation(detail=access_policy.CASE_EXCLUDED_ASSIGNEE.format(
+                                    person_id=case_manager_id), rule="CASE-EXCLUDED-ASSIGNEE",
                                 extra={"field": "case_manager_id"})
         if case_access.is_assigned(session, assignee.id, case_id, now=now):
             raise Conflict(detail=f"Person {case_manager_id} is already assigned to this case.",

@@ -15,7 +15,8 @@ from sqlmodel import Session, col, select
 from app.db.support import Concern
 from app.db.types import utcnow
 from app.domain.errors import AuditNote, Conflict, Forbidden, NotFound, RuleViolation
-from app.domain.access import Actor, may_manage_cases, may_raise_concern
+from app.domain.access import (CONCERN_RAISED_BY_LINE_MANAGER, NEEDS_SCOPE, Actor,
+                               may_manage_cases, may_raise_concern, no_such)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import ConcernStatus
 from app.services.access import case_access
@@ -34,8 +35,8 @@ def require_case_manager(actor: Actor, *, action: str, target_type: str,
                          target_id: object) -> None:
     """Refuse case work to a caller without the `cases` scope, and log the attempt."""
     if not may_manage_cases(actor):
-        raise Forbidden(detail=f"This needs the `{Scope.cases}` scope, which your token does "
-                               "not carry.", extra={"required_scope": Scope.cases},
+        raise Forbidden(detail=NEEDS_SCOPE.format(scope=Scope.cases),
+                        extra={"required_scope": Scope.cases},
                         audit=_refusal(actor, action, target_type, target_id))
 
 
@@ -43,12 +44,12 @@ def raise_concern(session: Session, actor: Actor, *, subject_id: int,
                   summary: str) -> Concern:
     """Raise a concern about a report (their current line manager only)."""
     if Scope.concerns not in actor.scopes:
-        raise Forbidden(detail=f"This needs the `{Scope.concerns}` scope, which your token "
-                               "does not carry.", extra={"required_scope": Scope.concerns},
+        raise Forbidden(detail=NEEDS_SCOPE.format(scope=Scope.concerns),
+                        extra={"required_scope": Scope.concerns},
                         audit=_refusal(actor, "concern.raise", "person", subject_id))
     subject = people.get_or_404(session, subject_id)
     if not may_raise_concern(relations_to(session, actor, subject)):
-        raise Forbidden(detail="Only the person's line manager raises a concern about them.",
+        raise Forbidden(detail=CONCERN_RAISED_BY_LINE_MANAGER,
                         audit=_refusal(actor, "concern.raise", "person", subject_id))
     assert actor.person_id is not None  # a line manager is a person
     concern = Concern(subject_id=subject_id, raised_by_id=actor.person_id, summary=summary,
@@ -80,7 +81,7 @@ def _visible(session: Session, actor: Actor, concern_id: int, *, now: datetime,
         case_access.visible_concerns(actor.person_id, now=now))).first()
     if concern is None or case_access.facts_for_concern(session, concern).excludes(
             actor.person_id, now=now):
-        raise NotFound(detail=f"No concern with id {concern_id}.",
+        raise NotFound(detail=no_such("concern", concern_id),
                        audit=_refusal(actor, action, "concern", concern_id))
     return concern
 

@@ -21,7 +21,7 @@ from app.db.types import utcnow
 from app.domain.errors import (Conflict, NotFound, PreconditionFailed, RuleViolation,
                                refuse_move)
 from app.domain.access import (Action, Actor, Record, Relation, authorize, coaching_participant,
-                               may, require_scope, sees_every_enrolment)
+                               may, no_such, require_scope, sees_every_enrolment)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Band, SessionStatus
 from app.services.kit import audit
@@ -288,7 +288,7 @@ def _readable_enrolment(
         session: Session, actor: Actor, enrolment_id: int, *,
         managers_see: bool) -> tuple[CoachingEnrolment, Person, frozenset[Relation]]:
     """Fetch an enrolment the actor may read, or raise NotFound as if there were none."""
-    missing = NotFound(detail=f"No coaching enrolment with id {enrolment_id}.")
+    missing = NotFound(detail=no_such("coaching enrolment", enrolment_id))
     enrolment = session.get(CoachingEnrolment, enrolment_id)
     if enrolment is None:
         raise missing
@@ -398,12 +398,12 @@ def _readable_session(session: Session, actor: Actor,
                                                 frozenset[Relation]]:
     record = session.get(CoachingSession, session_id)
     if record is None:
-        raise NotFound(detail=f"No coaching session with id {session_id}.")
+        raise NotFound(detail=no_such("coaching session", session_id))
     try:
         enrolment, _, relations = _readable_enrolment(session, actor, record.enrolment_id,
                                                       managers_see=False)
     except NotFound:
-        raise NotFound(detail=f"No coaching session with id {session_id}.") from None
+        raise NotFound(detail=no_such("coaching session", session_id)) from None
     return record, enrolment, relations
 
 

@@ -22,7 +22,7 @@ from app.db.models import Person, id_of
 from app.db.types import utcnow
 from app.domain import bands
 from app.domain.errors import NotFound, RuleViolation
-from app.domain.access import Action, Actor, Record, authorize, require_scope
+from app.domain.access import Action, Actor, Record, authorize, no_such, require_scope
 from app.domain.quarters import Quarter
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Band, EvidenceKind, ObjectiveStatus, SessionStatus
@@ -162,7 +162,7 @@ def cpd_record(session: Session, actor: Actor, person_id: int, *, start: date | 
         authorize(actor, Record.cpd, Action.read, relations_to(session, actor, subject),
                   what="person")
     except NotFound:
-        raise NotFound(detail=f"No person with id {person_id}.") from None
+        raise NotFound(detail=no_such("person", person_id)) from None
     start, end = default_range(start, end, today=utcnow().date())
 
     objectives = _objectives(session, person_id, start, end)

@@ -13,8 +13,8 @@ from app.db.types import utcnow
 from app.domain.employment import Span, day_outside
 from app.domain.errors import (Conflict, FieldProblem, Forbidden, InvalidInput, NotFound,
                                PreconditionFailed, RuleViolation)
-from app.domain.access import (Action, Actor, Record, Relation, authorize, may,
-                               one_to_one_participant, require_scope)
+from app.domain.access import (ONE_TO_ONE_CHANGED_BY_THE_TWO, Action, Actor, Record, Relation,
+                               authorize, may, one_to_one_participant, require_scope)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import OneToOneStatus
 from app.services.kit import staleness
@@ -118,8 +118,7 @@ def update_one_to_one(session: Session, actor: Actor, one_to_one_id: int, *,
     # chain and admins may know the meeting happened but never change what was said.
     if not one_to_one_participant(actor, person_id=record.person_id,
                                   manager_id=record.manager_id):
-        raise Forbidden(detail="Only the two people who met (the person and the line manager "
-                               "of the time) may change a one-to-one.")
+        raise Forbidden(detail=ONE_TO_ONE_CHANGED_BY_THE_TWO)
     if expected_version is not None and record.version != expected_version:
         raise PreconditionFailed(detail="This one-to-one was changed since you read it; fetch "
                                         "it again and resend with the new ETag.")

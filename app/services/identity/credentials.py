@@ -26,7 +26,8 @@ from app.db.duties import PasswordLink
 from app.db.models import LineManagementPeriod, Person, id_of
 from app.db.types import utcnow
 from app.domain.errors import Conflict, Forbidden, RuleViolation
-from app.domain.access import Actor, may_issue_password_link, require_scope
+from app.domain.access import (NOT_BY_LINK, SERVICE_ACCOUNTS_HAVE_NO_PASSWORD, Actor,
+                               may_issue_password_link, require_scope)
 from app.domain.scopes import Scope
 from app.services.access import case_access
 from app.services.identity import rate_limits
@@ -34,9 +35,6 @@ from app.services.kit import audit, passwords
 from app.services.org import people
 from app.settings import Settings
 
-NOT_BY_LINK = ("This person's password can only be reset by themselves (POST "
-               "/v1/me/password) or through the service desk; no set-password link can be "
-               "issued for them.")
 LINK_UNUSABLE = ("This set-password link is not valid: it may be mistyped, used already, "
                  "replaced by a newer one or expired. Ask an admin for a new one, or the "
                  "service desk.")
@@ -143,8 +141,7 @@ def change_own_password(session: Session, settings: Settings, actor: Actor, *,
     guess the password): it may raise `rate_limits.TooManyAttempts`."""
     _refuse_local_passwords_off(settings)
     if actor.person_id is None:
-        raise Forbidden(detail="Service accounts have no password; rotate a secret by "
-                               "creating a new service account.")
+        raise Forbidden(detail=SERVICE_ACCOUNTS_HAVE_NO_PASSWORD)
     person = people.get_or_404(session, actor.person_id)
     tried = rate_limits.attempt(kind="person", name=person.email, address=address)
     claimed = rate_limits.claim(session, settings, tried)

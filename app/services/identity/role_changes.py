@@ -15,7 +15,8 @@ from app.db.duties import RoleChangeRequest
 from app.db.models import Person, id_of
 from app.db.types import utcnow
 from app.domain.errors import Conflict, Forbidden, NotFound, RuleViolation
-from app.domain.access import TWO_ADMIN_ROLES, Actor, may_decide_role_change, require_scope
+from app.domain.access import (ROLE_CHANGE_PROPOSED_IN_PERSON, TWO_ADMIN_ROLES, Actor,
+                               may_decide_role_change, require_scope)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Role, RoleChangeKind, RoleChangeStatus
 from app.services.access import case_access
@@ -55,7 +56,7 @@ def propose(session: Session, actor: Actor, *, person_id: int, role: Role, chang
     """Propose granting or removing `admin` or `case_manager` (an admin)."""
     require_scope(actor, Scope.people_write)
     if actor.person_id is None:
-        raise Forbidden(detail="A role change is proposed by an admin signed in as themselves.")
+        raise Forbidden(detail=ROLE_CHANGE_PROPOSED_IN_PERSON)
     if role not in TWO_ADMIN_ROLES:
         raise RuleViolation(detail=f"role: `{role.value}` changes in one step with PATCH "
                                    "/v1/people/{person_id}; only `admin` and `case_manager` "

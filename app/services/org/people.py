@@ -15,9 +15,9 @@ from app.db.types import utcnow
 from app.domain import line_management as lm
 from app.domain.employment import check_window
 from app.domain.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
-from app.domain.access import (Action, Actor, Record, Relation, authorize, permits,
-                               may_override_line_rules, privileged_roles_changed,
-                               require_scope, sees_personal_details)
+from app.domain.access import (NO_PASSWORD, TWO_ADMINS, Action, Actor, Record, Relation,
+                               authorize, permits, may_override_line_rules,
+                               privileged_roles_changed, require_scope, sees_personal_details)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import Band, PersonKind, Role
 from app.services.access import case_access
@@ -205,13 +205,6 @@ def _assign_buddy(session: Session, actor: Actor, person: Person, buddy_id: int 
                    override_reason=override_reason, may_override=may_override_line_rules(actor),
                    field="buddy_id")
     person.buddy_id = buddy_id
-
-
-NO_PASSWORD = ("password: nobody sets another person's password. Issue a one-time "
-               "set-password link instead (POST /v1/people/{person_id}/password-link) and give "
-               "it to the person, who chooses their own.")
-TWO_ADMINS = ("roles: granting or removing {roles} takes two admins. Propose the change with "
-              "POST /v1/role-changes; another admin approves it.")
 
 
 def _refuse_password(values: dict[str, Any]) -> None:

@@ -25,7 +25,7 @@ from app.db.support import PolicyVersion
 from app.db.types import utcnow
 from app.domain.errors import NotFound, RuleViolation
 from app.domain.periods import check_range
-from app.domain.access import Actor, require_scope
+from app.domain.access import SERVICE_ACCOUNTS_HAVE_NO_CALENDAR, Actor, require_scope
 from app.domain.quarters import Quarter
 from app.domain.scopes import Scope
 from app.domain.vocabulary import OneToOneStatus, SessionStatus
@@ -272,7 +272,7 @@ def my_calendar(session: Session, actor: Actor, *, start: date | None,
     """The caller's calendar from `start` (default today) to `end` (default 90 days on)."""
     require_scope(actor, Scope.growth)
     if actor.person_id is None:
-        raise NotFound(detail="Service accounts have no calendar.")
+        raise NotFound(detail=SERVICE_ACCOUNTS_HAVE_NO_CALENDAR)
     first, last = _window(start, end)
     return first, last, events_for(session, actor.person_id, first, last)
 
@@ -289,7 +289,7 @@ def rotate_link(session: Session, actor: Actor) -> str:
     the secret, which is never stored or shown again."""
     require_scope(actor, Scope.growth)
     if actor.person_id is None:
-        raise NotFound(detail="Service accounts have no calendar.")
+        raise NotFound(detail=SERVICE_ACCOUNTS_HAVE_NO_CALENDAR)
     token = secrets.token_urlsafe(32)
     link = session.get(CalendarLink, actor.person_id, with_for_update=True)
     rotated = link is not None
@@ -309,7 +309,7 @@ def revoke_link(session: Session, actor: Actor) -> None:
     """Revoke the caller's secret link (nothing to do if there is none)."""
     require_scope(actor, Scope.growth)
     if actor.person_id is None:
-        raise NotFound(detail="Service accounts have no calendar.")
+        raise NotFound(detail=SERVICE_ACCOUNTS_HAVE_NO_CALENDAR)
     link = session.get(CalendarLink, actor.person_id)
     if link is not None:
         session.delete(link)

@@ -24,7 +24,8 @@ from app.domain import checklists as rules
 from app.domain.checklists import (ChecklistPeriod, ChecklistPeriodType, Fact, Facts, ItemState,
                                    ObjectiveFact, Situation, Subject)
 from app.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, RuleViolation
-from app.domain.access import Action, Actor, Record, authorize, require_scope
+from app.domain.access import (ONLY_PEOPLE_HAVE_CHECKLISTS, Action, Actor, Record, authorize,
+                               require_scope)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import (SUPPORTIVE_KINDS, EvidenceKind, InterventionStatus,
                                    OneToOneStatus, PersonKind)
@@ -264,7 +265,7 @@ def tick(session: Session, actor: Actor, *, situation: str, item_key: str,
     """Tick (or untick) a manual item of one of the caller's own checklists."""
     require_scope(actor, Scope.growth)
     if actor.person_id is None:
-        raise NotFound(detail="Only people have checklists.")
+        raise NotFound(detail=ONLY_PEOPLE_HAVE_CHECKLISTS)
     person = people.get_or_404(session, actor.person_id)
     authorize(actor, Record.checklist, Action.write, relations_to(session, actor, person),
               what="person")

@@ -20,7 +20,8 @@ from app.db.oversight import DigestView
 from app.db.support import Intervention, Trigger
 from app.db.types import utcnow
 from app.domain.errors import Forbidden, NotFound, RuleViolation
-from app.domain.access import Action, Actor, Record, authorize, require_scope
+from app.domain.access import (PRAISE_CHOSEN_BY_THE_PERSON, Action, Actor, Record, authorize,
+                               no_such, require_scope)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import InterventionKind, InterventionStatus
 from app.services.kit import audit
@@ -114,10 +115,9 @@ def _own_choice(session: Session, actor: Actor, person_id: int) -> Person:
         authorize(actor, Record.intervention, Action.agree, relations_to(session, actor, person),
                   what="person")
     except NotFound:
-        raise NotFound(detail=f"No person with id {person_id}.") from None
+        raise NotFound(detail=no_such("person", person_id)) from None
     except Forbidden:
-        raise Forbidden(detail="Only the person themselves chooses whether they are named in "
-                               "the recognition digest.") from None
+        raise Forbidden(detail=PRAISE_CHOSEN_BY_THE_PERSON) from None
     return person
 
 

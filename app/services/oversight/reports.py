@@ -34,8 +34,8 @@ from app.domain.employment import Span
 from app.domain.errors import Forbidden, NotFound, RuleViolation
 from app.domain.evidence import COUNTED_FOR
 from app.domain.periods import Period
-from app.domain.access import (Actor, may_see_participation, may_see_team_report,
-                               require_scope)
+from app.domain.access import (PARTICIPATION_READERS, TEAM_DASHBOARD_READERS, Actor,
+                               may_see_participation, may_see_team_report, require_scope)
 from app.domain.quarters import MIN_YEAR
 from app.domain.scopes import Scope
 from app.domain.vocabulary import (EvidenceKind, Metric, ObjectiveStatus, OneToOneStatus,
@@ -172,8 +172,7 @@ def participation(session: Session, actor: Actor, *, manager_id: int | None,
                             extra={"field": "manager_id"})
     manager = people.get_or_404(session, subject_id)
     if not may_see_participation(actor, relations_to(session, actor, manager)):
-        raise Forbidden(detail="A manager's participation report is for the manager, those "
-                               "above them in the line and the head of department.")
+        raise Forbidden(detail=PARTICIPATION_READERS)
     period = _period(session, period_type, period_key,
                      allowed=(PeriodType.week, PeriodType.quarter))
     quarter = calendar.quarter_containing(period.start).key
@@ -402,9 +401,7 @@ def team_report(session: Session, actor: Actor, team_id: int, *,
         above = bool(everyone_below(session, actor.person_id) & set(members))
         allowed = may_see_team_report(actor, leads_team=leads, above_a_member=above)
     if not allowed:
-        raise Forbidden(detail="A team's dashboard is for its delivery manager and product "
-                               "owner, anyone above a member in the line, admins and the head "
-                               "of department.")
+        raise Forbidden(detail=TEAM_DASHBOARD_READERS)
     period = _period(session, period_type, period_key, allowed=tuple(PeriodType),
                      team_id=team_id)
     if period.type is PeriodType.sprint and period.team_id not in (None, team_id):

@@ -10,7 +10,8 @@ from app.db.models import Absence
 from app.domain.employment import Span, day_outside
 from app.domain import periods
 from app.domain.errors import Conflict, Forbidden, NotFound, RuleViolation
-from app.domain.access import Action, Actor, Record, authorize, may, require_scope
+from app.domain.access import (ABSENCE_CONFIRMED_BY_LINE_MANAGER, Action, Actor, Record,
+                               authorize, may, require_scope)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import AbsenceKind
 from app.db.types import utcnow
@@ -72,8 +73,7 @@ def confirm_absence(session: Session, actor: Actor, absence_id: int) -> Absence:
     except NotFound:
         raise NotFound(detail=missing) from None
     except Forbidden:
-        raise Forbidden(detail="The person's line manager (or an admin) confirms a long "
-                               "absence; the person cannot confirm their own.") from None
+        raise Forbidden(detail=ABSENCE_CONFIRMED_BY_LINE_MANAGER) from None
     if absence.confirmed_at is not None:
         raise Conflict(detail=f"This absence was confirmed on "
                               f"{absence.confirmed_at.date().isoformat()}.",

@@ -13,7 +13,7 @@ from app.db.oversight import PolicyComment, PolicyConsultation
 from app.db.support import PolicyVersion
 from app.db.types import utcnow
 from app.domain.errors import Conflict, NotFound, RuleViolation
-from app.domain.access import Actor, require_scope, sees_anonymous_authors
+from app.domain.access import ONLY_PEOPLE_COMMENT, Actor, require_scope, sees_anonymous_authors
 from app.domain.scopes import Scope
 from app.services.kit import audit
 
@@ -173,7 +173,7 @@ def add_comment(session: Session, actor: Actor, version_id: int, *, body: str,
     """Comment on a version while its window is open (anyone signed in)."""
     require_scope(actor, Scope.consultation)
     if actor.person_id is None:
-        raise NotFound(detail="Only people comment on policy versions.")
+        raise NotFound(detail=ONLY_PEOPLE_COMMENT)
     version = _version_or_404(session, version_id)
     consultation = _consultation_or_404(session, version)
     state = _state(consultation, utcnow())

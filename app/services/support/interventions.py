@@ -20,7 +20,8 @@ from app.db.support import Intervention, Trigger
 from app.db.types import utcnow
 from app.domain import evidence as evidence_kinds
 from app.domain.errors import Forbidden, NotFound, RuleViolation
-from app.domain.access import Action, Actor, Record, authorize, require_scope
+from app.domain.access import (SUPPORT_AGREED_BY_ITS_PERSON, SUPPORT_RUN_BY_LINE_MANAGER, Action,
+                               Actor, Record, authorize, require_scope)
 from app.domain.interventions import (PAST, POLICY_ACTION, InterventionAction, allowed_actions,
                                       transition)
 from app.domain.scopes import Scope
@@ -31,9 +32,7 @@ from app.services.kit.pagination import Page, keyset_page
 from app.services.access.relationships import relations_to
 
 # The words for a move the caller's relation to the person does not allow.
-_REFUSALS = {Action.agree: "Only the person the support is for agrees to it or declines it.",
-             Action.write: "Only the person's line manager proposes support and records its "
-                           "progress."}
+_REFUSALS = {Action.agree: SUPPORT_AGREED_BY_ITS_PERSON, Action.write: SUPPORT_RUN_BY_LINE_MANAGER}
 
 
 # --- the trigger engine's two entry points (no access checks: the engine is trusted) --------
