@@ -12,10 +12,9 @@ from sqlmodel import Session, col, select
 from app.db.models import Evidence, Objective, id_of
 from app.db.types import utcnow
 from app.domain.employment import Span, day_outside
-from app.domain.errors import (Conflict, FieldProblem, InvalidInput, NotFound,
-                               PreconditionFailed, RuleViolation)
-from app.domain.access import (Action, Actor, Record, Relation, authorize, may,
-                               require_scope)
+from app.domain.errors import (Conflict, FieldProblem, InvalidInput, PreconditionFailed,
+                               RuleViolation)
+from app.domain.access import Action, Actor, Record, require_scope
 from app.domain.scopes import Scope
 from app.domain.evidence import INTEGRATION_KINDS, KINDS, SOURCE_NAMES, KindRules, kinds_with
 from app.domain.vocabulary import EvidenceKind, EvidenceSource
@@ -24,7 +23,7 @@ from app.services.org import people
 from app.services.support import triggers
 from app.services.kit.working_calendar import department_today
 from app.services.kit.pagination import Page, keyset_page
-from app.services.access.relationships import relations_to
+from app.services.access.records import load_about_person
 
 MAX_TRAINING_HOURS = Decimal(24)  # per record: one day's training at most
 _HUNDREDTHS = Decimal("0.01")
@@ -141,29 +140,22 @@ def record_evidence(session: Session, actor: Actor, *, person_id: int | None,
     return evidence
 
 
-def _load(session: Session, actor: Actor,
-          evidence_id: int) -> tuple[Evidence, frozenset[Relation]]:
-    """The evidence and how the actor stands to its person, if the actor may read it."""
-    require_scope(actor, Scope.growth)
-    evidence = session.get(Evidence, evidence_id)
-    relations: frozenset[Relation] = frozenset()
-    if evidence is not None:
-        relations = relations_to(session, actor, people.get_or_404(session, evidence.person_id))
-    if evidence is None or not may(actor, Record.evidence, Action.read, relations):
-        # The same answer whether it does not exist or the actor may not know it does.
-        raise NotFound(detail=f"No evidence with id {evidence_id}.")
-    return evidence, relations
+def _load(session: Session, actor: Actor, evidence_id: int, action: Action) -> Evidence:
+    """The evidence, if the actor may do `action` to it: 404 to whoever may not read it
+    (team leads included), 403 to whoever may read it but not do this."""
+    return load_about_person(session, actor, Evidence, evidence_id, scope=Scope.growth,
+                             kind=Record.evidence, action=action, what="evidence",
+                             hide_from_team_leads=True).record
 
 
 def get_visible(session: Session, actor: Actor, evidence_id: int) -> Evidence:
     """Return one piece of evidence the actor may read, or raise NotFound."""
-    return _load(session, actor, evidence_id)[0]
+    return _load(session, actor, evidence_id, Action.read)
 
 
 def _writable(session: Session, actor: Actor, evidence_id: int) -> Evidence:
     """The evidence, if the actor may change it: 404 unseen, 403 not theirs, 409 integration."""
-    evidence, relations = _load(session, actor, evidence_id)
-    authorize(actor, Record.evidence, Action.write, relations, what="evidence")
+    evidence = _load(session, actor, evidence_id, Action.write)
     if evidence.source != EvidenceSource.manual:
         source = SOURCE_NAMES.get(EvidenceSource(evidence.source), evidence.source)
         raise Conflict(detail=f"This evidence came from {source}; it is immutable through the "

@@ -12,10 +12,10 @@ from sqlmodel import Session, col, select
 from app.db.growth import CheckIn, Evidence, HrEvent, Objective
 from app.db.models import Person, id_of
 from app.db.types import utcnow
-from app.domain.errors import NotFound, PreconditionFailed, RuleViolation
+from app.domain.errors import PreconditionFailed, RuleViolation
 from app.domain.objectives import (ObjectiveAction, allowed_actions, transition,
                                    twenty_percent_warning)
-from app.domain.access import Action, Actor, Record, authorize, require_scope
+from app.domain.access import Action, Actor, Record, require_scope
 from app.domain.quarters import Quarter
 from app.domain.scopes import Scope
 from app.domain.vocabulary import HrEventType, ObjectiveStatus
@@ -23,7 +23,7 @@ from app.services.kit import staleness
 from app.services.org import people
 from app.services.support import triggers
 from app.services.kit.pagination import Page, keyset_page
-from app.services.access.relationships import relations_to
+from app.services.access.records import load_about_person
 
 
 @dataclass(frozen=True)
@@ -59,25 +59,13 @@ def _quarter(text: str) -> str:
 
 def _load(session: Session, actor: Actor, objective_id: int, action: Action, *,
           lock: bool = False) -> tuple[Objective, Person]:
-    """Load an objective the actor may act on; strangers are told it does not exist.
-
-    With `lock`, the row is held until the transaction ends, so a change decided on its
-    status is decided on the latest one: of two completions sent at once (through any
-    replicas), the second waits, then finds the objective completed and is refused — it
-    never publishes a second HR event.
-    """
-    require_scope(actor, Scope.growth)
-    objective = session.get(Objective, objective_id, with_for_update=True if lock else None,
-                            populate_existing=lock)
-    if objective is None:
-        raise NotFound(detail=f"No objective with id {objective_id}.")
-    owner = people.get_or_404(session, objective.person_id)
-    try:
-        authorize(actor, Record.objective, action, relations_to(session, actor, owner),
-                  what="objective")
-    except NotFound:
-        raise NotFound(detail=f"No objective with id {objective_id}.") from None
-    return objective, owner
+    """Load an objective the actor may act on, and its owner; strangers are told it does not
+    exist. With `lock`, of two completions sent at once the second finds the objective
+    completed and is refused: it never publishes a second HR event."""
+    loaded = load_about_person(session, actor, Objective, objective_id, scope=Scope.growth,
+                               kind=Record.objective, action=action, what="objective",
+                               lock=lock)
+    return loaded.record, loaded.person
 
 
 def _twenty_percent_count(session: Session, person_id: int, quarter: str) -> int:

@@ -13,14 +13,15 @@ from app.db.types import utcnow
 from app.domain.employment import Span, day_outside
 from app.domain.errors import (Conflict, FieldProblem, Forbidden, InvalidInput, NotFound,
                                PreconditionFailed, RuleViolation)
-from app.domain.access import (ONE_TO_ONE_CHANGED_BY_THE_TWO, Action, Actor, Record, Relation,
-                               authorize, may, one_to_one_participant, require_scope)
+from app.domain.access import (ONE_TO_ONE_CHANGED_BY_THE_TWO, Action, Actor, Record, authorize,
+                               one_to_one_participant, require_scope)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import OneToOneStatus
 from app.services.kit import staleness
 from app.services.org import people
 from app.services.kit.working_calendar import department_today
 from app.services.kit.pagination import Page, keyset_page
+from app.services.access.records import load_about_person
 from app.services.access.relationships import relations_to
 
 EDITABLE = frozenset({"on", "status", "notes"})
@@ -93,16 +94,11 @@ def _refuse_outside_employment(subject: Person, on: date) -> None:
 
 
 def _load(session: Session, actor: Actor, one_to_one_id: int) -> OneToOne:
-    """The one-to-one, if the actor may know it happened."""
-    require_scope(actor, Scope.growth)
-    record = session.get(OneToOne, one_to_one_id)
-    relations: frozenset[Relation] = frozenset()
-    if record is not None:
-        relations = relations_to(session, actor, people.get_or_404(session, record.person_id))
-    if record is None or not may(actor, Record.one_to_one, Action.read, relations):
-        # The same answer whether it does not exist or the actor may not know it does.
-        raise NotFound(detail=f"No one-to-one with id {one_to_one_id}.")
-    return record
+    """The one-to-one, if the actor may know it happened (404 to anyone else, team leads
+    included)."""
+    return load_about_person(session, actor, OneToOne, one_to_one_id, scope=Scope.growth,
+                             kind=Record.one_to_one, action=Action.read, what="one-to-one",
+                             hide_from_team_leads=True).record
 
 
 def get_one_to_one(session: Session, actor: Actor, one_to_one_id: int) -> OneToOneView:

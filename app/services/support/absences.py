@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from app.db.models import Absence
 from app.domain.employment import Span, day_outside
 from app.domain import periods
-from app.domain.errors import Conflict, Forbidden, NotFound, RuleViolation
+from app.domain.errors import Conflict, RuleViolation
 from app.domain.access import (ABSENCE_CONFIRMED_BY_LINE_MANAGER, Action, Actor, Record,
                                authorize, may, require_scope)
 from app.domain.scopes import Scope
@@ -19,6 +19,7 @@ from app.services.kit import staleness
 from app.services.org import people
 from app.services.support import policies
 from app.services.kit.pagination import Page, keyset_page
+from app.services.access.records import load_about_person
 from app.services.access.relationships import relations_to
 
 
@@ -61,19 +62,9 @@ def _needs_confirmation(session: Session, start: date, end: date) -> bool:
 def confirm_absence(session: Session, actor: Actor, absence_id: int) -> Absence:
     """Confirm a long absence so that it excuses the periods it covers (the person's line
     manager, or an admin)."""
-    require_scope(actor, Scope.absences)
-    missing = f"No absence with id {absence_id}."
-    absence = session.get(Absence, absence_id, with_for_update=True)
-    if absence is None:
-        raise NotFound(detail=missing)
-    subject = people.get_or_404(session, absence.person_id)
-    relations = relations_to(session, actor, subject)
-    try:
-        authorize(actor, Record.absence, Action.agree, relations, what="absence")
-    except NotFound:
-        raise NotFound(detail=missing) from None
-    except Forbidden:
-        raise Forbidden(detail=ABSENCE_CONFIRMED_BY_LINE_MANAGER) from None
+    absence = load_about_person(session, actor, Absence, absence_id, scope=Scope.absences,
+                                kind=Record.absence, action=Action.agree, what="absence",
+                                lock=True, refusal=ABSENCE_CONFIRMED_BY_LINE_MANAGER).record
     if absence.confirmed_at is not None:
         raise Conflict(detail=f"This absence was confirmed on "
                               f"{absence.confirmed_at.date().isoformat()}.",
@@ -102,15 +93,8 @@ def list_absences(session: Session, actor: Actor, *, person_id: int, start: date
 
 def delete_absence(session: Session, actor: Actor, absence_id: int) -> None:
     """Delete an absence recorded in error."""
-    require_scope(actor, Scope.absences)
-    absence = session.get(Absence, absence_id)
-    if absence is None:
-        raise NotFound(detail=f"No absence with id {absence_id}.")
-    subject = people.get_or_404(session, absence.person_id)
-    try:
-        authorize(actor, Record.absence, Action.write, relations_to(session, actor, subject),
-                  what="absence")
-    except NotFound:
-        raise NotFound(detail=f"No absence with id {absence_id}.") from None
+    absence = load_about_person(session, actor, Absence, absence_id, scope=Scope.absences,
+                                kind=Record.absence, action=Action.write,
+                                what="absence").record
     staleness.mark(session, start=absence.start_date, end=absence.end_date)
     session.delete(absence)

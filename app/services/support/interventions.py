@@ -19,9 +19,9 @@ from app.db.models import Person
 from app.db.support import Intervention, Trigger
 from app.db.types import utcnow
 from app.domain import evidence as evidence_kinds
-from app.domain.errors import Forbidden, NotFound, RuleViolation
+from app.domain.errors import RuleViolation
 from app.domain.access import (SUPPORT_AGREED_BY_ITS_PERSON, SUPPORT_RUN_BY_LINE_MANAGER, Action,
-                               Actor, Record, authorize, require_scope)
+                               Actor, Record, no_such, require_scope)
 from app.domain.interventions import (PAST, POLICY_ACTION, InterventionAction, allowed_actions,
                                       transition)
 from app.domain.scopes import Scope
@@ -29,7 +29,7 @@ from app.domain.vocabulary import (InterventionKind, InterventionStatus, Metric,
                                    TriggerDirection)
 from app.services.org import people
 from app.services.kit.pagination import Page, keyset_page
-from app.services.access.relationships import relations_to
+from app.services.access.records import authorize_about, load_about_person
 
 # The words for a move the caller's relation to the person does not allow.
 _REFUSALS = {Action.agree: SUPPORT_AGREED_BY_ITS_PERSON, Action.write: SUPPORT_RUN_BY_LINE_MANAGER}
@@ -224,36 +224,23 @@ def _view(intervention: Intervention) -> InterventionView:
         InterventionStatus(intervention.status), InterventionKind(intervention.kind)))
 
 
-def _authorize(session: Session, actor: Actor, person: Person, action: Action,
-               *, what: str, missing: str) -> None:
-    try:
-        authorize(actor, Record.intervention, action, relations_to(session, actor, person),
-                  what=what)
-    except NotFound:
-        raise NotFound(detail=missing) from None
-    except Forbidden:
-        if action not in _REFUSALS:
-            raise  # the policy's own words (e.g. team leads see aggregates only)
-        raise Forbidden(detail=_REFUSALS[action]) from None
+def _authorize(session: Session, actor: Actor, person: Person, action: Action) -> None:
+    """Let the actor do `action` to a person's interventions (reading, proposing)."""
+    authorize_about(session, actor, person, kind=Record.intervention, action=action,
+                    what="person", missing=no_such("person", person.id),
+                    refusal=_REFUSALS.get(action))
 
 
 def _load(session: Session, actor: Actor, intervention_id: int,
           action: Action, *, lock: bool = False) -> Intervention:
     """Load an intervention the actor may act on; strangers are told it does not exist.
-
-    With `lock`, the row is held until the transaction ends, so a move is decided on the
-    latest status: of an agree and a decline sent at once (through any replicas), the second
-    waits, then finds the first's status and is refused or applied on top of it — never lost.
-    """
-    require_scope(actor, Scope.interventions)
-    missing = f"No intervention with id {intervention_id}."
-    intervention = session.get(Intervention, intervention_id,
-                               with_for_update=True if lock else None, populate_existing=lock)
-    if intervention is None:
-        raise NotFound(detail=missing)
-    person = people.get_or_404(session, intervention.person_id)
-    _authorize(session, actor, person, action, what="intervention", missing=missing)
-    return intervention
+    With `lock`, of an agree and a decline sent at once the second finds the first's status
+    and is refused or applied on top of it: never lost. A refusal to act on support is in
+    the words of support (the policy's own words for reading, e.g. to team leads)."""
+    return load_about_person(session, actor, Intervention, intervention_id,
+                             scope=Scope.interventions, kind=Record.intervention,
+                             action=action, what="intervention", lock=lock,
+                             refusal=_REFUSALS.get(action)).record
 
 
 def view(session: Session, actor: Actor, intervention_id: int) -> InterventionView:
@@ -270,8 +257,7 @@ def list_interventions(session: Session, actor: Actor, *, person_id: int | None,
         raise RuleViolation(detail="person_id: say whose interventions to list.",
                             rule="PERSON-REQUIRED", extra={"field": "person_id"})
     subject = people.get_or_404(session, subject_id)
-    _authorize(session, actor, subject, Action.read, what="person",
-               missing=f"No person with id {subject_id}.")
+    _authorize(session, actor, subject, Action.read)
     stmt = select(Intervention).where(Intervention.person_id == subject_id)
     if status is not None:
         stmt = stmt.where(Intervention.status == status.value)
@@ -288,8 +274,7 @@ def create_intervention(session: Session, actor: Actor, *, person_id: int,
     completed."""
     require_scope(actor, Scope.interventions)
     person = people.get_or_404(session, person_id)
-    _authorize(session, actor, person, Action.write, what="person",
-               missing=f"No person with id {person_id}.")
+    _authorize(session, actor, person, Action.write)
     recognition = kind is InterventionKind.recognition
     now = utcnow()
     intervention = Intervention(
