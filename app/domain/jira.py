@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any
 
@@ -228,7 +228,3 @@ def replay_key(order: EventOrder) -> tuple[int, int]:
 def event_type(payload: Any) -> str:
     event = _dict(payload).get("webhookEvent")
     return event[:100] if isinstance(event, str) and event else "unknown"
-
-
-def local_day(moment: datetime | None, fallback: date) -> date:
-    return moment.date() if moment is not None else fallback

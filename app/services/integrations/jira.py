@@ -15,7 +15,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy import and_, not_, or_
 from sqlmodel import Session, select
 
-from app.db.growth import Evidence
 from app.db.integrations import JiraIssueState, Sprint, WebhookDelivery
 from app.db.models import Person, TeamBoard, id_of, table_of
 from app.db.types import utcnow
@@ -190,8 +189,3 @@ def _claim_sprint(session: Session, info: jira.SprintInfo) -> Sprint:
     if dialect == "postgresql":
         stmt = stmt.with_for_update()
     return session.exec(stmt.execution_options(populate_existing=True)).one()
-
-
-def evidence_for_issue(session: Session, issue_key: str) -> list[Evidence]:
-    return list(session.exec(select(Evidence).where(Evidence.source == SOURCE,
-                                                    Evidence.external_id == issue_key)))
