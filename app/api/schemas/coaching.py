@@ -11,7 +11,8 @@ from pydantic import (AfterValidator, AwareDatetime, BeforeValidator, Field, Str
 
 from app.api.schemas.common import Input, IsoDate, Output, RecordId
 from app.domain.vocabulary import Band, SessionStatus
-from app.services.growth.coaching import EnrolmentView, SessionView
+from app.services.growth.coaching import (EnrolmentView, NewProgramme, ProgrammeChanges,
+                                          SessionChanges, SessionView)
 from app.services.kit.fields import Name, Note
 
 ContentItem = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
@@ -64,10 +65,12 @@ class ProgrammeCreate(Input):
     session_minutes: StrictInt = Field(ge=15, le=480)
     planned_content: list[ContentItem] = Field(default_factory=list, max_length=50)
 
-    def values(self) -> dict[str, Any]:
-        data = self.model_dump()
-        data["cohort_bands"] = _unique([b.value for b in self.cohort_bands])
-        return data
+    def values(self) -> NewProgramme:
+        return NewProgramme(
+            name=self.name, cohort_bands=_unique([b.value for b in self.cohort_bands]),
+            starts_on=self.starts_on, ends_on=self.ends_on,
+            planned_sessions=self.planned_sessions, session_minutes=self.session_minutes,
+            planned_content=self.planned_content)
 
 
 _PROGRAMME_NOT_NULL = ("name", "cohort_bands", "starts_on", "ends_on", "planned_sessions",
@@ -92,11 +95,11 @@ class ProgrammeUpdate(Input):
                 raise ValueError(f"{name} cannot be null")
         return self
 
-    def changes(self) -> dict[str, Any]:
+    def changes(self) -> ProgrammeChanges:
         data = {k: getattr(self, k) for k in self.model_fields_set}
         if "cohort_bands" in data:
             data["cohort_bands"] = _unique([b.value for b in data["cohort_bands"]])
-        return data
+        return ProgrammeChanges(**data)
 
 
 class ProgrammeRead(Output):
@@ -170,8 +173,8 @@ class SessionUpdate(Input):
                 raise ValueError(f"{name} cannot be null")
         return self
 
-    def changes(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.model_fields_set}
+    def changes(self) -> SessionChanges:
+        return SessionChanges(**{k: getattr(self, k) for k in self.model_fields_set})
 
 
 class SessionRead(Output):

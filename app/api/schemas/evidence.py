@@ -12,6 +12,7 @@ from app.api.schemas.common import Input, IsoDate, Output, RecordId, json_decima
 from app.db.models import Evidence
 from app.domain.evidence import INTEGRATION_KINDS, KINDS, SOURCE_NAMES
 from app.domain.vocabulary import EvidenceKind, EvidenceSource
+from app.services.growth.evidence import EvidenceChanges
 
 Day = IsoDate  # YYYY-MM-DD text only (see app/api/schemas/common.py)
 
@@ -84,11 +85,11 @@ class EvidenceUpdate(Input):
             raise ValueError("cannot be null; leave the field out to keep it")
         return value
 
-    def changes(self) -> dict[str, Any]:
+    def changes(self) -> EvidenceChanges:
         data = {k: getattr(self, k) for k in self.model_fields_set}
         if "description" in data:
             data["description"] = data["description"] or ""
-        return data
+        return EvidenceChanges(**data)
 
 
 class EvidenceRead(Output):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field, StrictInt, model_validator
 
@@ -11,7 +11,7 @@ from app.api.schemas.common import Flag, Input, IsoDate, Output, RecordId
 from app.domain.quarters import QUARTER_PATTERN
 from app.domain.vocabulary import ObjectiveStatus
 from app.services.kit.fields import Note, Reason
-from app.services.growth.objectives import ObjectiveView
+from app.services.growth.objectives import NewObjective, ObjectiveChanges, ObjectiveView
 
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 QuarterText = Annotated[str, Field(min_length=7, max_length=7, pattern=QUARTER_PATTERN,
@@ -31,8 +31,10 @@ class ObjectiveCreate(Input):
     twenty_percent_time: Flag = True
     quality_dashboard_outcome: Outcome | None = None
 
-    def values(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"person_id"})
+    def values(self) -> NewObjective:
+        return NewObjective(title=self.title, description=self.description,
+                            quarter=self.quarter, twenty_percent_time=self.twenty_percent_time,
+                            quality_dashboard_outcome=self.quality_dashboard_outcome)
 
 
 class ObjectiveUpdate(Input):
@@ -51,8 +53,8 @@ class ObjectiveUpdate(Input):
                 raise ValueError(f"{name} cannot be null")
         return self
 
-    def changes(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.model_fields_set}
+    def changes(self) -> ObjectiveChanges:
+        return ObjectiveChanges(**{k: getattr(self, k) for k in self.model_fields_set})
 
 
 class CompleteRequest(Input):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from pydantic import Field, field_validator
 
@@ -11,7 +10,7 @@ from app.api.schemas.common import Input, Output, RecordId
 from app.api.schemas.evidence import Day
 from app.domain.vocabulary import OneToOneStatus
 from app.services.kit.fields import Note
-from app.services.growth.one_to_ones import OneToOneView
+from app.services.growth.one_to_ones import OneToOneChanges, OneToOneView
 
 
 class OneToOneCreate(Input):
@@ -36,8 +35,8 @@ class OneToOneUpdate(Input):
             raise ValueError("cannot be null; leave the field out to keep it")
         return value
 
-    def changes(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.model_fields_set}
+    def changes(self) -> OneToOneChanges:
+        return OneToOneChanges(**{k: getattr(self, k) for k in self.model_fields_set})
 
 
 class OneToOneRead(Output):

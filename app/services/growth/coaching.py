@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -26,6 +25,7 @@ from app.domain.scopes import Scope
 from app.domain.vocabulary import Band, SessionStatus
 from app.services.kit import audit
 from app.services.kit.pagination import Page, keyset_page
+from app.services.kit.patches import UNSET, Unset, given, merge
 from app.services.access.relationships import everyone_below, relations_to
 
 # The first programme of the policy (section 5.2): senior developers, October to April,
@@ -92,13 +92,40 @@ def _check_programme_name(session: Session, name: str, exclude_id: int | None) -
                        extra={"field": "name"})
 
 
+@dataclass(frozen=True)
+class NewProgramme:
+    name: str
+    cohort_bands: list[str]  # band values, each once
+    starts_on: date
+    ends_on: date
+    planned_sessions: int
+    session_minutes: int
+    planned_content: list[str]
+
+
+@dataclass(frozen=True)
+class ProgrammeChanges:
+    """What PATCH may change; fields left UNSET keep their value."""
+
+    name: str | Unset = UNSET
+    cohort_bands: list[str] | Unset = UNSET
+    starts_on: date | Unset = UNSET
+    ends_on: date | Unset = UNSET
+    planned_sessions: int | Unset = UNSET
+    session_minutes: int | Unset = UNSET
+    planned_content: list[str] | Unset = UNSET
+
+
 def create_programme(session: Session, actor: Actor, *,
-                     values: dict[str, Any]) -> CoachingProgramme:
+                     values: NewProgramme) -> CoachingProgramme:
     """Create a coaching programme (admin)."""
     require_scope(actor, Scope.coaching_manage)
-    _check_programme_dates(values["starts_on"], values["ends_on"])
-    _check_programme_name(session, values["name"], None)
-    programme = CoachingProgramme(**values)
+    _check_programme_dates(values.starts_on, values.ends_on)
+    _check_programme_name(session, values.name, None)
+    programme = CoachingProgramme(
+        name=values.name, cohort_bands=values.cohort_bands, starts_on=values.starts_on,
+        ends_on=values.ends_on, planned_sessions=values.planned_sessions,
+        session_minutes=values.session_minutes, planned_content=values.planned_content)
     session.add(programme)
     session.flush()
     audit.record(session, actor=actor, action="coaching.programme.create",
@@ -120,18 +147,20 @@ def list_programmes(session: Session, actor: Actor, *, cursor: str | None,
 
 
 def update_programme(session: Session, actor: Actor, programme_id: int, *,
-                     changes: dict[str, Any], expected_version: int | None) -> CoachingProgramme:
+                     changes: ProgrammeChanges,
+                     expected_version: int | None) -> CoachingProgramme:
     """Change a programme (admin), refusing a stale version. Enrolments already made stand."""
     require_scope(actor, Scope.coaching_manage)
     programme = get_programme_or_404(session, programme_id)
     if expected_version is not None and programme.version != expected_version:
         raise PreconditionFailed(detail="This programme was changed since you read it; fetch "
                                         "it again and resend with the new ETag.")
-    _check_programme_dates(changes.get("starts_on", programme.starts_on),
-                           changes.get("ends_on", programme.ends_on))
-    if "name" in changes:
-        _check_programme_name(session, changes["name"], programme.id)
-    for name, value in changes.items():
+    _check_programme_dates(merge(changes.starts_on, programme.starts_on),
+                           merge(changes.ends_on, programme.ends_on))
+    if not isinstance(changes.name, Unset):
+        _check_programme_name(session, changes.name, programme.id)
+    sent = given(changes)
+    for name, value in sent.items():
         setattr(programme, name, value)
     programme.version += 1
     programme.updated_at = utcnow()
@@ -139,7 +168,7 @@ def update_programme(session: Session, actor: Actor, programme_id: int, *,
     session.flush()
     audit.record(session, actor=actor, action="coaching.programme.update",
                  target_type="coaching_programme", target_id=programme.id,
-                 detail={"fields": sorted(changes)})
+                 detail={"fields": sorted(sent)})
     return programme
 
 
@@ -428,7 +457,17 @@ def list_sessions(session: Session, actor: Actor, *, enrolment_id: int, cursor: 
                 next_cursor=page.next_cursor)
 
 
-def update_session(session: Session, actor: Actor, session_id: int, *, changes: dict[str, Any],
+@dataclass(frozen=True)
+class SessionChanges:
+    """What PATCH may change; fields left UNSET keep their value."""
+
+    status: SessionStatus | Unset = UNSET
+    topics: list[str] | Unset = UNSET
+    notes: str | Unset = UNSET
+    scheduled_for: datetime | Unset = UNSET
+
+
+def update_session(session: Session, actor: Actor, session_id: int, *, changes: SessionChanges,
                    expected_version: int | None) -> SessionView:
     """Record what happened (held or cancelled), topics and notes (the coach or the coachee).
 
@@ -442,18 +481,18 @@ def update_session(session: Session, actor: Actor, session_id: int, *, changes: 
         raise PreconditionFailed(detail="This session was changed since you read it; fetch it "
                                         "again and resend with the new ETag.")
     current = SessionStatus(record.status)
-    wanted = changes.get("status", current)
+    wanted = merge(changes.status, current)
     if current is not SessionStatus.scheduled:
         if wanted != current:
             refuse_move(f"The session is {current.value}, so it cannot become "
                         f"{SessionStatus(wanted).value}: a held or cancelled session is "
                         "settled.", state=current.value, allowed_actions=[],
                         session_status=current.value)
-        if "scheduled_for" in changes and changes["scheduled_for"] != record.scheduled_for:
+        if merge(changes.scheduled_for, record.scheduled_for) != record.scheduled_for:
             refuse_move(f"The session is {current.value}, so it cannot be moved to another "
                         "time.", state=current.value, allowed_actions=[],
                         session_status=current.value)
-    for name, value in changes.items():
+    for name, value in given(changes).items():
         setattr(record, name, value.value if isinstance(value, SessionStatus) else value)
     record.version += 1
     record.updated_at = utcnow()

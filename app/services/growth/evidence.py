@@ -23,13 +23,11 @@ from app.services.org import people
 from app.services.support import triggers
 from app.services.kit.working_calendar import department_today
 from app.services.kit.pagination import Page, keyset_page
+from app.services.kit.patches import UNSET, Unset, given, merge
 from app.services.access.records import load_about_person
 
 MAX_TRAINING_HOURS = Decimal(24)  # per record: one day's training at most
 _HUNDREDTHS = Decimal("0.01")
-# What PATCH may change on manual evidence; the person, source and integration fields stay.
-EDITABLE = frozenset({"kind", "occurred_on", "title", "description", "hours", "topic",
-                      "objective_id"})
 
 
 @dataclass(frozen=True)
@@ -165,23 +163,37 @@ def _writable(session: Session, actor: Actor, evidence_id: int) -> Evidence:
     return evidence
 
 
+@dataclass(frozen=True)
+class EvidenceChanges:
+    """What PATCH may change on manual evidence; the person, source and integration fields
+    stay. Fields left UNSET keep their value; None clears an optional one."""
+
+    kind: EvidenceKind | Unset = UNSET
+    occurred_on: date | Unset = UNSET
+    title: str | Unset = UNSET
+    description: str | Unset = UNSET
+    hours: Decimal | None | Unset = UNSET
+    topic: str | None | Unset = UNSET
+    objective_id: int | None | Unset = UNSET
+
+
 def update_evidence(session: Session, actor: Actor, evidence_id: int, *,
-                    changes: dict[str, Any], expected_version: int | None) -> Evidence:
+                    changes: EvidenceChanges, expected_version: int | None) -> Evidence:
     """Change manual evidence (its person only), refusing a stale version."""
     evidence = _writable(session, actor, evidence_id)
     if expected_version is not None and evidence.version != expected_version:
         raise PreconditionFailed(detail="This evidence was changed since you read it; fetch it "
                                         "again and resend with the new ETag.")
-    unknown = set(changes) - EDITABLE
-    if unknown:
-        raise InvalidInput(detail=f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
-    merged = {name: getattr(evidence, name) for name in EDITABLE} | changes
-    _check(session, person_id=evidence.person_id, kind=EvidenceKind(merged["kind"]),
-           source=EvidenceSource(evidence.source), hours=merged["hours"], topic=merged["topic"],
-           objective_id=merged["objective_id"], occurred_on=merged["occurred_on"])
+    occurred_on = merge(changes.occurred_on, evidence.occurred_on)
+    _check(session, person_id=evidence.person_id,
+           kind=merge(changes.kind, EvidenceKind(evidence.kind)),
+           source=EvidenceSource(evidence.source), hours=merge(changes.hours, evidence.hours),
+           topic=merge(changes.topic, evidence.topic),
+           objective_id=merge(changes.objective_id, evidence.objective_id),
+           occurred_on=occurred_on)
     was_qualification = evidence.kind == EvidenceKind.qualification.value
-    days = (evidence.occurred_on, merged["occurred_on"])  # the day it moves from and to
-    for name, value in changes.items():
+    days = (evidence.occurred_on, occurred_on)  # the day it moves from and to
+    for name, value in given(changes).items():
         setattr(evidence, name, value.value if isinstance(value, EvidenceKind) else value)
     if was_qualification and evidence.kind != EvidenceKind.qualification.value:
         triggers.on_qualification_gone(session, evidence=evidence,

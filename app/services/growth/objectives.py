@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
@@ -23,6 +22,7 @@ from app.services.kit import staleness
 from app.services.org import people
 from app.services.support import triggers
 from app.services.kit.pagination import Page, keyset_page
+from app.services.kit.patches import UNSET, Unset, given
 from app.services.access.records import load_about_person
 
 
@@ -121,31 +121,54 @@ def list_objectives(session: Session, actor: Actor, *, person_id: int | None,
     return Page(items=_views(session, page.items), next_cursor=page.next_cursor)
 
 
+@dataclass(frozen=True)
+class NewObjective:
+    title: str
+    quarter: str  # YYYY-Qn
+    description: str = ""
+    twenty_percent_time: bool = True
+    quality_dashboard_outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class ObjectiveChanges:
+    """What PATCH may change: the wording. Fields left UNSET keep their value."""
+
+    title: str | Unset = UNSET
+    description: str | Unset = UNSET
+    quarter: str | Unset = UNSET
+    twenty_percent_time: bool | Unset = UNSET
+    quality_dashboard_outcome: str | None | Unset = UNSET
+
+
 def create_objective(session: Session, actor: Actor, *, person_id: int | None,
-                     values: dict[str, Any]) -> ObjectiveView:
+                     values: NewObjective) -> ObjectiveView:
     """Draft an objective (the owner, or the owner's line manager)."""
     require_scope(actor, Scope.growth)
     owner = people.subject_for(session, actor, person_id, record=Record.objective,
                                action=Action.write)
     objective = Objective(person_id=id_of(owner), status=ObjectiveStatus.draft.value,
-                          created_by_id=actor.person_id,
-                          **{**values, "quarter": _quarter(values["quarter"])})
+                          created_by_id=actor.person_id, title=values.title,
+                          description=values.description, quarter=_quarter(values.quarter),
+                          twenty_percent_time=values.twenty_percent_time,
+                          quality_dashboard_outcome=values.quality_dashboard_outcome)
     session.add(objective)
     session.flush()
     return _views(session, [objective], with_warnings=True)[0]
 
 
 def update_objective(session: Session, actor: Actor, objective_id: int, *,
-                     changes: dict[str, Any], expected_version: int | None) -> ObjectiveView:
+                     changes: ObjectiveChanges, expected_version: int | None) -> ObjectiveView:
     """Change a draft or agreed objective's wording (owner or line manager)."""
     objective, _ = _load(session, actor, objective_id, Action.write, lock=True)
     if expected_version is not None and objective.version != expected_version:
         raise PreconditionFailed(detail="This objective was changed since you read it; fetch "
                                         "it again and resend with the new ETag.")
     transition(ObjectiveStatus(objective.status), ObjectiveAction.edit)
-    if "quarter" in changes:
-        changes["quarter"] = _quarter(changes["quarter"])
-    for name, value in changes.items():
+    sent = given(changes)
+    if "quarter" in sent:
+        sent["quarter"] = _quarter(sent["quarter"])
+    for name, value in sent.items():
         setattr(objective, name, value)
     return _save(session, objective)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -21,11 +20,9 @@ from app.services.kit import staleness
 from app.services.org import people
 from app.services.kit.working_calendar import department_today
 from app.services.kit.pagination import Page, keyset_page
+from app.services.kit.patches import UNSET, Unset, merge
 from app.services.access.records import load_about_person
 from app.services.access.relationships import relations_to
-
-EDITABLE = frozenset({"on", "status", "notes"})
-
 
 @dataclass(frozen=True)
 class OneToOneView:
@@ -106,8 +103,17 @@ def get_one_to_one(session: Session, actor: Actor, one_to_one_id: int) -> OneToO
     return _view(actor, _load(session, actor, one_to_one_id))
 
 
+@dataclass(frozen=True)
+class OneToOneChanges:
+    """What PATCH may change; fields left UNSET keep their value, None clears the notes."""
+
+    on: date | Unset = UNSET
+    status: OneToOneStatus | Unset = UNSET
+    notes: str | None | Unset = UNSET
+
+
 def update_one_to_one(session: Session, actor: Actor, one_to_one_id: int, *,
-                      changes: dict[str, Any], expected_version: int | None) -> OneToOneView:
+                      changes: OneToOneChanges, expected_version: int | None) -> OneToOneView:
     """Change a one-to-one (its two participants only), refusing a stale version."""
     record = _load(session, actor, one_to_one_id)
     # Notes are the two participants' to write (SPEC section 4): a later line manager, the
@@ -118,21 +124,17 @@ def update_one_to_one(session: Session, actor: Actor, one_to_one_id: int, *,
     if expected_version is not None and record.version != expected_version:
         raise PreconditionFailed(detail="This one-to-one was changed since you read it; fetch "
                                         "it again and resend with the new ETag.")
-    unknown = set(changes) - EDITABLE
-    if unknown:
-        raise InvalidInput(detail=f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
-    if "on" in changes and changes["on"] != record.on:
-        _refuse_outside_employment(_person_locked(session, record.person_id), changes["on"])
-        _refuse_a_second(session, person_id=record.person_id, on=changes["on"],
-                         exclude_id=record.id)
-    staleness.mark(session, start=min(record.on, changes.get("on", record.on)),
-                   end=max(record.on, changes.get("on", record.on)))
-    for name, value in changes.items():
-        if name == "status":
-            value = OneToOneStatus(value).value
-        elif name == "notes":
-            value = value or ""
-        setattr(record, name, value)
+    on = merge(changes.on, record.on)
+    if on != record.on:
+        _refuse_outside_employment(_person_locked(session, record.person_id), on)
+        _refuse_a_second(session, person_id=record.person_id, on=on, exclude_id=record.id)
+    staleness.mark(session, start=min(record.on, on), end=max(record.on, on))
+    if not isinstance(changes.on, Unset):
+        record.on = changes.on
+    if not isinstance(changes.status, Unset):
+        record.status = OneToOneStatus(changes.status).value
+    if not isinstance(changes.notes, Unset):
+        record.notes = changes.notes or ""
     record.version += 1
     record.updated_at = utcnow()
     session.add(record)
