@@ -71,10 +71,9 @@ def seed(session: Session, settings: Settings) -> DemoSummary:
             buddy: Person | None = None) -> Person:
         generated_name, generated_email = names.next()
         number = next(counter)
-        person = people.create_person(session, SYSTEM_ACTOR, values=dict(
-            name=name or generated_name, email=email or generated_email, kind=kind.value,
-            band=band.value if band else None, roles=sorted(r.value for r in roles),
-            line_manager_id=manager.id if manager else None,
+        person = people.create_person(session, SYSTEM_ACTOR, values=people.NewPerson(
+            name=name or generated_name, email=email or generated_email, kind=kind,
+            band=band, roles=list(roles), line_manager_id=manager.id if manager else None,
             buddy_id=buddy.id if buddy else None,
             employee_number=f"{number:06d}",
             jira_account_id=f"demo-{number:04d}", github_login=f"demo-dev-{number}",
@@ -104,9 +103,9 @@ def seed(session: Session, settings: Settings) -> DemoSummary:
         members = [*(seniors[i] for i in senior_split[t]),
                    *(developers[i] for i in developer_split[t]),
                    *apprentices[t:t + 1], *contractors[t:t + 1]]
-        teams.create_team(session, SYSTEM_ACTOR, values=dict(
+        teams.create_team(session, SYSTEM_ACTOR, values=teams.NewTeam(
             name=team_name, delivery_manager_id=dms[t % 2].id, product_owner_id=None,
-            member_ids=[p.id for p in members], members_since=SINCE,
+            member_ids=[p.id for p in members if p.id is not None], members_since=SINCE,
             jira_board_ids=[100 + t],
             sprint_length_days=14, sprint_anchor_date=None))
     programme = coaching.seed_first_programme(session)

@@ -48,7 +48,7 @@ def create_team(body: TeamCreate, request: Request, response: Response, session:
                 actor: TeamsWriteActor) -> TeamRead:
     """Create a team (admin): members, delivery manager, product owner, Jira boards, sprint
     cadence."""
-    found = teams.create_team(session, actor, values=body.model_dump())
+    found = teams.create_team(session, actor, values=body.values())
     response.headers["Location"] = location(request, "get_team", team_id=found.team.id)
     set_etag(response, "team", found.team.id, found.team.version)  # type: ignore[arg-type]
     return TeamRead.of(found)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field, StrictInt, model_validator
 
@@ -14,7 +14,7 @@ from app.domain import bands as band_rules
 from app.domain.scopes import SERVICE_ACCOUNT_GRANTABLE
 from app.domain.vocabulary import AbsenceKind, Band
 from app.services.kit.fields import Name, Note
-from app.services.org.teams import TeamView
+from app.services.org.teams import NewTeam, TeamChanges, TeamView
 
 BoardId = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
 GrantableScope = Annotated[str, Field(json_schema_extra={"enum": sorted(SERVICE_ACCOUNT_GRANTABLE)})]
@@ -57,6 +57,9 @@ class TeamCreate(Input):
     sprint_anchor_date: IsoDate | None = Field(
         default=None, description="The first day of any one sprint, for when Jira does not say")
 
+    def values(self) -> NewTeam:
+        return NewTeam(**self.model_dump())
+
 
 class TeamUpdate(Input):
     name: Name | None = None
@@ -79,8 +82,8 @@ class TeamUpdate(Input):
                 raise ValueError(f"{name} cannot be null")
         return self
 
-    def changes(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.model_fields_set}
+    def changes(self) -> TeamChanges:
+        return TeamChanges(**{k: getattr(self, k) for k in self.model_fields_set})
 
 
 class TeamRead(Output):

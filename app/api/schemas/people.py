@@ -13,7 +13,7 @@ from app.domain.access import NO_PASSWORD
 from app.domain.vocabulary import Band, PersonKind, Role
 from app.services.kit.fields import (Email, EmployeeNumber, GithubLogin, JiraAccountId, Name,
                                  Reason)
-from app.services.org.people import PersonView
+from app.services.org.people import NewPerson, PersonChanges, PersonView
 
 PersonId = RecordId
 
@@ -41,14 +41,8 @@ class PersonCreate(Input):
     def _no_password(cls, data: Any) -> Any:
         return _refuse_password(data)
 
-    def values(self) -> dict[str, Any]:
-        data = self.model_dump(exclude={"override_reason"})
-        data["kind"] = self.kind.value
-        data["band"] = self.band.value if self.band else None
-        data["roles"] = sorted({r.value for r in self.roles})
-        if self.started_on is None:
-            del data["started_on"]
-        return data
+    def values(self) -> NewPerson:
+        return NewPerson(**self.model_dump(exclude={"override_reason"}))
 
 
 _NOT_NULL = ("name", "email", "kind", "roles", "active", "started_on")
@@ -93,15 +87,9 @@ class PersonUpdate(Input):
                 raise ValueError(f"{name} cannot be null")
         return self
 
-    def changes(self) -> dict[str, Any]:
-        data = {k: getattr(self, k) for k in self.model_fields_set if k != "override_reason"}
-        if "kind" in data:
-            data["kind"] = data["kind"].value
-        if data.get("band") is not None:
-            data["band"] = data["band"].value
-        if "roles" in data:
-            data["roles"] = sorted({r.value for r in data["roles"]})
-        return data
+    def changes(self) -> PersonChanges:
+        return PersonChanges(**{k: getattr(self, k) for k in self.model_fields_set
+                                if k != "override_reason"})
 
 
 class Visibility(StrEnum):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from collections.abc import Callable
 from typing import Any
@@ -15,7 +15,7 @@ from app.db.types import utcnow
 from app.domain import line_management as lm
 from app.domain.employment import check_window
 from app.domain.errors import Conflict, NotFound, PreconditionFailed, RuleViolation
-from app.domain.access import (NO_PASSWORD, TWO_ADMINS, Action, Actor, Record, Relation,
+from app.domain.access import (TWO_ADMINS, Action, Actor, Record, Relation,
                                authorize, permits, may_override_line_rules,
                                privileged_roles_changed, require_scope, sees_personal_details)
 from app.domain.scopes import Scope
@@ -23,6 +23,7 @@ from app.domain.vocabulary import Band, PersonKind, Role
 from app.services.access import case_access
 from app.services.kit import audit, staleness
 from app.services.kit.pagination import Page, keyset_page
+from app.services.kit.patches import UNSET, Unset, given
 from app.services.access.relationships import (direct_relations, everyone_below, managers_above,
                                         relations_to)
 
@@ -207,12 +208,6 @@ def _assign_buddy(session: Session, actor: Actor, person: Person, buddy_id: int 
     person.buddy_id = buddy_id
 
 
-def _refuse_password(values: dict[str, Any]) -> None:
-    if "password" in values:
-        raise RuleViolation(detail=NO_PASSWORD, rule="PASSWORD-NOT-BY-ADMIN",
-                            extra={"field": "password"})
-
-
 def _refuse_privileged_roles(before: list[str], after: list[str]) -> None:
     changed = privileged_roles_changed(before, after)
     if changed:
@@ -227,7 +222,49 @@ IDENTITY_FIELDS = frozenset({"jira_account_id", "github_login", "email"})
 IdentityChanged = Callable[[Person], None]
 
 
-def create_person(session: Session, actor: Actor, *, values: dict[str, Any],
+@dataclass(frozen=True)
+class NewPerson:
+    """A person to create. There is no password: nobody sets another person's password
+    (they get a set-password link)."""
+
+    name: str
+    email: str
+    kind: PersonKind
+    band: Band | None = None
+    line_manager_id: int | None = None
+    buddy_id: int | None = None
+    roles: list[Role] = field(default_factory=list)
+    employee_number: str | None = None
+    jira_account_id: str | None = None
+    github_login: str | None = None
+    started_on: date | None = None  # the first day of employment; today if None
+
+
+@dataclass(frozen=True)
+class PersonChanges:
+    """What PATCH may change; fields left UNSET keep their value, None clears an optional
+    one."""
+
+    name: str | Unset = UNSET
+    email: str | Unset = UNSET
+    kind: PersonKind | Unset = UNSET
+    band: Band | None | Unset = UNSET
+    line_manager_id: int | None | Unset = UNSET
+    buddy_id: int | None | Unset = UNSET
+    roles: list[Role] | Unset = UNSET
+    employee_number: str | None | Unset = UNSET
+    jira_account_id: str | None | Unset = UNSET
+    github_login: str | None | Unset = UNSET
+    active: bool | Unset = UNSET
+    started_on: date | Unset = UNSET
+    left_on: date | None | Unset = UNSET
+
+
+def _stored_roles(roles: list[Role]) -> list[str]:
+    return sorted({Role(r).value for r in roles})
+
+
+def create_person(session: Session, actor: Actor, *, values: NewPerson,
                   override_reason: str | None = None,
                   on_identity_change: IdentityChanged | None = None,
                   on_server: bool = False) -> Person:
@@ -238,13 +275,16 @@ def create_person(session: Session, actor: Actor, *, values: dict[str, Any],
     `case_manager` are granted through a role change two admins agree to; only code running
     on the server itself (`on_server`: the demo data) gives those roles at once."""
     require_scope(actor, Scope.people_write)
-    _refuse_password(values)
+    roles = _stored_roles(values.roles)
     if not on_server:
-        _refuse_privileged_roles([], values.get("roles") or [])
-    _check_unique(session, values, exclude_id=None)
-    manager_id = values.pop("line_manager_id", None)
-    buddy_id = values.pop("buddy_id", None)
-    person = Person(**values)
+        _refuse_privileged_roles([], roles)
+    _check_unique(session, {f: getattr(values, f) for f in UNIQUE_FIELDS}, exclude_id=None)
+    person = Person(name=values.name, email=values.email, kind=values.kind.value,
+                    band=values.band.value if values.band else None, roles=roles,
+                    employee_number=values.employee_number,
+                    jira_account_id=values.jira_account_id, github_login=values.github_login,
+                    started_on=values.started_on or date.today())
+    manager_id, buddy_id = values.line_manager_id, values.buddy_id
     _check_window(person)
     session.add(person)
     session.flush()
@@ -261,7 +301,7 @@ def create_person(session: Session, actor: Actor, *, values: dict[str, Any],
     return person
 
 
-def update_person(session: Session, actor: Actor, person_id: int, *, changes: dict[str, Any],
+def update_person(session: Session, actor: Actor, person_id: int, *, changes: PersonChanges,
                   expected_version: int | None, override_reason: str | None = None,
                   on_identity_change: IdentityChanged | None = None) -> Person:
     """Change a person (admin), refusing a stale version. `on_identity_change` is called when
@@ -271,39 +311,44 @@ def update_person(session: Session, actor: Actor, person_id: int, *, changes: di
     if expected_version is not None and person.version != expected_version:
         raise PreconditionFailed(detail="This person was changed since you read them; fetch "
                                         "them again and resend with the new ETag.")
-    _refuse_password(changes)
-    if "roles" in changes:
-        _refuse_privileged_roles(person.roles, changes["roles"])
-    _check_unique(session, changes, exclude_id=person.id)
+    # The fields sent, as stored: enumerations by their values, roles sorted, each once.
+    sent = given(changes)
+    for name in ("kind", "band"):
+        if sent.get(name) is not None:
+            sent[name] = sent[name].value
+    if "roles" in sent:
+        sent["roles"] = _stored_roles(sent["roles"])
+        _refuse_privileged_roles(person.roles, sent["roles"])
+    _check_unique(session, sent, exclude_id=person.id)
     before_window = (person.started_on, person.left_on)
     # Every audited field, not only those sent: a change of kind can clear the buddy.
     before = {name: getattr(person, name) for name in _AUDITED_ON_CREATE}
-    guard = bool({"active", "roles", "line_manager_id"} & changes.keys())
+    guard = bool({"active", "roles", "line_manager_id"} & sent.keys())
     now = utcnow()
     unmanned_before = case_access.unmanned_open_cases(session, person_id=id_of(person), now=now) \
         if guard else set()
-    manager_changed = "line_manager_id" in changes
-    manager_id = changes.pop("line_manager_id", person.line_manager_id)
-    buddy_id = changes.pop("buddy_id", person.buddy_id)
-    for name, value in changes.items():
+    manager_changed = "line_manager_id" in sent
+    manager_id = sent.pop("line_manager_id", person.line_manager_id)
+    buddy_id = sent.pop("buddy_id", person.buddy_id)
+    for name, value in sent.items():
         setattr(person, name, value)
-    if person.kind != PersonKind.apprentice and buddy_id is not None and "kind" in changes \
-            and "buddy_id" not in changes:
+    if person.kind != PersonKind.apprentice and buddy_id is not None and "kind" in sent \
+            and "buddy_id" not in sent:
         buddy_id = None  # only apprentices have buddies
     # Re-check the rules whenever the line manager, band or kind changes.
-    if manager_changed or {"band", "kind"} & changes.keys():
+    if manager_changed or {"band", "kind"} & sent.keys():
         _assign_line_manager(session, actor, person, manager_id, override_reason)
     _assign_buddy(session, actor, person, buddy_id, override_reason)
-    if "active" in changes and not person.active:
+    if "active" in sent and not person.active:
         _refuse_deactivating_a_manager(session, person)
         if person.left_on is None:
             person.left_on = date.today()  # leaving ends the employment window
-    elif changes.get("active") and "left_on" not in changes:
+    elif sent.get("active") and "left_on" not in sent:
         person.left_on = None  # back again
     _check_window(person)
-    if {"band", "kind"} & changes.keys():
+    if {"band", "kind"} & sent.keys():
         _record_band(session, person, date.today())
-    if {"started_on", "left_on", "active"} & changes.keys():
+    if {"started_on", "left_on", "active"} & sent.keys():
         # Who was employed when changed: every period since the earliest day it touches.
         days = [d for d in (before_window + (person.started_on, person.left_on)) if d]
         staleness.mark(session, start=min(days), end=date.today())
@@ -320,7 +365,7 @@ def update_person(session: Session, actor: Actor, person_id: int, *, changes: di
     session.flush()
     audit.record(session, actor=actor, action="person.update", target_type="person",
                  target_id=person.id, detail={"fields": sorted(changed), "changes": changed})
-    if on_identity_change is not None and IDENTITY_FIELDS & changes.keys():
+    if on_identity_change is not None and IDENTITY_FIELDS & sent.keys():
         on_identity_change(person)
     return person
 

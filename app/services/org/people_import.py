@@ -147,12 +147,13 @@ def import_people(session: Session, actor: Actor, *, csv_text: str, dry_run: boo
     ids_by_email: dict[str, int] = {}
     for number, row in ordered:
         try:
-            values = row.model_dump(exclude={"line_manager_email", "buddy_email"})
-            values.update(kind=row.kind.value, band=row.band.value if row.band else None,
-                          roles=sorted({r.value for r in row.roles}))
-            values["line_manager_id"] = _resolve(session, ids_by_email, row.line_manager_email,
-                                                 "line_manager_email")
-            values["buddy_id"] = _resolve(session, ids_by_email, row.buddy_email, "buddy_email")
+            values = people.NewPerson(
+                name=row.name, email=row.email, kind=row.kind, band=row.band, roles=row.roles,
+                employee_number=row.employee_number, jira_account_id=row.jira_account_id,
+                github_login=row.github_login,
+                line_manager_id=_resolve(session, ids_by_email, row.line_manager_email,
+                                         "line_manager_email"),
+                buddy_id=_resolve(session, ids_by_email, row.buddy_email, "buddy_email"))
             with session.begin_nested():
                 person = people.create_person(session, actor, values=values,
                                               on_identity_change=on_identity_change)

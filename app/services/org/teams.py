@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
@@ -17,6 +16,7 @@ from app.domain.access import Actor, require_scope
 from app.domain.scopes import Scope
 from app.services.kit import audit, staleness
 from app.services.kit.pagination import Page, keyset_page
+from app.services.kit.patches import UNSET, Unset, given, merge
 
 
 @dataclass(frozen=True)
@@ -125,27 +125,54 @@ def _set_members(session: Session, team: Team, member_ids: list[int],
         session.add(TeamMember(team_id=id_of(team), person_id=person_id))
 
 
-def create_team(session: Session, actor: Actor, *, values: dict[str, Any]) -> TeamView:
+@dataclass(frozen=True)
+class NewTeam:
+    name: str
+    delivery_manager_id: int | None = None
+    product_owner_id: int | None = None
+    member_ids: list[int] = field(default_factory=list)
+    members_since: date | None = None  # the day the members joined (today if None)
+    jira_board_ids: list[int] = field(default_factory=list)
+    sprint_length_days: int = 14
+    sprint_anchor_date: date | None = None
+
+
+@dataclass(frozen=True)
+class TeamChanges:
+    """What PATCH may change; fields left UNSET keep their value, None clears an optional
+    one. `members_since` dates the members this change adds."""
+
+    name: str | Unset = UNSET
+    delivery_manager_id: int | None | Unset = UNSET
+    product_owner_id: int | None | Unset = UNSET
+    member_ids: list[int] | Unset = UNSET
+    members_since: date | Unset = UNSET
+    jira_board_ids: list[int] | Unset = UNSET
+    sprint_length_days: int | Unset = UNSET
+    sprint_anchor_date: date | None | Unset = UNSET
+
+
+def create_team(session: Session, actor: Actor, *, values: NewTeam) -> TeamView:
     """Create a team (admin)."""
     require_scope(actor, Scope.teams_write)
-    member_ids = values.pop("member_ids", [])
-    since = values.pop("members_since", None)
-    board_ids = values.pop("jira_board_ids", [])
-    _check_name(session, values["name"], None)
-    _require_people(session, [values.get("delivery_manager_id"),
-                              values.get("product_owner_id")], "team lead")
-    team = Team(**values)
+    _check_name(session, values.name, None)
+    _require_people(session, [values.delivery_manager_id, values.product_owner_id],
+                    "team lead")
+    team = Team(name=values.name, delivery_manager_id=values.delivery_manager_id,
+                product_owner_id=values.product_owner_id,
+                sprint_length_days=values.sprint_length_days,
+                sprint_anchor_date=values.sprint_anchor_date)
     session.add(team)
     session.flush()
-    _set_members(session, team, member_ids, since)
-    _set_boards(session, team, board_ids)
+    _set_members(session, team, values.member_ids, values.members_since)
+    _set_boards(session, team, values.jira_board_ids)
     session.flush()
     audit.record(session, actor=actor, action="team.create", target_type="team",
                  target_id=team.id)
     return _views(session, [team])[0]
 
 
-def update_team(session: Session, actor: Actor, team_id: int, *, changes: dict[str, Any],
+def update_team(session: Session, actor: Actor, team_id: int, *, changes: TeamChanges,
                 expected_version: int | None) -> TeamView:
     """Change a team (admin), refusing a stale version."""
     require_scope(actor, Scope.teams_write)
@@ -153,17 +180,17 @@ def update_team(session: Session, actor: Actor, team_id: int, *, changes: dict[s
     if expected_version is not None and team.version != expected_version:
         raise PreconditionFailed(detail="This team was changed since you read it; fetch it "
                                         "again and resend with the new ETag.")
-    if "name" in changes:
-        _check_name(session, changes["name"], team.id)
-    _require_people(session, [changes.get("delivery_manager_id"),
-                              changes.get("product_owner_id")], "team lead")
-    since = changes.pop("members_since", None)
-    if "member_ids" in changes:
-        _set_members(session, team, changes.pop("member_ids"), since)
-    if "jira_board_ids" in changes:
-        _set_boards(session, team, changes.pop("jira_board_ids"))
-    for name, value in changes.items():
-        setattr(team, name, value)
+    if not isinstance(changes.name, Unset):
+        _check_name(session, changes.name, team.id)
+    _require_people(session, [merge(changes.delivery_manager_id, None),
+                              merge(changes.product_owner_id, None)], "team lead")
+    if not isinstance(changes.member_ids, Unset):
+        _set_members(session, team, changes.member_ids, merge(changes.members_since, None))
+    if not isinstance(changes.jira_board_ids, Unset):
+        _set_boards(session, team, changes.jira_board_ids)
+    for name, value in given(changes).items():
+        if name not in ("member_ids", "members_since", "jira_board_ids"):
+            setattr(team, name, value)
     team.version += 1
     team.updated_at = utcnow()
     session.add(team)
