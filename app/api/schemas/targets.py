@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field, StrictInt, model_validator
 
@@ -12,6 +12,7 @@ from app.api.schemas.common import Flag, Input, IsoDate, Output, json_decimal
 from app.domain.vocabulary import (Band, Metric, Outcome, PeriodType, PersonKind,
                                    TriggerDirection, TriggerStatus)
 from app.services.kit.fields import Name
+from app.services.support.policies import NewPolicy, PolicyChanges, TargetSpec
 
 Count = Annotated[StrictInt, Field(ge=1, le=52)]
 Threshold = Annotated[Decimal, *json_decimal(ge=0, le=10_000)]
@@ -30,10 +31,10 @@ class TargetIn(Input):
                                     description="Kinds of person it applies to; empty means all")
     stretch: Flag = Field(default=False, description="Reported, never counts against anyone")
 
-    def values(self) -> dict[str, Any]:
-        return {"metric": self.metric.value, "period": self.period.value,
-                "threshold": self.threshold, "bands": [b.value for b in self.bands],
-                "kinds": [k.value for k in self.kinds], "stretch": self.stretch}
+    def values(self) -> TargetSpec:
+        return TargetSpec(metric=self.metric, period=self.period, threshold=self.threshold,
+                          bands=[b.value for b in self.bands],
+                          kinds=[k.value for k in self.kinds], stretch=self.stretch)
 
 
 class PolicyCreate(Input):
@@ -60,8 +61,8 @@ class PolicyCreate(Input):
                                         json_schema_extra={"default": 0.5})
     targets: list[TargetIn] = Field(default_factory=list, max_length=50)
 
-    def values(self) -> dict[str, Any]:
-        return self.model_dump(exclude={"targets"})
+    def values(self) -> NewPolicy:
+        return NewPolicy(**self.model_dump(exclude={"targets"}))
 
 
 class PolicyUpdate(Input):
@@ -85,8 +86,8 @@ class PolicyUpdate(Input):
                 raise ValueError(f"{name} cannot be null")
         return self
 
-    def changes(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.model_fields_set - {"targets"}}
+    def changes(self) -> PolicyChanges:
+        return PolicyChanges(**{k: getattr(self, k) for k in self.model_fields_set - {"targets"}})
 
 
 class TargetRead(Output):

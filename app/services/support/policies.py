@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
@@ -17,6 +17,7 @@ from app.domain.scopes import Scope
 from app.domain.vocabulary import Metric, PeriodType
 from app.services.support import consultations
 from app.services.kit.pagination import Page, keyset_page
+from app.services.kit.patches import UNSET, Unset, given
 
 
 @dataclass(frozen=True)
@@ -89,31 +90,74 @@ def _make_room(session: Session, start: date, end: date | None, *, exclude_id: i
                 extra={"field": "effective_from", "overlaps": other.id})
 
 
-def _targets(session: Session, version: PolicyVersion, targets: list[dict[str, Any]]) -> None:
+@dataclass(frozen=True)
+class TargetSpec:
+    """A target of a policy version: `threshold` of `metric` per `period`, for the bands and
+    kinds of person listed (none listed: everyone)."""
+
+    metric: Metric
+    period: PeriodType
+    threshold: Decimal
+    bands: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    stretch: bool = False  # reported, never counts against anyone
+
+
+@dataclass(frozen=True)
+class NewPolicy:
+    name: str
+    effective_from: date
+    effective_to: date | None = None
+    production_streak_sprints: int = 3
+    missed_streak_periods: int = 3
+    case_window_days: int = 183
+    case_min_interventions: int = 2
+    case_min_support_days: int = 28
+    absence_confirm_days: int = 14
+    excused_share: Decimal = Decimal("0.5")
+
+
+@dataclass(frozen=True)
+class PolicyChanges:
+    """What PATCH may change; fields left UNSET keep their value (a None `effective_to`: the
+    version runs on with no end)."""
+
+    name: str | Unset = UNSET
+    effective_from: date | Unset = UNSET
+    effective_to: date | None | Unset = UNSET
+    production_streak_sprints: int | Unset = UNSET
+    missed_streak_periods: int | Unset = UNSET
+    case_window_days: int | Unset = UNSET
+    case_min_interventions: int | Unset = UNSET
+    case_min_support_days: int | Unset = UNSET
+    absence_confirm_days: int | Unset = UNSET
+    excused_share: Decimal | Unset = UNSET
+
+
+def _targets(session: Session, version: PolicyVersion, targets: list[TargetSpec]) -> None:
     seen = set()
     for target in targets:
-        key = (target["metric"], target["period"])
+        key = (target.metric.value, target.period.value)
         if key in seen:
             raise RuleViolation(detail=f"targets: {key[0]} per {key[1]} appears twice.",
                                 rule="POLICY-TARGET-TWICE", extra={"field": "targets"})
         seen.add(key)
         session.add(PolicyTarget(
-            policy_version_id=id_of(version), metric=Metric(target["metric"]).value,
-            period=PeriodType(target["period"]).value, threshold=target["threshold"],
-            bands=sorted(target.get("bands") or []), kinds=sorted(target.get("kinds") or []),
-            stretch=bool(target.get("stretch"))))
+            policy_version_id=id_of(version), metric=target.metric.value,
+            period=target.period.value, threshold=target.threshold,
+            bands=sorted(target.bands), kinds=sorted(target.kinds), stretch=target.stretch))
 
 
-def create(session: Session, actor: Actor, *, values: dict[str, Any],
-           targets: list[dict[str, Any]]) -> PolicyVersion:
+def create(session: Session, actor: Actor, *, values: NewPolicy,
+           targets: list[TargetSpec]) -> PolicyVersion:
     """Add a policy version; one that starts inside the open-ended current version ends it."""
     require_scope(actor, Scope.policy_write)
-    _check_dates(values["effective_from"], values.get("effective_to"))
-    if session.exec(select(PolicyVersion.id).where(PolicyVersion.name == values["name"])).first():
-        raise Conflict(detail=f"A policy version called {values['name']!r} exists.",
+    _check_dates(values.effective_from, values.effective_to)
+    if session.exec(select(PolicyVersion.id).where(PolicyVersion.name == values.name)).first():
+        raise Conflict(detail=f"A policy version called {values.name!r} exists.",
                        extra={"field": "name"})
-    _make_room(session, values["effective_from"], values.get("effective_to"), exclude_id=None)
-    version = PolicyVersion(**values)
+    _make_room(session, values.effective_from, values.effective_to, exclude_id=None)
+    version = PolicyVersion(**asdict(values))
     session.add(version)
     session.flush()
     _targets(session, version, targets)
@@ -121,8 +165,8 @@ def create(session: Session, actor: Actor, *, values: dict[str, Any],
     return version
 
 
-def update(session: Session, actor: Actor, version_id: int, *, changes: dict[str, Any],
-           targets: list[dict[str, Any]] | None, expected_version: int | None) -> PolicyVersion:
+def update(session: Session, actor: Actor, version_id: int, *, changes: PolicyChanges,
+           targets: list[TargetSpec] | None, expected_version: int | None) -> PolicyVersion:
     """Change a version that no closed evaluation has used."""
     require_scope(actor, Scope.policy_write)
     version = get_or_404(session, version_id)
@@ -133,9 +177,9 @@ def update(session: Session, actor: Actor, version_id: int, *, changes: dict[str
         raise Conflict(detail=f"{_describe(version)} was used by a closed evaluation on "
                               f"{version.locked_at.date().isoformat()}, so it cannot change: "
                               "create a new version instead.", code="policy-locked")
-    if "effective_from" in changes:
-        consultations.guard_effective_from(session, id_of(version), changes["effective_from"])
-    for name, value in changes.items():
+    if not isinstance(changes.effective_from, Unset):
+        consultations.guard_effective_from(session, id_of(version), changes.effective_from)
+    for name, value in given(changes).items():
         setattr(version, name, value)
     _check_dates(version.effective_from, version.effective_to)
     _make_room(session, version.effective_from, version.effective_to, exclude_id=version.id)
