@@ -20,74 +20,6 @@ from app.domain.scopes import Scope
 from app.domain.vocabulary import Role
 
 
-# --- refusals: the words a caller is told when the policy says no ---------------------------
-#
-# Templates take str.format arguments; `no_such` words the 404 that hides a record.
-
-NEEDS_SCOPE = "This needs the `{scope}` scope, which your token does not carry."
-NO_SUCH = "No {what} with id {id}."
-NO_SUCH_ID = "No {what} with that id."
-SEE_NOT_CHANGE = "You may see this {what} but not change it."
-TEAM_LEADS_SEE_AGGREGATES = ("Team leads see team aggregates only, never an individual's "
-                             "records: use the team dashboard.")
-
-OBJECTIVE_AGREED_BY_LINE_MANAGER = ("Only the owner's line manager agrees or reopens an "
-                                    "objective.")
-OBJECTIVE_COMPLETED_BY_OWNER = "Only the owner completes their objective."
-OBJECTIVE_WRITTEN_BY_OWNER_OR_LINE_MANAGER = ("Objectives are written by their owner or the "
-                                              "owner's line manager.")
-EVIDENCE_WRITTEN_BY_ITS_PERSON = "Evidence is written by the person it is about."
-ONE_TO_ONE_CHANGED_BY_THE_TWO = ("Only the two people who met (the person and the line manager "
-                                 "of the time) may change a one-to-one.")
-SUPPORT_AGREED_BY_ITS_PERSON = "Only the person the support is for agrees to it or declines it."
-SUPPORT_RUN_BY_LINE_MANAGER = ("Only the person's line manager proposes support and records its "
-                               "progress.")
-ABSENCE_CONFIRMED_BY_LINE_MANAGER = ("The person's line manager (or an admin) confirms a long "
-                                     "absence; the person cannot confirm their own.")
-PRAISE_CHOSEN_BY_THE_PERSON = ("Only the person themselves chooses whether they are named in the "
-                               "recognition digest.")
-PARTICIPATION_READERS = ("A manager's participation report is for the manager, those above "
-                         "them in the line and the head of department.")
-TEAM_DASHBOARD_READERS = ("A team's dashboard is for its delivery manager and product owner, "
-                          "anyone above a member in the line, admins and the head of "
-                          "department.")
-
-CASE_WORK_BY_ASSIGNED = "Only the case managers assigned to this case may do this."
-NO_CASE_ABOUT_YOURSELF = "Nobody opens or works a formal case about themselves."
-CASES_CLOSED_TO_LINE_MANAGER = ("You are this person's line manager, so formal cases about them "
-                                "are closed to you: ask another case manager. You may raise a "
-                                "concern instead (POST /v1/concerns).")
-CASE_EXCLUDED_ASSIGNEE = ("case_manager_id: person {person_id} is, or was while this case has "
-                          "been open, the line manager of the person it is about (or is that "
-                          "person), so they cannot work on it.")
-CONSENT_BY_SUBJECT = "Only the person a case is about records their consent."
-CONCERN_RAISED_BY_LINE_MANAGER = "Only the person's line manager raises a concern about them."
-
-SERVICE_ACCOUNTS_HAVE_NO_PASSWORD = ("Service accounts have no password; rotate a secret by "
-                                     "creating a new service account.")
-SERVICE_ACCOUNTS_HAVE_NO_CALENDAR = "Service accounts have no calendar."
-ONLY_PEOPLE_COMMENT = "Only people comment on policy versions."
-ONLY_PEOPLE_HAVE_CHECKLISTS = "Only people have checklists."
-
-NO_PASSWORD = ("password: nobody sets another person's password. Issue a one-time "
-               "set-password link instead (POST /v1/people/{person_id}/password-link) and give "
-               "it to the person, who chooses their own.")
-NOT_BY_LINK = ("This person's password can only be reset by themselves (POST "
-               "/v1/me/password) or through the service desk; no set-password link can be "
-               "issued for them.")
-TWO_ADMINS = ("roles: granting or removing {roles} takes two admins. Propose the change with "
-              "POST /v1/role-changes; another admin approves it.")
-ROLE_CHANGE_PROPOSED_IN_PERSON = "A role change is proposed by an admin signed in as themselves."
-ROLE_CHANGE_DECIDED_IN_PERSON = "A role change is decided by an admin signed in as themselves."
-ROLE_CHANGE_NOT_YOUR_PROPOSAL = "You proposed this change; another admin must decide it."
-ROLE_CHANGE_NOT_YOUR_ROLES = "This change is to your own roles; another admin must decide it."
-
-
-def no_such(what: str, record_id: object) -> str:
-    """What someone who may not know a record exists is told: that it does not."""
-    return NO_SUCH.format(what=what, id=record_id)
-
-
 class Relation(StrEnum):
     """How an actor stands to the person a record is about."""
 
@@ -120,6 +52,14 @@ class Actor:
     @property
     def label(self) -> str:
         return f"person:{self.person_id}" if self.is_person else f"client:{self.client_id}"
+
+
+# Refused to service accounts: these functions are a person's own.
+SERVICE_ACCOUNTS_HAVE_NO_PASSWORD = ("Service accounts have no password; rotate a secret by "
+                                     "creating a new service account.")
+SERVICE_ACCOUNTS_HAVE_NO_CALENDAR = "Service accounts have no calendar."
+ONLY_PEOPLE_COMMENT = "Only people comment on policy versions."
+ONLY_PEOPLE_HAVE_CHECKLISTS = "Only people have checklists."
 
 
 class Record(StrEnum):
@@ -193,6 +133,9 @@ _ADMIN: frozenset[tuple[Record, Action]] = frozenset({
 })
 
 
+NEEDS_SCOPE = "This needs the `{scope}` scope, which your token does not carry."
+
+
 def require_scope(actor: Actor, scope: str) -> None:
     """Refuse a function the caller's token does not carry the scope for."""
     if scope not in actor.scopes:
@@ -213,6 +156,19 @@ def permits(actor: Actor, record: Record, action: Action,
         action is Action.read or may(actor, record, action, relations))
 
 
+# What `authorize` says: a record the caller may not know of does not exist for them.
+NO_SUCH = "No {what} with id {id}."
+NO_SUCH_ID = "No {what} with that id."
+SEE_NOT_CHANGE = "You may see this {what} but not change it."
+TEAM_LEADS_SEE_AGGREGATES = ("Team leads see team aggregates only, never an individual's "
+                             "records: use the team dashboard.")
+
+
+def no_such(what: str, record_id: object) -> str:
+    """What someone who may not know a record exists is told: that it does not."""
+    return NO_SUCH.format(what=what, id=record_id)
+
+
 def authorize(actor: Actor, record: Record, action: Action, relations: frozenset[Relation],
               *, what: str) -> None:
     """Raise NotFound if the actor may not know the record exists, Forbidden if they may
@@ -227,12 +183,34 @@ def authorize(actor: Actor, record: Record, action: Action, relations: frozenset
         raise Forbidden(detail=_REFUSALS.get((record, action), SEE_NOT_CHANGE.format(what=what)))
 
 
+OBJECTIVE_AGREED_BY_LINE_MANAGER = ("Only the owner's line manager agrees or reopens an "
+                                    "objective.")
+OBJECTIVE_COMPLETED_BY_OWNER = "Only the owner completes their objective."
+OBJECTIVE_WRITTEN_BY_OWNER_OR_LINE_MANAGER = ("Objectives are written by their owner or the "
+                                              "owner's line manager.")
+EVIDENCE_WRITTEN_BY_ITS_PERSON = "Evidence is written by the person it is about."
+
+# Services word these refusals of the rules above themselves (for the person's relation, not
+# the record's visibility).
+SUPPORT_AGREED_BY_ITS_PERSON = "Only the person the support is for agrees to it or declines it."
+SUPPORT_RUN_BY_LINE_MANAGER = ("Only the person's line manager proposes support and records its "
+                               "progress.")
+ABSENCE_CONFIRMED_BY_LINE_MANAGER = ("The person's line manager (or an admin) confirms a long "
+                                     "absence; the person cannot confirm their own.")
+PRAISE_CHOSEN_BY_THE_PERSON = ("Only the person themselves chooses whether they are named in the "
+                               "recognition digest.")
+
+
 _REFUSALS = {
     (Record.objective, Action.agree): OBJECTIVE_AGREED_BY_LINE_MANAGER,
     (Record.objective, Action.complete): OBJECTIVE_COMPLETED_BY_OWNER,
     (Record.evidence, Action.write): EVIDENCE_WRITTEN_BY_ITS_PERSON,
     (Record.objective, Action.write): OBJECTIVE_WRITTEN_BY_OWNER_OR_LINE_MANAGER,
 }
+
+
+ONE_TO_ONE_CHANGED_BY_THE_TWO = ("Only the two people who met (the person and the line manager "
+                                 "of the time) may change a one-to-one.")
 
 
 def one_to_one_participant(actor: Actor, *, person_id: int, manager_id: int) -> bool:
@@ -315,9 +293,26 @@ def case_access(actor: Actor, *, excluded: bool, assigned: bool, is_subject: boo
     return CaseAccess.none
 
 
+# Refusals of case work (the case is visible to the caller, or about to be opened).
+CASE_WORK_BY_ASSIGNED = "Only the case managers assigned to this case may do this."
+NO_CASE_ABOUT_YOURSELF = "Nobody opens or works a formal case about themselves."
+CASES_CLOSED_TO_LINE_MANAGER = ("You are this person's line manager, so formal cases about them "
+                                "are closed to you: ask another case manager. You may raise a "
+                                "concern instead (POST /v1/concerns).")
+CASE_EXCLUDED_ASSIGNEE = ("case_manager_id: person {person_id} is, or was while this case has "
+                          "been open, the line manager of the person it is about (or is that "
+                          "person), so they cannot work on it.")
+CONSENT_BY_SUBJECT = "Only the person a case is about records their consent."
+
+
 def sees_whole_department(actor: Actor) -> bool:
     """The head of department sees every manager's participation and every team's figures."""
     return Scope.reports_org in actor.scopes
+
+
+TEAM_DASHBOARD_READERS = ("A team's dashboard is for its delivery manager and product owner, "
+                          "anyone above a member in the line, admins and the head of "
+                          "department.")
 
 
 def may_see_team_report(actor: Actor, *, leads_team: bool, above_a_member: bool) -> bool:
@@ -325,6 +320,10 @@ def may_see_team_report(actor: Actor, *, leads_team: bool, above_a_member: bool)
     in the line tree, admins and the head of department. Never anything about individuals."""
     return (leads_team or above_a_member or actor.has_role(Role.admin)
             or sees_whole_department(actor))
+
+
+PARTICIPATION_READERS = ("A manager's participation report is for the manager, those above "
+                         "them in the line and the head of department.")
 
 
 def may_see_participation(actor: Actor, relations_to_manager: frozenset[Relation]) -> bool:
@@ -337,6 +336,9 @@ def may_see_participation(actor: Actor, relations_to_manager: frozenset[Relation
 def sees_anonymous_authors(actor: Actor) -> bool:
     """Consultation comments made anonymously are anonymous to everyone but admins."""
     return Scope.policy_write in actor.scopes
+
+
+CONCERN_RAISED_BY_LINE_MANAGER = "Only the person's line manager raises a concern about them."
 
 
 def may_raise_concern(relations: frozenset[Relation]) -> bool:
@@ -355,6 +357,10 @@ def may_override_line_rules(actor: Actor) -> bool:
 TWO_ADMIN_ROLES: frozenset[Role] = frozenset({Role.admin, Role.case_manager})
 
 
+TWO_ADMINS = ("roles: granting or removing {roles} takes two admins. Propose the change with "
+              "POST /v1/role-changes; another admin approves it.")
+
+
 def privileged_roles_changed(before: Sequence[str], after: Sequence[str]) -> frozenset[str]:
     """The two-admin roles that differ between two role lists."""
     return frozenset(set(before) ^ set(after)) & {r.value for r in TWO_ADMIN_ROLES}
@@ -363,6 +369,14 @@ def privileged_roles_changed(before: Sequence[str], after: Sequence[str]) -> fro
 # Accounts whose password only their holder (or the service desk, in person) may reset.
 PASSWORD_LINK_PROTECTED_ROLES: frozenset[str] = frozenset({Role.admin.value,
                                                            Role.case_manager.value})
+
+
+NO_PASSWORD = ("password: nobody sets another person's password. Issue a one-time "
+               "set-password link instead (POST /v1/people/{person_id}/password-link) and give "
+               "it to the person, who chooses their own.")
+NOT_BY_LINK = ("This person's password can only be reset by themselves (POST "
+               "/v1/me/password) or through the service desk; no set-password link can be "
+               "issued for them.")
 
 
 def may_issue_password_link(*, managed_by_actor: bool, roles: Sequence[str],
@@ -374,6 +388,12 @@ def may_issue_password_link(*, managed_by_actor: bool, roles: Sequence[str],
     if managed_by_actor or PASSWORD_LINK_PROTECTED_ROLES & set(roles):
         return False
     return not in_open_casework()
+
+
+ROLE_CHANGE_PROPOSED_IN_PERSON = "A role change is proposed by an admin signed in as themselves."
+ROLE_CHANGE_DECIDED_IN_PERSON = "A role change is decided by an admin signed in as themselves."
+ROLE_CHANGE_NOT_YOUR_PROPOSAL = "You proposed this change; another admin must decide it."
+ROLE_CHANGE_NOT_YOUR_ROLES = "This change is to your own roles; another admin must decide it."
 
 
 def may_decide_role_change(actor: Actor, *, proposed_by_id: int, subject_id: int) -> str | None:
