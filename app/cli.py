@@ -154,7 +154,9 @@ def people_import(file: Annotated[Path, typer.Argument(help="CSV file (UTF-8)")]
         task = bar.add_task("rows", total=rows)
         try:
             created = importer.import_people(session, SYSTEM_ACTOR, csv_text=text,
-                                             dry_run=dry_run, on_identity_change=replay.on_identity_change(session, settings),
+                                             dry_run=dry_run,
+                                             on_identity_change=replay.on_identity_change(
+                                                 session, settings),
                                              on_row=lambda: bar.advance(task))
         except DomainError as exc:
             bar.stop()

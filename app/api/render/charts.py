@@ -20,7 +20,8 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
 from app.domain.errors import TooManyRequests
-from app.services.oversight.reports import Participation, Rollup, Share, TeamReport
+from app.services.oversight.reports import (Participation, PersonFigures, Rollup, Share,
+                                            TeamReport)
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -117,8 +118,7 @@ _MEASURES: tuple[tuple[str, str], ...] = (
 )
 
 
-def _person_shares(row_figures, weeks: int) -> dict[str, Share | None]:  # type: ignore[no-untyped-def]
-    f = row_figures
+def _person_shares(f: PersonFigures, weeks: int) -> dict[str, Share | None]:
     return {
         "with_objectives_agreed": Share(1 if f.objectives_agreed else 0, 1),
         "weeks_with_one_to_one": Share(len(f.one_to_one_weeks), weeks),

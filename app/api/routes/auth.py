@@ -61,7 +61,7 @@ def issue_token(
     request: Request, response: Response, session: SessionDep, settings: SettingsDep,
     grant_type: FormText = None, username: FormText = None, password: FormText = None,
     scope: FormText = None, client_id: FormText = None, client_secret: FormText = None,
-) -> TokenResponse:
+) -> TokenResponse | Response:
     """Issue an access token (OAuth 2, `application/x-www-form-urlencoded`).
 
     * `grant_type=password` with `username` (e-mail address) and `password`: people.
@@ -89,7 +89,7 @@ def issue_token(
         try:
             claimed = rate_limits.claim(session, settings, tried)
         except rate_limits.TooManyAttempts as exc:
-            return _too_many(request, exc)  # type: ignore[return-value]
+            return _too_many(request, exc)
         grant = auth.password_grant(session, settings, email=username, password=password,
                                     requested=requested)
         rate_limits.succeeded(session, tried, claimed)
@@ -105,7 +105,7 @@ def issue_token(
         try:
             claimed = rate_limits.claim(session, settings, tried)
         except rate_limits.TooManyAttempts as exc:
-            return _too_many(request, exc)  # type: ignore[return-value]
+            return _too_many(request, exc)
         grant = auth.client_credentials_grant(session, settings, client_id=client_id,
                                               client_secret=client_secret,
                                               requested=requested)

@@ -19,11 +19,12 @@ from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.cases import (AssignmentCreate, AssignmentRead, AuditEntryRead,
-                                   CaseRefusalRead,
+                                   CaseManagerRead, CaseRefusalRead, CaseSubjectRead,
                                    CaseCreate, CaseNoteCreate, CaseNoteRead, CaseOutcome,
                                    CaseRead, CaseSummary, CaseTransition, ConcernCreate,
                                    ConcernDismiss, ConcernRead, ConcernReceipt, case_read)
 from app.api.schemas.common import Page, PathId
+from app.db.models import id_of
 from app.domain.vocabulary import CaseStatus
 from app.services.cases import cases, concerns
 
@@ -34,8 +35,8 @@ READ_ERRORS = problem_responses(401, 403, 404, 422)
 ACTION_ERRORS = problem_responses(401, 403, 404, 409, 412, 413, 422)
 
 
-def _answer(response: Response, found: cases.CaseView):  # type: ignore[no-untyped-def]
-    set_etag(response, "case", found.case.id, found.case.version)  # type: ignore[arg-type]
+def _answer(response: Response, found: cases.CaseView) -> CaseManagerRead | CaseSubjectRead:
+    set_etag(response, "case", id_of(found.case), found.case.version)
     return case_read(found)
 
 

@@ -15,6 +15,7 @@ from app.api.schemas.coaching import (EnrolmentCreate, EnrolmentRead, ProgrammeC
                                       ProgrammeRead, ProgrammeUpdate, SessionCreate,
                                       SessionRead, SessionUpdate)
 from app.api.schemas.common import Page, PathId
+from app.db.models import id_of
 from app.services.growth import coaching
 from app.services.growth.coaching import EnrolmentView
 
@@ -25,7 +26,7 @@ FilterId = Annotated[PathId | None, Query()]
 
 def _enrolment_etag(response: Response, found: EnrolmentView) -> None:
     # An enrolment changes once, when it is withdrawn.
-    set_etag(response, "coaching-enrolment", found.enrolment.id,  # type: ignore[arg-type]
+    set_etag(response, "coaching-enrolment", id_of(found.enrolment),
              1 if found.enrolment.active else 2)
 
 
@@ -42,7 +43,7 @@ def create_coaching_programme(body: ProgrammeCreate, request: Request, response:
     programme = coaching.create_programme(session, actor, values=body.values())
     response.headers["Location"] = location(request, "get_coaching_programme",
                                                        programme_id=programme.id)
-    set_etag(response, "coaching-programme", programme.id, programme.version)  # type: ignore[arg-type]
+    set_etag(response, "coaching-programme", id_of(programme), programme.version)
     return ProgrammeRead.model_validate(programme)
 
 
@@ -150,7 +151,7 @@ def schedule_coaching_session(body: SessionCreate, request: Request, response: R
                                       scheduled_for=body.scheduled_for, topics=body.topics)
     response.headers["Location"] = location(request, "get_coaching_session",
                                                        session_id=found.record.id)
-    set_etag(response, "coaching-session", found.record.id, found.record.version)  # type: ignore[arg-type]
+    set_etag(response, "coaching-session", id_of(found.record), found.record.version)
     return SessionRead.of(found)
 
 

@@ -13,6 +13,7 @@ from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.schemas.common import Page, PathId
 from app.api.schemas.evidence import Day, EvidenceCreate, EvidenceRead, EvidenceUpdate
+from app.db.models import id_of
 from app.domain.vocabulary import EvidenceKind, EvidenceSource
 from app.services.growth import evidence
 
@@ -29,7 +30,7 @@ def record_evidence(body: EvidenceCreate, request: Request, response: Response,
     `production_change`) arrives only from Jira and GitHub."""
     found = evidence.record_evidence(session, actor, **body.values())
     response.headers["Location"] = location(request, "get_evidence", evidence_id=found.id)
-    set_etag(response, "evidence", found.id, found.version)  # type: ignore[arg-type]
+    set_etag(response, "evidence", id_of(found), found.version)
     return EvidenceRead.of(found)
 
 

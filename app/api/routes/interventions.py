@@ -18,6 +18,7 @@ from app.api.schemas.common import Page, PathId
 from app.api.schemas.interventions import (CompleteRequest, DeclineRequest, InterventionCreate,
                                            InterventionRead, PraisePreference,
                                            PraisePreferenceUpdate, RecognitionDigest)
+from app.db.models import id_of
 from app.domain.vocabulary import InterventionKind, InterventionStatus
 from app.services.oversight import digest
 from app.services.support import interventions
@@ -28,7 +29,7 @@ ACTION_ERRORS = problem_responses(401, 403, 404, 409, 413, 422)
 
 
 def _answer(response: Response, found: interventions.InterventionView) -> InterventionRead:
-    set_etag(response, "intervention", found.intervention.id,  # type: ignore[arg-type]
+    set_etag(response, "intervention", id_of(found.intervention),
              found.intervention.version)
     return InterventionRead.of(found)
 

@@ -15,6 +15,7 @@ from app.api.schemas.common import Page, PathId
 from app.api.schemas.objectives import (CheckInCreate, CheckInRead, CompleteRequest,
                                         ObjectiveCreate, ObjectiveRead, ObjectiveUpdate,
                                         QuarterText, ReasonRequest)
+from app.db.models import id_of
 from app.domain.vocabulary import ObjectiveStatus
 from app.services.growth import objectives
 
@@ -24,7 +25,7 @@ ACTION_ERRORS = problem_responses(401, 403, 404, 409, 413, 422)
 
 
 def _answer(response: Response, found: objectives.ObjectiveView) -> ObjectiveRead:
-    set_etag(response, "objective", found.objective.id, found.objective.version)  # type: ignore[arg-type]
+    set_etag(response, "objective", id_of(found.objective), found.objective.version)
     return ObjectiveRead.of(found)
 
 

@@ -14,6 +14,7 @@ from app.api.problems import problem_responses
 from app.api.schemas.common import Page, PathId
 from app.api.schemas.evidence import Day
 from app.api.schemas.one_to_ones import OneToOneCreate, OneToOneRead, OneToOneUpdate
+from app.db.models import id_of
 from app.services.growth import one_to_ones
 
 router = APIRouter(prefix=f"{API_PREFIX}/one-to-ones", tags=["one-to-ones"])
@@ -32,7 +33,7 @@ def record_one_to_one(body: OneToOneCreate, request: Request, response: Response
     record = found.one_to_one
     response.headers["Location"] = location(request, "get_one_to_one",
                                                        one_to_one_id=record.id)
-    set_etag(response, "one-to-one", record.id, record.version)  # type: ignore[arg-type]
+    set_etag(response, "one-to-one", id_of(record), record.version)
     return OneToOneRead.of(found)
 
 

@@ -16,6 +16,7 @@ from app.api.schemas.common import IsoDate, Page, PathId
 from app.api.schemas.org import (AbsenceCreate, AbsenceRead, BandRead, ServiceAccountCreate,
                                  ServiceAccountCreated, ServiceAccountRead, TeamCreate, TeamRead,
                                  TeamUpdate)
+from app.db.models import id_of
 from app.domain import bands as band_rules
 from app.domain.vocabulary import Band
 from app.services.identity import service_accounts
@@ -50,7 +51,7 @@ def create_team(body: TeamCreate, request: Request, response: Response, session:
     cadence."""
     found = teams.create_team(session, actor, values=body.values())
     response.headers["Location"] = location(request, "get_team", team_id=found.team.id)
-    set_etag(response, "team", found.team.id, found.team.version)  # type: ignore[arg-type]
+    set_etag(response, "team", id_of(found.team), found.team.version)
     return TeamRead.of(found)
 
 

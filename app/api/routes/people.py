@@ -17,6 +17,7 @@ from app.api.schemas.duties import PasswordLinkRead
 from app.api.schemas.people import (ImportReport, PersonCreate, PersonRead,
                                     PersonUpdate, RankedActivity, TimeAllocation,
                                     TimeAllocationRequest)
+from app.db.models import id_of
 from app.domain import bands as band_rules
 from app.domain.errors import InvalidInput, RuleViolation
 from app.domain.vocabulary import Band
@@ -37,9 +38,10 @@ def create_person(body: PersonCreate, request: Request, response: Response,
     """Create a person (admin). Line-management rules apply; an admin may override a matrix
     rule by giving `override_reason`, which is recorded."""
     person = people.create_person(session, actor, values=body.values(),
-                                  override_reason=body.override_reason, on_identity_change=replay.on_identity_change(session, settings))
+                                  override_reason=body.override_reason,
+                                  on_identity_change=replay.on_identity_change(session, settings))
     response.headers["Location"] = location(request, "get_person", person_id=person.id)
-    set_etag(response, "person", person.id, person.version)  # type: ignore[arg-type]
+    set_etag(response, "person", id_of(person), person.version)
     return PersonRead.of(PersonView(person, [], True))
 
 
@@ -67,7 +69,7 @@ def list_people(session: SessionDep, actor: PeopleReadActor, paging: Paging,
 )
 async def import_people(request: Request, response: Response, session: SessionDep,
                         settings: SettingsDep, actor: PeopleWriteActor,
-                        dry_run: bool = False) -> ImportReport:
+                        dry_run: bool = False) -> ImportReport | Response:
     """Import people from CSV (`Content-Type: text/csv`): every row or none.
 
     Columns: `name`, `email`, `kind` (required), `band`, `line_manager_email`, `buddy_email`,
@@ -78,7 +80,7 @@ async def import_people(request: Request, response: Response, session: SessionDe
     """
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in {"text/csv", "application/csv"}:
-        return problem(request, 415, code="unsupported-media-type",  # type: ignore[return-value]
+        return problem(request, 415, code="unsupported-media-type",
                        detail="Send the file with `Content-Type: text/csv`.")
     raw = await request.body()
     try:
@@ -87,7 +89,8 @@ async def import_people(request: Request, response: Response, session: SessionDe
         raise InvalidInput(detail="The CSV is not UTF-8 text.") from None
     # In a worker thread: a slow or unreachable database must not stall the event loop.
     created = await run_in_threadpool(people_import.import_people, session, actor,
-                                      csv_text=text, dry_run=dry_run, on_identity_change=replay.on_identity_change(session, settings))
+                                      csv_text=text, dry_run=dry_run,
+                                      on_identity_change=replay.on_identity_change(session, settings))
     if dry_run:
         response.status_code = status.HTTP_200_OK
     return ImportReport(created=0 if dry_run else len(created), dry_run=dry_run,
@@ -115,7 +118,8 @@ def update_person(person_id: PathId, body: PersonUpdate, response: Response,
     version = expected_version(if_match, "person", person_id)
     person = people.update_person(session, actor, person_id, changes=body.changes(),
                                   expected_version=version,
-                                  override_reason=body.override_reason, on_identity_change=replay.on_identity_change(session, settings))
+                                  override_reason=body.override_reason,
+                                  on_identity_change=replay.on_identity_change(session, settings))
     set_etag(response, "person", person_id, person.version)
     return PersonRead.of(people.view(session, actor, person_id))
 

@@ -17,6 +17,7 @@ from app.api.schemas.targets import (EvaluationRead, EvaluationRequest, PeriodRe
                                      PolicyRead, PolicyUpdate, TargetRead, TargetResultRead,
                                      TriggerRead)
 from app.db.support import Trigger
+from app.db.models import id_of
 from app.domain.vocabulary import PeriodType, TriggerDirection, TriggerStatus
 from app.services.org import periods
 from app.services.support import evaluations, policies, triggers
@@ -56,7 +57,7 @@ def create_policy(body: PolicyCreate, request: Request, response: Response, sess
     version = policies.create(session, actor, values=body.values(),
                               targets=[t.values() for t in body.targets])
     response.headers["Location"] = location(request, "get_policy", policy_id=version.id)
-    set_etag(response, "policy", version.id, version.version)  # type: ignore[arg-type]
+    set_etag(response, "policy", id_of(version), version.version)
     return _policy(policies.views(session, [version])[0])
 
 

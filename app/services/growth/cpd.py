@@ -166,12 +166,12 @@ def cpd_record(session: Session, actor: Actor, person_id: int, *, start: date | 
     start, end = default_range(start, end, today=utcnow().date())
 
     objectives = _objectives(session, person_id, start, end)
-    evidence = [EvidenceEntry(e.id, e.occurred_on, e.kind, e.source, e.title, e.hours,  # type: ignore[arg-type]
+    evidence = [EvidenceEntry(id_of(e), e.occurred_on, e.kind, e.source, e.title, e.hours,
                               e.topic)
                 for e in session.exec(select(Evidence).where(
-                    Evidence.person_id == person_id, Evidence.occurred_on >= start,
-                    Evidence.occurred_on <= end, Evidence.retracted_at.is_(None))  # type: ignore[union-attr]
-                    .order_by(Evidence.occurred_on, Evidence.id))]  # type: ignore[arg-type]
+                    col(Evidence.person_id) == person_id, col(Evidence.occurred_on) >= start,
+                    col(Evidence.occurred_on) <= end, col(Evidence.retracted_at).is_(None))
+                    .order_by(col(Evidence.occurred_on), col(Evidence.id)))]
     enrolments = _enrolments(session, person_id, start, end)
     held = _sessions(session, col(CoachingEnrolment.coachee_id) == person_id, start, end,
                      with_topics=True)

@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from app.db.models import Person
+from app.db.models import Person, id_of
 from app.db.support import Intervention, Trigger
 from app.db.types import utcnow
 from app.domain import evidence as evidence_kinds
@@ -142,8 +142,8 @@ def _for_trigger(session: Session, trigger: Trigger, person: Person,
     if trigger.id is None:
         session.add(trigger)
         session.flush()
-    return session.exec(select(Intervention).where(Intervention.trigger_id == trigger.id)
-                        .order_by(Intervention.id).limit(1)).first()  # type: ignore[arg-type]
+    return session.exec(select(Intervention).where(col(Intervention.trigger_id) == trigger.id)
+                        .order_by(col(Intervention.id)).limit(1)).first()
 
 
 def propose_support(session: Session, *, trigger: Trigger, person: Person) -> Intervention:
@@ -162,9 +162,11 @@ def _act_on_one(session: Session, trigger: Trigger, person: Person,
     existing = _for_trigger(session, trigger, person, direction)
     if existing is not None:
         return existing
-    act_on(session, [Fired(trigger.id, person.id, person.line_manager_id, direction,  # type: ignore[arg-type]
+    act_on(session, [Fired(id_of(trigger), id_of(person), person.line_manager_id, direction,
                            trigger.summary, trigger.details)], now=trigger.fired_at)
-    return _for_trigger(session, trigger, person, direction)  # type: ignore[return-value]
+    made = _for_trigger(session, trigger, person, direction)
+    assert made is not None  # act_on inserted it, or a concurrent call did
+    return made
 
 
 def on_trigger_withdrawn(session: Session, *, trigger: Trigger, reason: str,
