@@ -8,6 +8,8 @@ import pytest
 from sqlmodel import col, select
 
 from app.db.models import AuditEntry
+from app.services.support import interventions
+from tests.api.test_interventions import missed
 
 Q = "2026-Q4"
 OWNER_WRITES = "OBJECTIVE-OWNER-WRITES"
@@ -223,3 +225,19 @@ def test_an_admin_drops_someone_elses_objective_only_with_a_recorded_reason(
     refused = _act(client, as_(org["senior"]), other["id"], "drop", reason="x",
                    override_reason="I think it should go")
     assert refused.status_code == 403 and refused.json()["rule"] == OWNER_WRITES
+
+
+def test_support_a_trigger_proposed_has_a_history_that_starts_with_the_system(
+        client, org, dev, manager, db):
+    trigger = missed(db, org["dev"], "training_hours")
+    made = interventions.propose_support(db, trigger=trigger, person=org["dev"])
+    db.commit()
+    assert client.post(f"/v1/interventions/{made.id}/decline", headers=dev,
+                       json={"reason": "I have a course booked"}).status_code == 200
+    lines = client.get(f"/v1/interventions/{made.id}/history", headers=manager).json()["items"]
+    assert [(h["action"], h["actor_id"]) for h in lines] == [
+        ("create", None), ("decline", org["dev"].id)]
+    assert lines[0]["changes"]["status"] == {"before": None, "after": "proposed"}
+    assert lines[1]["note"] == "I have a course booked"
+    shown = client.get(f"/v1/interventions/{made.id}", headers=dev).json()
+    assert (shown["created_by"], shown["updated_by"]) == (None, org["dev"].id)

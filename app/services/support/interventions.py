@@ -138,8 +138,18 @@ def act_on(session: Session, fired: list[Fired], *, now: datetime) -> None:
             trigger_withdrawn_at=None, version=1, created_at=now, updated_at=now))
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(Intervention).on_conflict_do_nothing(index_elements=["trigger_id"]),
-                    rows)
+    made = session.execute(
+        insert(Intervention).on_conflict_do_nothing(index_elements=["trigger_id"])
+        .returning(col(Intervention.id), col(Intervention.kind), col(Intervention.status),
+                   col(Intervention.summary), col(Intervention.proposed_to_id)), rows).all()
+    # Their history starts with their proposal by the trigger engine (no actor).
+    if made:
+        session.execute(insert(RecordChange), [dict(
+            record_type=RECORD_TYPE, record_id=row.id, actor_id=None, at=now, action="create",
+            note=None, changes={name: {"before": None, "after": value} for name, value in (
+                ("kind", row.kind), ("status", row.status), ("summary", row.summary),
+                ("proposed_to_id", row.proposed_to_id)) if value is not None})
+            for row in made])
 
 
 def _for_trigger(session: Session, trigger: Trigger, person: Person,
