@@ -82,8 +82,7 @@ class Record(StrEnum):
 class Action(StrEnum):
     read = "read"
     write = "write"  # create and change (own objectives and evidence; absences; ...)
-    agree = "agree"  # agree or reopen an objective: the line manager's call
-    complete = "complete"  # complete an objective: the owner's call
+    agree = "agree"  # confirm a long absence; agree to (or decline) support
     comment = "comment"  # add a check-in to an objective: the owner and the line manager
 
 
@@ -102,12 +101,10 @@ _RULES: dict[tuple[Record, Action], frozenset[Relation]] = {
     (Record.absence, Action.agree): frozenset({Relation.line_manager}),
     (Record.reports, Action.read): frozenset(Relation),  # the line tree is directory data
     (Record.objective, Action.read): _GROWTH_READERS,
-    # An objective is its owner's own words; the line manager agrees, asks for changes,
-    # reopens and comments (the lifecycle's rules are OBJECTIVE_ACTIONS below).
+    # An objective is its owner's own words; the line manager comments with check-ins. Who
+    # takes each lifecycle action (agree, request_changes, complete...) is OBJECTIVE_ACTIONS.
     (Record.objective, Action.write): _SELF,
     (Record.objective, Action.comment): _SELF_OR_MANAGER,
-    (Record.objective, Action.agree): frozenset({Relation.line_manager}),
-    (Record.objective, Action.complete): _SELF,
     (Record.evidence, Action.read): _GROWTH_READERS,
     (Record.evidence, Action.write): _SELF,
     (Record.one_to_one, Action.read): _MANAGEMENT,
@@ -192,6 +189,10 @@ def authorize(actor: Actor, record: Record, action: Action, relations: frozenset
 OBJECTIVE_AGREED_BY_LINE_MANAGER = ("Only the owner's line manager agrees or reopens an "
                                     "objective.")
 OBJECTIVE_COMPLETED_BY_OWNER = "Only the owner completes their objective."
+OBJECTIVE_CHANGES_ASKED_BY_LINE_MANAGER = ("Only the owner's line manager asks for changes to "
+                                           "an objective.")
+OBJECTIVE_LINE_MANAGER_AGREES = "OBJECTIVE-LINE-MANAGER-AGREES"
+OBJECTIVE_OWNER_COMPLETES = "OBJECTIVE-OWNER-COMPLETES"
 # An objective is its owner's own: nobody else creates, rewrites or drops it. The line
 # manager agrees it, asks for changes, reopens it or comments with a check-in.
 OBJECTIVE_OWNER_WRITES = "OBJECTIVE-OWNER-WRITES"
@@ -220,8 +221,6 @@ PRAISE_CHOSEN_BY_THE_PERSON = ("Only the person themselves chooses whether they 
 
 
 _REFUSALS = {
-    (Record.objective, Action.agree): OBJECTIVE_AGREED_BY_LINE_MANAGER,
-    (Record.objective, Action.complete): OBJECTIVE_COMPLETED_BY_OWNER,
     (Record.evidence, Action.write): EVIDENCE_WRITTEN_BY_ITS_PERSON,
     (Record.objective, Action.write): OBJECTIVE_WRITTEN_BY_OWNER,
 }
@@ -268,7 +267,7 @@ def authorize_action(actor_relations: frozenset[Relation], actor_roles: frozense
 
 
 _OBJECTIVE_AGREE = ActionRule(frozenset({Relation.line_manager}),
-                              OBJECTIVE_AGREED_BY_LINE_MANAGER, "OBJECTIVE-LINE-MANAGER-AGREES")
+                              OBJECTIVE_AGREED_BY_LINE_MANAGER, OBJECTIVE_LINE_MANAGER_AGREES)
 _OBJECTIVE_OWNER = ActionRule(frozenset({Relation.self}), OBJECTIVE_WRITTEN_BY_OWNER,
                               OBJECTIVE_OWNER_WRITES)
 # The objective lifecycle's actions (app/domain/objectives.py), and who takes each. An admin
@@ -276,10 +275,10 @@ _OBJECTIVE_OWNER = ActionRule(frozenset({Relation.self}), OBJECTIVE_WRITTEN_BY_O
 OBJECTIVE_ACTIONS: dict[str, ActionRule] = {
     "agree": _OBJECTIVE_AGREE,
     "request_changes": ActionRule(frozenset({Relation.line_manager}),
-                                  "Only the owner's line manager asks for changes to an "
-                                  "objective.", "OBJECTIVE-LINE-MANAGER-AGREES"),
+                                  OBJECTIVE_CHANGES_ASKED_BY_LINE_MANAGER,
+                                  OBJECTIVE_LINE_MANAGER_AGREES),
     "complete": ActionRule(frozenset({Relation.self}), OBJECTIVE_COMPLETED_BY_OWNER,
-                           "OBJECTIVE-OWNER-COMPLETES"),
+                           OBJECTIVE_OWNER_COMPLETES),
     "drop": ActionRule(frozenset({Relation.self, Role.admin}), OBJECTIVE_WRITTEN_BY_OWNER,
                        OBJECTIVE_OWNER_WRITES),
     "reopen": _OBJECTIVE_AGREE,
