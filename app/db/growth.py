@@ -40,7 +40,12 @@ class Objective(SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_column=_when(True))
     drop_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     reopen_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The line manager's words when they last asked for changes (kept, as in the history).
+    change_request: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Who wrote the row and who last changed it (person ids): null where an integration or a
+    # trigger wrote it, and on rows written before authors were recorded (migration 0013).
     created_by_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
+    updated_by_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
     version: int = Field(default=1, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
@@ -57,6 +62,10 @@ class CheckIn(SQLModel, table=True):
     on: date = Field(sa_column=Column(Date, nullable=False))
     note: str = Field(sa_column=Column(Text, nullable=False))
     progress: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    # Who wrote the row and who last changed it (person ids): null where an integration or a
+    # trigger wrote it, and on rows written before authors were recorded (migration 0013).
+    created_by_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
+    updated_by_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
 
 
@@ -83,7 +92,10 @@ class Evidence(SQLModel, table=True):
     external_id: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
     details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     retracted_at: datetime | None = Field(default=None, sa_column=_when(True))
+    # Who wrote the row and who last changed it (person ids): null where an integration or a
+    # trigger wrote it, and on rows written before authors were recorded (migration 0013).
     created_by_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
+    updated_by_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
     version: int = Field(default=1, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
@@ -102,7 +114,10 @@ class OneToOne(SQLModel, table=True):
     on: date = Field(sa_column=Column(Date, nullable=False))
     status: str = Field(sa_column=Column(String(20), nullable=False))
     notes: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # Who wrote the row and who last changed it (person ids): null where an integration or a
+    # trigger wrote it, and on rows written before authors were recorded (migration 0013).
     created_by_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
+    updated_by_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
     version: int = Field(default=1, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())

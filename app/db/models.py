@@ -227,6 +227,26 @@ class AuditEntry(SQLModel, table=True):
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class RecordChange(SQLModel, table=True):
+    """One change to an objective or an intervention, written in the same transaction as the
+    change: who (null for the system: a trigger, an integration), when, which action, and the
+    fields that changed with their values before and after."""
+
+    __tablename__ = "record_change"
+    __table_args__ = (Index("ix_record_change_record", "record_type", "record_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_type: str = Field(sa_column=Column(String(30), nullable=False))
+    record_id: int = Field(sa_column=Column(Integer, nullable=False))
+    actor_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
+    at: datetime = Field(default_factory=_created, sa_column=Column(UTCDateTime, nullable=False))
+    action: str = Field(sa_column=Column(String(30), nullable=False))
+    # {field: {"before": ..., "after": ...}}
+    changes: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The words that came with the action: a reason, a request for changes, an override's why.
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
 # The growth cycle's tables live in their own module; importing it here registers them.
 from app.db.growth import (CheckIn, CoachingEnrolment, CoachingProgramme,  # noqa: E402,F401
                            CoachingSession, Evidence, HrEvent, Objective, OneToOne)

@@ -157,7 +157,10 @@ class Intervention(SQLModel, table=True):
     proposed_to_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
     summary: str = Field(sa_column=Column(Text, nullable=False))
     notes: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # Who wrote the row and who last changed it (person ids): null where an integration or a
+    # trigger wrote it, and on rows written before authors were recorded (migration 0013).
     created_by_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
+    updated_by_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
     agreed_at: datetime | None = Field(default=None, sa_column=_when(True))
     completed_at: datetime | None = Field(default=None, sa_column=_when(True))
     outcome_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

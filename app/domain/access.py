@@ -10,7 +10,7 @@ it is forbidden: 404 comes before 403 so nobody learns that a record exists.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -82,8 +82,8 @@ class Record(StrEnum):
 class Action(StrEnum):
     read = "read"
     write = "write"  # create and change (own objectives and evidence; absences; ...)
-    agree = "agree"  # agree or reopen an objective: the line manager's call
-    complete = "complete"  # complete an objective: the owner's call
+    agree = "agree"  # confirm a long absence; agree to (or decline) support
+    comment = "comment"  # add a check-in to an objective: the owner and the line manager
 
 
 _MANAGEMENT = frozenset({Relation.self, Relation.line_manager, Relation.chain})
@@ -101,9 +101,10 @@ _RULES: dict[tuple[Record, Action], frozenset[Relation]] = {
     (Record.absence, Action.agree): frozenset({Relation.line_manager}),
     (Record.reports, Action.read): frozenset(Relation),  # the line tree is directory data
     (Record.objective, Action.read): _GROWTH_READERS,
-    (Record.objective, Action.write): _SELF_OR_MANAGER,
-    (Record.objective, Action.agree): frozenset({Relation.line_manager}),
-    (Record.objective, Action.complete): _SELF,
+    # An objective is its owner's own words; the line manager comments with check-ins. Who
+    # takes each lifecycle action (agree, request_changes, complete...) is OBJECTIVE_ACTIONS.
+    (Record.objective, Action.write): _SELF,
+    (Record.objective, Action.comment): _SELF_OR_MANAGER,
     (Record.evidence, Action.read): _GROWTH_READERS,
     (Record.evidence, Action.write): _SELF,
     (Record.one_to_one, Action.read): _MANAGEMENT,
@@ -180,15 +181,33 @@ def authorize(actor: Actor, record: Record, action: Action, relations: frozenset
             raise Forbidden(detail=TEAM_LEADS_SEE_AGGREGATES)
         raise NotFound(detail=NO_SUCH_ID.format(what=what))
     if action is not Action.read and not may(actor, record, action, relations):
-        raise Forbidden(detail=_REFUSALS.get((record, action), SEE_NOT_CHANGE.format(what=what)))
+        code = _RULE_CODES.get((record, action))
+        raise Forbidden(detail=_REFUSALS.get((record, action), SEE_NOT_CHANGE.format(what=what)),
+                        extra={"rule": code} if code else {})
 
 
 OBJECTIVE_AGREED_BY_LINE_MANAGER = ("Only the owner's line manager agrees or reopens an "
                                     "objective.")
 OBJECTIVE_COMPLETED_BY_OWNER = "Only the owner completes their objective."
-OBJECTIVE_WRITTEN_BY_OWNER_OR_LINE_MANAGER = ("Objectives are written by their owner or the "
-                                              "owner's line manager.")
-EVIDENCE_WRITTEN_BY_ITS_PERSON = "Evidence is written by the person it is about."
+OBJECTIVE_CHANGES_ASKED_BY_LINE_MANAGER = ("Only the owner's line manager asks for changes to "
+                                           "an objective.")
+OBJECTIVE_LINE_MANAGER_AGREES = "OBJECTIVE-LINE-MANAGER-AGREES"
+OBJECTIVE_OWNER_COMPLETES = "OBJECTIVE-OWNER-COMPLETES"
+# An objective is its owner's own: nobody else creates, rewrites or drops it. The line
+# manager agrees it, asks for changes, reopens it or comments with a check-in.
+OBJECTIVE_OWNER_WRITES = "OBJECTIVE-OWNER-WRITES"
+OBJECTIVE_WRITTEN_BY_OWNER = ("An objective is written by its owner: only they create, rewrite "
+                              "or drop it. Their line manager agrees it, asks for changes "
+                              "(POST /v1/objectives/{id}/request_changes) or comments with a "
+                              "check-in.")
+EVIDENCE_OWNER_WRITES = "EVIDENCE-OWNER-WRITES"
+EVIDENCE_WRITTEN_BY_ITS_PERSON = ("Evidence is written by the person it is about: nobody "
+                                  "records, changes or deletes evidence about someone else.")
+# An admin's override of the owner's say (a leaver's or a mistaken objective) is explicit and
+# says why: it is recorded in the objective's history and the audit log.
+OVERRIDE_REASON = "OVERRIDE-REASON"
+OVERRIDE_NEEDS_REASON = ("override_reason: dropping someone else's objective is an admin's "
+                         "override and needs a reason, which is recorded.")
 
 # Services word these refusals of the rules above themselves (for the person's relation, not
 # the record's visibility).
@@ -202,10 +221,77 @@ PRAISE_CHOSEN_BY_THE_PERSON = ("Only the person themselves chooses whether they 
 
 
 _REFUSALS = {
-    (Record.objective, Action.agree): OBJECTIVE_AGREED_BY_LINE_MANAGER,
-    (Record.objective, Action.complete): OBJECTIVE_COMPLETED_BY_OWNER,
     (Record.evidence, Action.write): EVIDENCE_WRITTEN_BY_ITS_PERSON,
-    (Record.objective, Action.write): OBJECTIVE_WRITTEN_BY_OWNER_OR_LINE_MANAGER,
+    (Record.objective, Action.write): OBJECTIVE_WRITTEN_BY_OWNER,
+}
+# The rule code a refusal carries (as `rule` in the problem), where it has one.
+_RULE_CODES = {
+    (Record.evidence, Action.write): EVIDENCE_OWNER_WRITES,
+    (Record.objective, Action.write): OBJECTIVE_OWNER_WRITES,
+}
+
+
+# --- who may take a lifecycle's actions now -------------------------------------------------
+
+Holder = Relation | Role
+"""Who an action's rule names: a relation to the person the record is about, or a role."""
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    """Who may take one action on a kind of record, and the words (and rule code) of the
+    refusal to anyone else who may see the record."""
+
+    holders: frozenset[Holder]
+    refusal: str
+    code: str | None = None
+
+
+def actions_for(actor_relations: frozenset[Relation], actor_roles: frozenset[Role],
+                lifecycle_actions: Sequence[str], rules: Mapping[str, ActionRule]) -> list[str]:
+    """The actions this caller may take now: those the lifecycle allows from the record's
+    state (in its order) that a rule gives to one of the caller's relations or roles. The
+    `allowed_actions` a record shows and the authorisation of each action both come from
+    here, so the list and a refusal cannot disagree."""
+    held: frozenset[Holder] = actor_relations | actor_roles
+    return [a for a in lifecycle_actions if a in rules and rules[a].holders & held]
+
+
+def authorize_action(actor_relations: frozenset[Relation], actor_roles: frozenset[Role],
+                     action: str, rules: Mapping[str, ActionRule]) -> None:
+    """Refuse (403, with the rule's words and code) a caller whom no rule lets take `action`
+    on this record in any state; whether the state allows it now is the lifecycle's (409)."""
+    if not actions_for(actor_relations, actor_roles, [action], rules):
+        rule = rules[action]
+        raise Forbidden(detail=rule.refusal, extra={"rule": rule.code} if rule.code else {})
+
+
+_OBJECTIVE_AGREE = ActionRule(frozenset({Relation.line_manager}),
+                              OBJECTIVE_AGREED_BY_LINE_MANAGER, OBJECTIVE_LINE_MANAGER_AGREES)
+_OBJECTIVE_OWNER = ActionRule(frozenset({Relation.self}), OBJECTIVE_WRITTEN_BY_OWNER,
+                              OBJECTIVE_OWNER_WRITES)
+# The objective lifecycle's actions (app/domain/objectives.py), and who takes each. An admin
+# drops someone else's objective only as an override with a reason (OVERRIDE_NEEDS_REASON).
+OBJECTIVE_ACTIONS: dict[str, ActionRule] = {
+    "agree": _OBJECTIVE_AGREE,
+    "request_changes": ActionRule(frozenset({Relation.line_manager}),
+                                  OBJECTIVE_CHANGES_ASKED_BY_LINE_MANAGER,
+                                  OBJECTIVE_LINE_MANAGER_AGREES),
+    "complete": ActionRule(frozenset({Relation.self}), OBJECTIVE_COMPLETED_BY_OWNER,
+                           OBJECTIVE_OWNER_COMPLETES),
+    "drop": ActionRule(frozenset({Relation.self, Role.admin}), OBJECTIVE_WRITTEN_BY_OWNER,
+                       OBJECTIVE_OWNER_WRITES),
+    "reopen": _OBJECTIVE_AGREE,
+    "edit": _OBJECTIVE_OWNER,
+}
+
+_SUPPORT_CHOSEN = ActionRule(frozenset({Relation.self}), SUPPORT_AGREED_BY_ITS_PERSON)
+_SUPPORT_RUN = ActionRule(frozenset({Relation.line_manager}), SUPPORT_RUN_BY_LINE_MANAGER)
+# The intervention lifecycle's actions (app/domain/interventions.py): support is offered,
+# never imposed, so the person agrees or declines; the line manager runs it.
+INTERVENTION_ACTIONS: dict[str, ActionRule] = {
+    "agree": _SUPPORT_CHOSEN, "decline": _SUPPORT_CHOSEN,
+    "start": _SUPPORT_RUN, "complete": _SUPPORT_RUN,
 }
 
 

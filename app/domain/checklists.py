@@ -19,7 +19,8 @@ from typing import Protocol, TypeVar
 
 from app.domain import periods
 from app.domain.quarters import EXPECTED_TWENTY_PERCENT_OBJECTIVES, MAX_YEAR, MIN_YEAR
-from app.domain.vocabulary import ObjectiveStatus, PersonKind, Role
+from app.domain.vocabulary import (UNAGREED_OBJECTIVE_STATUSES, ObjectiveStatus, PersonKind,
+                                   Role)
 
 
 class Situation(StrEnum):
@@ -308,7 +309,7 @@ def reports_objectives_agreed(f: Facts) -> AutoResult:
 
 def own_objectives_agreed(f: Facts) -> AutoResult:
     own = _twenty_percent(f, f.subject.id)
-    settled = sum(1 for o in own if o.status != ObjectiveStatus.draft.value)
+    settled = sum(1 for o in own if o.status not in UNAGREED_OBJECTIVE_STATUSES)
     return AutoResult(_agreed(own), f"{settled} of {_plural(len(own), 'objective')} agreed")
 
 

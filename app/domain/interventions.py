@@ -1,12 +1,11 @@
 """The intervention lifecycle: proposed → agreed → in_progress → completed, or proposed/agreed
 → declined. A recognition is recorded as completed and has no lifecycle to move through.
-Who may make each move is in the policy (app/domain/access.py)."""
+Who may make each move is in the policy (INTERVENTION_ACTIONS in app/domain/access.py)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from app.domain.access import Action
 from app.domain.errors import refuse_move, what_next
 from app.domain.vocabulary import InterventionKind, InterventionStatus
 
@@ -32,12 +31,6 @@ _MOVES: dict[InterventionAction, tuple[frozenset[InterventionStatus], Interventi
 PAST: dict[InterventionAction, str] = {
     InterventionAction.agree: "agreed", InterventionAction.decline: "declined",
     InterventionAction.start: "started", InterventionAction.complete: "completed"}
-
-# Which of the policy's actions each move is: the person agrees or declines (support is
-# offered, never imposed); the line manager starts it and records its completion.
-POLICY_ACTION: dict[InterventionAction, Action] = {
-    InterventionAction.agree: Action.agree, InterventionAction.decline: Action.agree,
-    InterventionAction.start: Action.write, InterventionAction.complete: Action.write}
 
 
 def allowed_actions(status: InterventionStatus, kind: InterventionKind) -> list[str]:

@@ -1,4 +1,6 @@
-"""The objective lifecycle: draft → agreed → completed or dropped; completed → agreed on reopen."""
+"""The objective lifecycle: draft → agreed → completed or dropped; completed → agreed on reopen;
+draft → changes_requested when the line manager asks for changes, and back to draft with the
+owner's next edit. Who may take each action is in app/domain/access.py (OBJECTIVE_ACTIONS)."""
 
 from __future__ import annotations
 
@@ -15,14 +17,18 @@ class ObjectiveAction(StrEnum):
     drop = "drop"
     reopen = "reopen"
     edit = "edit"
+    request_changes = "request_changes"
 
 
 _FROM: dict[ObjectiveAction, frozenset[ObjectiveStatus]] = {
     ObjectiveAction.agree: frozenset({ObjectiveStatus.draft}),
     ObjectiveAction.complete: frozenset({ObjectiveStatus.agreed}),
-    ObjectiveAction.drop: frozenset({ObjectiveStatus.draft, ObjectiveStatus.agreed}),
+    ObjectiveAction.request_changes: frozenset({ObjectiveStatus.draft}),
+    ObjectiveAction.drop: frozenset({ObjectiveStatus.draft, ObjectiveStatus.changes_requested,
+                                     ObjectiveStatus.agreed}),
     ObjectiveAction.reopen: frozenset({ObjectiveStatus.completed}),
-    ObjectiveAction.edit: frozenset({ObjectiveStatus.draft, ObjectiveStatus.agreed}),
+    ObjectiveAction.edit: frozenset({ObjectiveStatus.draft, ObjectiveStatus.changes_requested,
+                                     ObjectiveStatus.agreed}),
 }
 _TO: dict[ObjectiveAction, ObjectiveStatus | None] = {
     ObjectiveAction.agree: ObjectiveStatus.agreed,
@@ -30,6 +36,7 @@ _TO: dict[ObjectiveAction, ObjectiveStatus | None] = {
     ObjectiveAction.drop: ObjectiveStatus.dropped,
     ObjectiveAction.reopen: ObjectiveStatus.agreed,
     ObjectiveAction.edit: None,
+    ObjectiveAction.request_changes: ObjectiveStatus.changes_requested,
 }
 
 
@@ -46,12 +53,15 @@ def transition(status: ObjectiveStatus, action: ObjectiveAction) -> ObjectiveSta
         refuse_move(f"The objective is {status.value}, so it cannot be {_PAST[action]}. "
                     + what_next(status.value, allowed, "objective"),
                     state=status.value, allowed_actions=allowed)
+    if action is ObjectiveAction.edit and status is ObjectiveStatus.changes_requested:
+        return ObjectiveStatus.draft  # rewritten as asked: back to the line manager to agree
     return _TO[action] or status
 
 
 _PAST = {ObjectiveAction.agree: "agreed", ObjectiveAction.complete: "completed",
          ObjectiveAction.drop: "dropped", ObjectiveAction.reopen: "reopened",
-         ObjectiveAction.edit: "edited"}
+         ObjectiveAction.edit: "edited",
+         ObjectiveAction.request_changes: "sent back for changes"}
 
 
 def twenty_percent_warning(count: int, quarter: str) -> str | None:

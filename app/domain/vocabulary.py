@@ -36,9 +36,14 @@ class AbsenceKind(StrEnum):
 
 class ObjectiveStatus(StrEnum):
     draft = "draft"
+    changes_requested = "changes_requested"  # the line manager asked the owner to rewrite it
     agreed = "agreed"
     completed = "completed"
     dropped = "dropped"
+
+
+# Not yet agreed: counted as drafts wherever objectives are counted.
+UNAGREED_OBJECTIVE_STATUSES = frozenset({ObjectiveStatus.draft, ObjectiveStatus.changes_requested})
 
 
 # What each kind is, must carry and counts toward: the table in app/domain/evidence.py.

@@ -14,7 +14,8 @@ from app.domain.access import Actor
 from app.domain.scopes import ROLE_SCOPES, scopes_for_roles
 from app.domain.vocabulary import Band, PersonKind, Role
 from app.db.growth import CoachingEnrolment
-from app.services.growth import coaching
+from app.domain.quarters import Quarter
+from app.services.growth import coaching, objectives
 from app.services.identity import credentials
 from app.services.org import people, teams
 from app.settings import Environment, Settings
@@ -113,8 +114,29 @@ def seed(session: Session, settings: Settings) -> DemoSummary:
         session.add(CoachingEnrolment(
             programme_id=id_of(programme), coachee_id=id_of(senior),
             coach_id=id_of(principals[(i // 2 + 1) % len(principals)])))
+    _objectives(session, owner=developers[0], manager=seniors[0])
     summary.logins = _logins(session)
     return summary
+
+
+def _as(person: Person) -> Actor:
+    return Actor(person_id=id_of(person), roles=frozenset(Role(r) for r in person.roles),
+                 scopes=scopes_for_roles({Role(r) for r in person.roles}))
+
+
+def _objectives(session: Session, *, owner: Person, manager: Person) -> None:
+    """A developer's objectives for this quarter, written by the developer: one their line
+    manager agreed, one sent back for changes (each with its history)."""
+    quarter = str(Quarter.containing(date.today()))
+    me, lm = _as(owner), _as(manager)
+    agreed = objectives.create_objective(session, me, person_id=None, values=objectives.NewObjective(
+        title="Raise test coverage of the booking service to 75%", quarter=quarter,
+        quality_dashboard_outcome="Test coverage"))
+    objectives.agree(session, lm, id_of(agreed.objective))
+    asked = objectives.create_objective(session, me, person_id=None, values=objectives.NewObjective(
+        title="Improve the deployment pipeline", quarter=quarter))
+    objectives.request_changes(session, lm, id_of(asked.objective),
+                               note="Which part, and how will we know it is better?")
 
 
 def _logins(session: Session) -> list[tuple[str, str, str]]:

@@ -237,7 +237,8 @@ def test_support_left_proposed_for_more_than_a_week_unticks_until_answered(clien
 
 def test_quarter_start_items_tick_as_objectives_are_drafted_and_agreed(client, org, as_):
     senior, principal = as_(org["senior"]), as_(org["principal"])
-    ids = [_objective(client, senior, who, title=f"Objective {n}")["id"]
+    # Each writes their own objectives; the senior agrees them.
+    ids = [_objective(client, as_(who), who, title=f"Objective {n}")["id"]
            for who in (org["dev"], org["peer"]) for n in range(3)]
     found = {i["key"]: i for i in _lists(client, senior, period_key=QUARTER)[
         "quarter-start-senior"]["items"]}
@@ -252,10 +253,20 @@ def test_quarter_start_items_tick_as_objectives_are_drafted_and_agreed(client, o
     own = _objective(client, senior, org["senior"])
     item = _item(client, senior, "quarter-start-senior", "own_agreed", period_key=QUARTER)
     assert (item["done"], item["figure"]) == (False, "0 of 1 objective agreed")
+    # Sent back for changes, it is still not agreed; rewritten, it is a draft to agree.
+    assert client.post(f"/v1/objectives/{own['id']}/request_changes", headers=principal,
+                       json={"note": "Name the outcome"}).status_code == 200
+    item = _item(client, senior, "quarter-start-senior", "own_agreed", period_key=QUARTER)
+    assert (item["done"], item["figure"]) == (False, "0 of 1 objective agreed")
+    etag = client.get(f"/v1/objectives/{own['id']}", headers=senior).headers["etag"]
+    assert client.patch(f"/v1/objectives/{own['id']}", headers={**senior, "If-Match": etag},
+                        json={"quality_dashboard_outcome": "Test coverage"}).status_code == 200
     client.post(f"/v1/objectives/{own['id']}/agree", headers=principal)
     assert _item(client, senior, "quarter-start-senior", "own_agreed", period_key=QUARTER)["done"]
     # Dropping one of a report's three objectives undoes "three drafted".
-    client.post(f"/v1/objectives/{ids[0]}/drop", headers=senior, json={"reason": "Overtaken"})
+    dropped = client.post(f"/v1/objectives/{ids[0]}/drop", headers=as_(org["dev"]),
+                          json={"reason": "Overtaken"})
+    assert dropped.status_code == 200, dropped.text
     item = _item(client, senior, "quarter-start-senior", "reports_drafted", period_key=QUARTER)
     assert (item["done"], item["figure"]) == (False, "1 of 2 reports")
 
@@ -266,7 +277,7 @@ def test_the_principal_s_month_ticks_from_their_seniors_teams(client, org, as_):
     for name, people in reports.items():
         manager = as_(org[name])
         for who in people:
-            objective = _objective(client, manager, who, quarter=QUARTER)
+            objective = _objective(client, as_(who), who, quarter=QUARTER)
             client.post(f"/v1/objectives/{objective['id']}/agree", headers=manager)
     item = _item(client, principal, "monthly-principal", "seniors_objectives", period_key=MONTH)
     assert (item["done"], item["figure"]) == (True, "3 of 3 people")

@@ -168,11 +168,18 @@ def test_support_goes_proposed_agreed_in_progress_completed(client, org, dev, ma
     assert (body["status"], body["kind"], body["person_id"]) == ("proposed", "mentoring",
                                                                  org["dev"].id)
     assert body["proposed_to_id"] == org["senior"].id == body["created_by_id"]
-    assert body["allowed_actions"] == ["agree", "decline"]
+    # Each sees the moves that are theirs: the person agrees or declines; the manager runs it.
+    assert body["allowed_actions"] == []
+    assert body["created_by"] == body["updated_by"] == org["senior"].id
+    assert client.get(f"{URL}/{body['id']}", headers=dev).json()["allowed_actions"] == [
+        "agree", "decline"]
     agreed = _act(client, dev, body["id"], "agree")
     assert agreed.json()["status"] == "agreed"
     assert agreed.headers["etag"] == f'"intervention-{body["id"]}-v2"'
-    assert agreed.json()["allowed_actions"] == ["decline", "start"]
+    assert agreed.json()["allowed_actions"] == ["decline"]
+    assert agreed.json()["updated_by"] == org["dev"].id
+    assert client.get(f"{URL}/{body['id']}", headers=manager).json()["allowed_actions"] == [
+        "start"]
     started = _moved(client, manager, body["id"], "start")
     assert started["status"] == "in_progress" and started["allowed_actions"] == ["complete"]
     done = _moved(client, manager, body["id"], "complete", note="Four sessions; very useful")

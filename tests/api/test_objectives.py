@@ -39,14 +39,19 @@ def test_a_developer_drafts_their_own_objective(client, org, dev):
     created = _draft(client, dev)
     assert created["person_id"] == org["dev"].id
     assert created["status"] == "draft"
-    assert created["allowed_actions"] == ["agree", "drop"]
+    # The owner's own actions only: agreeing is their line manager's.
+    assert created["allowed_actions"] == ["drop"]
+    assert created["created_by"] == created["updated_by"] == org["dev"].id
     assert created["warnings"] == [
         "1 20%-time objective for 2026-Q4; the policy expects 3 (an expectation, not a limit)."]
 
 
-def test_the_line_manager_may_draft_for_a_report_but_a_peer_may_not(client, org, manager, as_):
-    created = _draft(client, manager, person_id=org["dev"].id)
-    assert created["person_id"] == org["dev"].id
+def test_nobody_drafts_for_someone_else_not_even_their_line_manager(client, org, manager, as_):
+    refused = client.post("/v1/objectives", headers=manager, json={
+        "person_id": org["dev"].id, "title": "x", "quarter": Q})
+    assert refused.status_code == 403
+    assert refused.json()["rule"] == "OBJECTIVE-OWNER-WRITES"
+    assert "written by its owner" in refused.json()["detail"]
     refused = client.post("/v1/objectives", headers=as_(org["peer"]), json={
         "person_id": org["dev"].id, "title": "x", "quarter": Q})
     assert refused.status_code == 404
@@ -153,8 +158,9 @@ def test_each_illegal_transition_is_a_409_naming_state_and_choices(
     problem = answer.json()
     assert problem["state"] == path
     assert f"The objective is {path}" in problem["detail"]
-    assert problem["allowed_actions"] == {"draft": ["agree", "drop"], "agreed": ["complete", "drop"],
-                                          "completed": ["reopen"], "dropped": []}[path]
+    assert problem["allowed_actions"] == {
+        "draft": ["agree", "request_changes", "drop"], "agreed": ["complete", "drop"],
+        "completed": ["reopen"], "dropped": []}[path]
 
 
 def test_reading_follows_the_relationships(client, org, dev, as_):

@@ -10,8 +10,9 @@ import sys
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
-from sqlmodel import select
+from sqlmodel import col, select
 
+from app.db.growth import Objective
 from app.db.models import Person
 from app.domain.errors import RuleViolation
 from app.main import create_app
@@ -126,6 +127,12 @@ def test_demo_seed_builds_the_department(app, db, settings):
     assert (bands.count("8c"), bands.count("8b"), bands.count("8a")) == (1, 3, 6)
     assert sum(1 for p in people if p.kind == "apprentice") == 2
     assert sum(1 for p in people if p.kind == "contractor") == 3
+    # A developer's objectives, in their own words: one agreed, one sent back for changes.
+    objectives = db.exec(select(Objective).order_by(col(Objective.id))).all()
+    assert [o.status for o in objectives] == ["agreed", "changes_requested"]
+    assert all(o.created_by_id == o.person_id for o in objectives)
+    assert objectives[1].change_request
+    assert objectives[1].updated_by_id not in (None, objectives[1].person_id)
     with app.state.session_factory() as session:
         assert demo.seed(session, settings).already_seeded
 

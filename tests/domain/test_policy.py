@@ -6,8 +6,13 @@ import pytest
 
 from app.domain.errors import Forbidden, NotFound
 from app.domain.access import (
+    INTERVENTION_ACTIONS,
+    OBJECTIVE_ACTIONS,
+    OBJECTIVE_OWNER_WRITES,
     Action,
     Actor,
+    actions_for,
+    authorize_action,
     one_to_one_participant,
     Record,
     Relation,
@@ -270,14 +275,53 @@ def test_admins_do_not_read_peoples_growth_records(record) -> None:
 
 
 def test_only_the_line_manager_agrees_and_only_the_owner_completes() -> None:
-    authorize(PLAIN, Record.objective, Action.agree, rel(Relation.line_manager), what="o")
-    authorize(PLAIN, Record.objective, Action.complete, rel(Relation.self), what="o")
+    none: frozenset[Role] = frozenset()
+    authorize_action(rel(Relation.line_manager), none, "agree", OBJECTIVE_ACTIONS)
+    authorize_action(rel(Relation.self), none, "complete", OBJECTIVE_ACTIONS)
     for relation in (Relation.self, Relation.chain, Relation.coach):
         with pytest.raises(Forbidden):
-            authorize(PLAIN, Record.objective, Action.agree, rel(relation), what="o")
+            authorize_action(rel(relation), none, "agree", OBJECTIVE_ACTIONS)
     for relation in (Relation.line_manager, Relation.chain):
         with pytest.raises(Forbidden):
-            authorize(PLAIN, Record.objective, Action.complete, rel(relation), what="o")
+            authorize_action(rel(relation), none, "complete", OBJECTIVE_ACTIONS)
+
+
+def test_objectives_are_written_by_their_owner_only() -> None:
+    authorize(PLAIN, Record.objective, Action.write, rel(Relation.self), what="o")
+    for relation in (Relation.line_manager, Relation.chain, Relation.coach, Relation.buddy):
+        with pytest.raises(Forbidden) as refused:
+            authorize(PLAIN, Record.objective, Action.write, rel(relation), what="o")
+        assert refused.value.extra["rule"] == OBJECTIVE_OWNER_WRITES
+    authorize(PLAIN, Record.objective, Action.comment, rel(Relation.line_manager), what="o")
+    with pytest.raises(Forbidden):
+        authorize(PLAIN, Record.objective, Action.comment, rel(Relation.chain), what="o")
+
+
+def test_the_actions_shown_are_exactly_those_allowed() -> None:
+    lifecycle = ["agree", "request_changes", "drop"]  # a draft's
+    none: frozenset[Role] = frozenset()
+    admin = frozenset({Role.admin})
+    assert actions_for(rel(Relation.self), none, lifecycle, OBJECTIVE_ACTIONS) == ["drop"]
+    assert actions_for(rel(Relation.line_manager), none, lifecycle, OBJECTIVE_ACTIONS) == [
+        "agree", "request_changes"]
+    assert actions_for(rel(Relation.chain), none, lifecycle, OBJECTIVE_ACTIONS) == []
+    assert actions_for(NOBODY, admin, lifecycle, OBJECTIVE_ACTIONS) == ["drop"]
+    assert actions_for(rel(Relation.self), none, ["agree", "decline"],
+                       INTERVENTION_ACTIONS) == ["agree", "decline"]
+    assert actions_for(rel(Relation.line_manager), none, ["agree", "decline"],
+                       INTERVENTION_ACTIONS) == []
+    for rules, actions in ((OBJECTIVE_ACTIONS, [*lifecycle, "complete", "reopen", "edit"]),
+                           (INTERVENTION_ACTIONS, ["agree", "decline", "start", "complete"])):
+        for relations in (rel(Relation.self), rel(Relation.line_manager), rel(Relation.chain),
+                          NOBODY):
+            for roles in (none, admin):
+                shown = actions_for(relations, roles, actions, rules)
+                for action in actions:
+                    if action in shown:
+                        authorize_action(relations, roles, action, rules)
+                    else:
+                        with pytest.raises(Forbidden):
+                            authorize_action(relations, roles, action, rules)
 
 
 def test_evidence_is_written_by_the_person_only() -> None:

@@ -14,7 +14,7 @@ from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.render.digest import digest_markdown
 from app.api.routes.cpd import MARKDOWN, QueryDate, wants_markdown
-from app.api.schemas.common import Page, PathId
+from app.api.schemas.common import Page, PathId, RecordChangeRead
 from app.api.schemas.interventions import (CompleteRequest, DeclineRequest, InterventionCreate,
                                            InterventionRead, PraisePreference,
                                            PraisePreferenceUpdate, RecognitionDigest)
@@ -111,6 +111,19 @@ def complete_intervention(intervention_id: PathId, body: CompleteRequest, respon
     in_progress → completed."""
     return _answer(response, interventions.complete(session, actor, intervention_id,
                                                     note=body.note))
+
+
+@router.get("/interventions/{intervention_id:int}/history",
+            operation_id="list_intervention_history", tags=["interventions"],
+            response_model=Page[RecordChangeRead], responses=problem_responses(401, 403, 404, 422))
+def list_intervention_history(intervention_id: PathId, session: SessionDep,
+                              actor: InterventionsActor, paging: Paging) -> Page[RecordChangeRead]:
+    """Who did what to an intervention and when, oldest first (whoever may read it). Changes
+    the trigger engine made have no actor."""
+    page = interventions.list_history(session, actor, intervention_id, cursor=paging.cursor,
+                                      limit=paging.limit)
+    return Page(items=[RecordChangeRead.model_validate(c) for c in page.items],
+                next_cursor=page.next_cursor)
 
 
 @router.get(

@@ -120,3 +120,26 @@ IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_datetime_as_text)]
 Flag = StrictBool
 # Path and query values arrive as text and are converted.
 PathId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+AUTHOR_FIELDS = ("created_by", "updated_by")
+CREATED_BY = Field(description="Who wrote this (a person id); null where an integration or a "
+                               "trigger wrote it, and on records written before authors were "
+                               "recorded")
+UPDATED_BY = Field(description="Who last changed this (a person id); null where an integration "
+                               "or a trigger did, and on records last changed before authors "
+                               "were recorded")
+
+
+class RecordChangeRead(Output):
+    """One line of a record's history: who did what, when, and what it changed."""
+
+    id: int
+    actor_id: int | None = Field(description="Who made the change; null for the system (a "
+                                              "trigger, an integration)")
+    at: datetime
+    action: str = Field(description="create, edit, or the lifecycle action taken")
+    changes: dict[str, dict[str, Any]] = Field(
+        description="Each field that changed, with its value `before` and `after`")
+    note: str | None = Field(description="The words that came with the action: a reason, a "
+                                         "request for changes, an override's reason")

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, field_validator
 
-from app.api.schemas.common import Input, IsoDate, Output, RecordId, json_decimal
+from app.api.schemas.common import (CREATED_BY, UPDATED_BY, Input, IsoDate, Output, RecordId,
+                                    json_decimal)
 from app.db.models import Evidence
 from app.domain.evidence import INTEGRATION_KINDS, KINDS, SOURCE_NAMES
 from app.domain.vocabulary import EvidenceKind, EvidenceSource
@@ -107,6 +108,8 @@ class EvidenceRead(Output):
     details: dict[str, Any] = Field(description="What the integration reported")
     retracted: bool = Field(description="Withdrawn by its integration (e.g. a ticket moved out "
                                         "of Done)")
+    created_by: int | None = CREATED_BY
+    updated_by: int | None = UPDATED_BY
     created_at: datetime
     updated_at: datetime
 
@@ -117,4 +120,5 @@ class EvidenceRead(Output):
                    hours=float(e.hours) if e.hours is not None else None, topic=e.topic,
                    objective_id=e.objective_id, external_id=e.external_id,
                    details=e.details or {}, retracted=e.retracted_at is not None,
+                   created_by=e.created_by_id, updated_by=e.updated_by_id,
                    created_at=e.created_at, updated_at=e.updated_at)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from app.api.schemas.common import Flag, Input, Output, RecordId
+from app.api.schemas.common import CREATED_BY, UPDATED_BY, Flag, Input, Output, RecordId
 from app.domain.vocabulary import InterventionKind, InterventionStatus, TriggerRule
 from app.services.oversight.digest import Digest
 from app.services.kit.fields import Note, Reason
@@ -41,8 +41,8 @@ class InterventionRead(Output):
     person_id: int
     kind: InterventionKind
     status: InterventionStatus
-    allowed_actions: list[str] = Field(description="Lifecycle actions possible from this "
-                                                   "status (none for a recognition)")
+    allowed_actions: list[str] = Field(description="The lifecycle actions you may take now "
+                                                   "(none for a recognition)")
     trigger_id: int | None = Field(description="The trigger that led to it, if any")
     proposed_to_id: int | None = Field(description="The line manager the support was "
                                                    "proposed to")
@@ -50,7 +50,9 @@ class InterventionRead(Output):
     notes: str = Field(description="Notes, with the reason if declined and the note on "
                                    "completion, one per line")
     created_by_id: int | None = Field(description="Who recorded it by hand; null when a "
-                                                  "trigger did")
+                                                  "trigger did (the same as `created_by`)")
+    created_by: int | None = CREATED_BY
+    updated_by: int | None = UPDATED_BY
     agreed_at: datetime | None
     completed_at: datetime | None
     outcome_note: str | None = Field(description="What came of the support, recorded on "
@@ -72,7 +74,8 @@ class InterventionRead(Output):
             "notes", "created_by_id", "agreed_at", "completed_at", "outcome_note",
             "withdrawn_at", "withdrawn_reason", "trigger_withdrawn_at", "created_at",
             "updated_at")},
-            allowed_actions=v.allowed_actions)
+            allowed_actions=v.allowed_actions, created_by=i.created_by_id,
+            updated_by=i.updated_by_id)
 
 
 class PraisePreferenceUpdate(Input):

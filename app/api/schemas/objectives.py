@@ -7,7 +7,8 @@ from typing import Annotated
 
 from pydantic import Field, StrictInt, model_validator
 
-from app.api.schemas.common import Flag, Input, IsoDate, Output, RecordId
+from app.api.schemas.common import (CREATED_BY, UPDATED_BY, Flag, Input, IsoDate, Output,
+                                    RecordId)
 from app.domain.quarters import QUARTER_PATTERN
 from app.domain.vocabulary import ObjectiveStatus
 from app.services.kit.fields import Note, Reason
@@ -66,6 +67,19 @@ class ReasonRequest(Input):
     reason: Reason
 
 
+class DropRequest(Input):
+    reason: Reason
+    override_reason: Reason | None = Field(
+        default=None, description="Required of anyone but the owner: an admin dropping "
+                                  "someone's objective (a leaver's, or one made in error) says "
+                                  "why; it is recorded in the history and the audit log")
+
+
+class RequestChangesRequest(Input):
+    note: Reason = Field(description="What the owner is asked to change (kept and shown on the "
+                                     "objective and in its history)")
+
+
 class ObjectiveRead(Output):
     id: int
     person_id: int
@@ -75,7 +89,11 @@ class ObjectiveRead(Output):
     twenty_percent_time: bool
     quality_dashboard_outcome: str | None
     status: ObjectiveStatus
-    allowed_actions: list[str] = Field(description="Lifecycle actions possible from this status")
+    allowed_actions: list[str] = Field(description="The lifecycle actions you may take now: "
+                                                   "those possible from this status that are "
+                                                   "yours to take")
+    change_request: str | None = Field(description="The line manager's words when they last "
+                                                   "asked for changes")
     agreed_by_id: int | None
     agreed_at: datetime | None
     completion_note: str | None
@@ -85,6 +103,8 @@ class ObjectiveRead(Output):
     evidence_ids: list[int] = Field(description="Evidence linked to this objective")
     warnings: list[str] = Field(description="Soft warnings, e.g. the policy expects three "
                                             "20%-time objectives a quarter")
+    created_by: int | None = CREATED_BY
+    updated_by: int | None = UPDATED_BY
     created_at: datetime
     updated_at: datetime
 
@@ -94,9 +114,10 @@ class ObjectiveRead(Output):
         return cls(**{k: getattr(o, k) for k in (
             "id", "person_id", "title", "description", "quarter", "twenty_percent_time",
             "quality_dashboard_outcome", "status", "agreed_by_id", "agreed_at",
-            "completion_note", "completed_at", "drop_reason", "reopen_reason", "created_at",
-            "updated_at")}, evidence_ids=v.evidence_ids, warnings=v.warnings,
-            allowed_actions=v.allowed_actions)
+            "completion_note", "completed_at", "drop_reason", "reopen_reason",
+            "change_request", "created_at", "updated_at")}, evidence_ids=v.evidence_ids,
+            warnings=v.warnings, allowed_actions=v.allowed_actions,
+            created_by=o.created_by_id, updated_by=o.updated_by_id)
 
 
 class CheckInCreate(Input):
@@ -109,8 +130,13 @@ class CheckInCreate(Input):
 class CheckInRead(Output):
     id: int
     objective_id: int
-    author_id: int
+    author_id: int = Field(description="Who wrote the check-in: the owner or their line "
+                                       "manager")
     on: date
     note: str
     progress: int | None
+    created_by: int | None = Field(validation_alias="created_by_id",
+                                   description=CREATED_BY.description)
+    updated_by: int | None = Field(validation_alias="updated_by_id",
+                                   description=UPDATED_BY.description)
     created_at: datetime

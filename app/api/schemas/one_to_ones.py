@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import Field, field_validator
 
-from app.api.schemas.common import Input, Output, RecordId
+from app.api.schemas.common import CREATED_BY, UPDATED_BY, Input, Output, RecordId
 from app.api.schemas.evidence import Day
 from app.domain.vocabulary import OneToOneStatus
 from app.services.kit.fields import Note
@@ -50,6 +50,8 @@ class OneToOneRead(Output):
     status: OneToOneStatus
     notes: str | None = Field(description="Null unless `notes_visible`")
     notes_visible: bool = Field(description="Whether you are one of the two participants")
+    created_by: int | None = CREATED_BY
+    updated_by: int | None = UPDATED_BY
     created_at: datetime
     updated_at: datetime
 
@@ -58,5 +60,6 @@ class OneToOneRead(Output):
         r = v.one_to_one
         return cls(id=r.id, person_id=r.person_id, manager_id=r.manager_id, on=r.on,
                    status=r.status, notes=r.notes if v.notes_visible else None,
-                   notes_visible=v.notes_visible, created_at=r.created_at,
+                   notes_visible=v.notes_visible, created_by=r.created_by_id,
+                   updated_by=r.updated_by_id, created_at=r.created_at,
                    updated_at=r.updated_at)

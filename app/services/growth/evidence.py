@@ -114,7 +114,7 @@ def add_evidence(session: Session, *, person_id: int, kind: EvidenceKind,
                         occurred_on=occurred_on, title=title, description=description,
                         hours=hours, topic=topic, objective_id=objective_id,
                         external_id=external_id, details=details or {},
-                        created_by_id=created_by_id)
+                        created_by_id=created_by_id, updated_by_id=created_by_id)
     session.add(evidence)
     session.flush()
     return evidence
@@ -203,6 +203,7 @@ def update_evidence(session: Session, actor: Actor, evidence_id: int, *,
                                   person=people.get_or_404(session, evidence.person_id))
     staleness.mark(session, start=min(days), end=max(days))
     evidence.version += 1
+    evidence.updated_by_id = actor.person_id
     evidence.updated_at = utcnow()
     session.add(evidence)
     session.flush()

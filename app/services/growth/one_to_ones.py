@@ -74,7 +74,8 @@ def record_one_to_one(session: Session, actor: Actor, *, person_id: int, on: dat
     _refuse_outside_employment(subject, on)
     _refuse_a_second(session, person_id=person_id, on=on, exclude_id=None)
     record = OneToOne(person_id=person_id, manager_id=subject.line_manager_id, on=on,
-                      status=status.value, notes=notes or "", created_by_id=actor.person_id)
+                      status=status.value, notes=notes or "", created_by_id=actor.person_id,
+                      updated_by_id=actor.person_id)
     session.add(record)
     session.flush()
     staleness.mark(session, start=on)
@@ -136,6 +137,7 @@ def update_one_to_one(session: Session, actor: Actor, one_to_one_id: int, *,
     if not isinstance(changes.notes, Unset):
         record.notes = changes.notes or ""
     record.version += 1
+    record.updated_by_id = actor.person_id
     record.updated_at = utcnow()
     session.add(record)
     session.flush()

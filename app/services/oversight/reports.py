@@ -46,7 +46,8 @@ from app.services.access.relationships import everyone_below, relations_to
 MIN_GROUP = 3
 SUPPRESSED_REASON = f"fewer than {MIN_GROUP} people"
 TREND_LENGTH = 6
-_SET = (ObjectiveStatus.draft.value, ObjectiveStatus.agreed.value,
+_SET = (ObjectiveStatus.draft.value, ObjectiveStatus.changes_requested.value,
+        ObjectiveStatus.agreed.value,
         ObjectiveStatus.completed.value)  # dropped objectives are not "set"
 _AGREED = (ObjectiveStatus.agreed.value, ObjectiveStatus.completed.value)
 

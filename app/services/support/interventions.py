@@ -20,16 +20,24 @@ from app.db.support import Intervention, Trigger
 from app.db.types import utcnow
 from app.domain import evidence as evidence_kinds
 from app.domain.errors import RuleViolation
-from app.domain.access import (SUPPORT_AGREED_BY_ITS_PERSON, SUPPORT_RUN_BY_LINE_MANAGER, Action,
-                               Actor, Record, no_such, require_scope)
-from app.domain.interventions import (PAST, POLICY_ACTION, InterventionAction, allowed_actions,
-                                      transition)
+from app.domain.access import (INTERVENTION_ACTIONS, SUPPORT_AGREED_BY_ITS_PERSON,
+                               SUPPORT_RUN_BY_LINE_MANAGER, Action, Actor, Record, Relation,
+                               actions_for, authorize_action, no_such, require_scope)
+from app.domain.interventions import PAST, InterventionAction, allowed_actions, transition
 from app.domain.scopes import Scope
 from app.domain.vocabulary import (InterventionKind, InterventionStatus, Metric, PeriodType,
                                    TriggerDirection)
 from app.services.org import people
+from app.db.models import RecordChange
+from app.services.access.relationships import direct_relations
+from app.services.kit import history
 from app.services.kit.pagination import Page, keyset_page
-from app.services.access.records import authorize_about, load_about_person
+from app.services.access.records import Loaded, authorize_about, load_about_person
+
+RECORD_TYPE = "intervention"
+# The fields an intervention's history follows.
+_TRACKED = ("kind", "status", "summary", "notes", "proposed_to_id", "outcome_note",
+            "withdrawn_reason")
 
 # The words for a move the caller's relation to the person does not allow.
 _REFUSALS = {Action.agree: SUPPORT_AGREED_BY_ITS_PERSON, Action.write: SUPPORT_RUN_BY_LINE_MANAGER}
@@ -130,8 +138,18 @@ def act_on(session: Session, fired: list[Fired], *, now: datetime) -> None:
             trigger_withdrawn_at=None, version=1, created_at=now, updated_at=now))
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(Intervention).on_conflict_do_nothing(index_elements=["trigger_id"]),
-                    rows)
+    made = session.execute(
+        insert(Intervention).on_conflict_do_nothing(index_elements=["trigger_id"])
+        .returning(col(Intervention.id), col(Intervention.kind), col(Intervention.status),
+                   col(Intervention.summary), col(Intervention.proposed_to_id)), rows).all()
+    # Their history starts with their proposal by the trigger engine (no actor).
+    if made:
+        session.execute(insert(RecordChange), [dict(
+            record_type=RECORD_TYPE, record_id=row.id, actor_id=None, at=now, action="create",
+            note=None, changes={name: {"before": None, "after": value} for name, value in (
+                ("kind", row.kind), ("status", row.status), ("summary", row.summary),
+                ("proposed_to_id", row.proposed_to_id)) if value is not None})
+            for row in made])
 
 
 def _for_trigger(session: Session, trigger: Trigger, person: Person,
@@ -176,6 +194,7 @@ def on_trigger_withdrawn(session: Session, *, trigger: Trigger, reason: str,
     manager sees that the reason behind it changed."""
     for intervention in session.exec(select(Intervention).where(
             Intervention.trigger_id == trigger.id)):
+        before = history.snapshot(intervention, _TRACKED)
         status = InterventionStatus(intervention.status)
         if status is InterventionStatus.proposed or (
                 intervention.kind == InterventionKind.recognition.value
@@ -189,6 +208,10 @@ def on_trigger_withdrawn(session: Session, *, trigger: Trigger, reason: str,
             intervention.notes = f"{intervention.notes}\n{line}" if intervention.notes else line
         else:
             continue  # completed or declined: history stays as it was
+        history.write(session, record_type=RECORD_TYPE, record_id=id_of(intervention),
+                      actor_id=None, action="trigger_withdrawn",
+                      changes=history.changed(before, intervention), note=reason, at=now)
+        intervention.updated_by_id = None
         intervention.version += 1
         intervention.updated_at = now
         session.add(intervention)
@@ -199,6 +222,7 @@ def on_trigger_reinstated(session: Session, *, trigger: Trigger, person: Person)
     now = utcnow()
     for intervention in session.exec(select(Intervention).where(
             Intervention.trigger_id == trigger.id)):
+        before = history.snapshot(intervention, _TRACKED)
         if intervention.status == InterventionStatus.withdrawn.value:
             recognition = intervention.kind == InterventionKind.recognition.value
             intervention.status = (InterventionStatus.completed if recognition
@@ -207,6 +231,10 @@ def on_trigger_reinstated(session: Session, *, trigger: Trigger, person: Person)
             if not recognition:
                 intervention.proposed_to_id = person.line_manager_id
         intervention.trigger_withdrawn_at = None
+        history.write(session, record_type=RECORD_TYPE, record_id=id_of(intervention),
+                      actor_id=None, action="trigger_reinstated",
+                      changes=history.changed(before, intervention), at=now)
+        intervention.updated_by_id = None
         intervention.version += 1
         intervention.updated_at = now
         session.add(intervention)
@@ -221,9 +249,13 @@ class InterventionView:
     allowed_actions: list[str]
 
 
-def _view(intervention: Intervention) -> InterventionView:
-    return InterventionView(intervention, allowed_actions(
-        InterventionStatus(intervention.status), InterventionKind(intervention.kind)))
+def _view(actor: Actor, relations: frozenset[Relation],
+          intervention: Intervention) -> InterventionView:
+    """An intervention with the actions this actor may take on it now."""
+    return InterventionView(intervention, actions_for(
+        relations, actor.roles, allowed_actions(InterventionStatus(intervention.status),
+                                                InterventionKind(intervention.kind)),
+        INTERVENTION_ACTIONS))
 
 
 def _authorize(session: Session, actor: Actor, person: Person, action: Action) -> None:
@@ -234,7 +266,7 @@ def _authorize(session: Session, actor: Actor, person: Person, action: Action) -
 
 
 def _load(session: Session, actor: Actor, intervention_id: int,
-          action: Action, *, lock: bool = False) -> Intervention:
+          action: Action, *, lock: bool = False) -> Loaded[Intervention]:
     """Load an intervention the actor may act on; strangers are told it does not exist.
     With `lock`, of an agree and a decline sent at once the second finds the first's status
     and is refused or applied on top of it: never lost. A refusal to act on support is in
@@ -242,11 +274,12 @@ def _load(session: Session, actor: Actor, intervention_id: int,
     return load_about_person(session, actor, Intervention, intervention_id,
                              scope=Scope.interventions, kind=Record.intervention,
                              action=action, what="intervention", lock=lock,
-                             refusal=_REFUSALS.get(action)).record
+                             refusal=_REFUSALS.get(action))
 
 
 def view(session: Session, actor: Actor, intervention_id: int) -> InterventionView:
-    return _view(_load(session, actor, intervention_id, Action.read))
+    loaded = _load(session, actor, intervention_id, Action.read)
+    return _view(actor, loaded.relations, loaded.record)
 
 
 def list_interventions(session: Session, actor: Actor, *, person_id: int | None,
@@ -266,7 +299,9 @@ def list_interventions(session: Session, actor: Actor, *, person_id: int | None,
     if kind is not None:
         stmt = stmt.where(Intervention.kind == kind.value)
     page = keyset_page(session, stmt, Intervention.id, cursor=cursor, limit=limit)
-    return Page(items=[_view(i) for i in page.items], next_cursor=page.next_cursor)
+    relations = direct_relations(actor, subject)  # all that the actions' rules name
+    return Page(items=[_view(actor, relations, i) for i in page.items],
+                next_cursor=page.next_cursor)
 
 
 def create_intervention(session: Session, actor: Actor, *, person_id: int,
@@ -283,15 +318,24 @@ def create_intervention(session: Session, actor: Actor, *, person_id: int,
         person_id=person_id, kind=kind.value, summary=summary, notes=notes,
         status=(InterventionStatus.completed if recognition else InterventionStatus.proposed).value,
         proposed_to_id=None if recognition else actor.person_id, created_by_id=actor.person_id,
-        completed_at=now if recognition else None, created_at=now, updated_at=now)
+        updated_by_id=actor.person_id, completed_at=now if recognition else None,
+        created_at=now, updated_at=now)
     session.add(intervention)
     session.flush()
-    return _view(intervention)
+    history.write(session, record_type=RECORD_TYPE, record_id=id_of(intervention),
+                  actor_id=actor.person_id, action="create",
+                  changes={name: {"before": None, "after": value} for name, value
+                           in history.snapshot(intervention, _TRACKED).items()
+                           if value not in (None, "")})
+    return _view(actor, direct_relations(actor, person), intervention)
 
 
 def _move(session: Session, actor: Actor, intervention_id: int, action: InterventionAction,
           *, note: str | None = None) -> InterventionView:
-    intervention = _load(session, actor, intervention_id, POLICY_ACTION[action], lock=True)
+    loaded = _load(session, actor, intervention_id, Action.read, lock=True)
+    authorize_action(loaded.relations, actor.roles, action.value, INTERVENTION_ACTIONS)
+    intervention = loaded.record
+    before = history.snapshot(intervention, _TRACKED)
     status = transition(InterventionStatus(intervention.status),
                         InterventionKind(intervention.kind), action)
     now = utcnow()
@@ -305,10 +349,14 @@ def _move(session: Session, actor: Actor, intervention_id: int, action: Interven
         line = f"{now.date().isoformat()}, {PAST[action]}: {note}"
         intervention.notes = f"{intervention.notes}\n{line}" if intervention.notes else line
     intervention.version += 1
+    intervention.updated_by_id = actor.person_id
     intervention.updated_at = now
     session.add(intervention)
     session.flush()
-    return _view(intervention)
+    history.write(session, record_type=RECORD_TYPE, record_id=id_of(intervention),
+                  actor_id=actor.person_id, action=action.value,
+                  changes=history.changed(before, intervention), note=note)
+    return _view(actor, loaded.relations, intervention)
 
 
 def agree(session: Session, actor: Actor, intervention_id: int) -> InterventionView:
@@ -333,3 +381,11 @@ def complete(session: Session, actor: Actor, intervention_id: int, *,
     without an outcome note does not count as evidence that support was tried."""
     return _move(session, actor, intervention_id, InterventionAction.complete,
                  note=note.strip() if note else None)
+
+
+def list_history(session: Session, actor: Actor, intervention_id: int, *, cursor: str | None,
+                 limit: int) -> Page[RecordChange]:
+    """An intervention's history, oldest first, for whoever may read the intervention."""
+    _load(session, actor, intervention_id, Action.read)
+    return history.list_changes(session, record_type=RECORD_TYPE, record_id=intervention_id,
+                                cursor=cursor, limit=limit)
