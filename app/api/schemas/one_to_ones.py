@@ -50,6 +50,9 @@ class OneToOneRead(Output):
     status: OneToOneStatus
     notes: str | None = Field(description="Null unless `notes_visible`")
     notes_visible: bool = Field(description="Whether you are one of the two participants")
+    allowed_actions: list[str] = Field(description=(
+        "What you may do to this one-to-one now: `edit` for its two participants, nothing "
+        "for anyone else"))
     created_at: datetime
     updated_at: datetime
 
@@ -58,5 +61,6 @@ class OneToOneRead(Output):
         r = v.one_to_one
         return cls(id=r.id, person_id=r.person_id, manager_id=r.manager_id, on=r.on,
                    status=r.status, notes=r.notes if v.notes_visible else None,
-                   notes_visible=v.notes_visible, created_at=r.created_at,
+                   notes_visible=v.notes_visible, allowed_actions=v.allowed_actions,
+                   created_at=r.created_at,
                    updated_at=r.updated_at)

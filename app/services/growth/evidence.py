@@ -139,15 +139,14 @@ def record_evidence(session: Session, actor: Actor, *, person_id: int | None,
 
 
 def _load(session: Session, actor: Actor, evidence_id: int, action: Action) -> Evidence:
-    """The evidence, if the actor may do `action` to it: 404 to whoever may not read it
-    (team leads included), 403 to whoever may read it but not do this."""
+    """The evidence, if the actor may do `action` to it: 403 naming the rule to whoever may
+    not read it or may read it but not do this (its existence is not protected)."""
     return load_about_person(session, actor, Evidence, evidence_id, scope=Scope.growth,
-                             kind=Record.evidence, action=action, what="evidence",
-                             hide_from_team_leads=True).record
+                             kind=Record.evidence, action=action, what="evidence").record
 
 
 def get_visible(session: Session, actor: Actor, evidence_id: int) -> Evidence:
-    """Return one piece of evidence the actor may read, or raise NotFound."""
+    """Return one piece of evidence the actor may read, or refuse (see `_load`)."""
     return _load(session, actor, evidence_id, Action.read)
 
 
