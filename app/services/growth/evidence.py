@@ -151,7 +151,8 @@ def get_visible(session: Session, actor: Actor, evidence_id: int) -> Evidence:
 
 
 def _writable(session: Session, actor: Actor, evidence_id: int) -> Evidence:
-    """The evidence, if the actor may change it: 404 unseen, 403 not theirs, 409 integration."""
+    """The evidence, if the actor may change it: 403 (naming the rule) to anyone else, 409
+    for integration evidence."""
     evidence = _load(session, actor, evidence_id, Action.write)
     if evidence.source != EvidenceSource.manual:
         source = SOURCE_NAMES.get(EvidenceSource(evidence.source), evidence.source)
