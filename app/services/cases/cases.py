@@ -99,7 +99,8 @@ def _as_manager(session: Session, actor: Actor, case_id: int, *, now: datetime,
     _require_case_scope(actor)
     case, access, facts = _load(session, actor, case_id, now=now, for_update=for_update)
     if access is not CaseAccess.manager:
-        raise Forbidden(detail=access_policy.CASE_WORK_BY_ASSIGNED)
+        raise Forbidden(detail=access_policy.CASE_WORK_BY_ASSIGNED,
+                        extra={"rule": "case-work-by-assigned"})
     return case, facts
 
 
@@ -201,10 +202,12 @@ def open_case(session: Session, actor: Actor, *, subject_id: int, kind: CaseKind
         _require_case_scope(actor)
         people.get_or_404(session, subject_id)
         if subject_id == actor.person_id:
-            raise Forbidden(detail=access_policy.NO_CASE_ABOUT_YOURSELF)
+            raise Forbidden(detail=access_policy.NO_CASE_ABOUT_YOURSELF,
+                            extra={"rule": "no-case-about-yourself"})
         if case_access.facts_for_new_case(session, subject_id, now=now).excludes(
                 actor.person_id, now=now):
-            raise Forbidden(detail=access_policy.CASES_CLOSED_TO_LINE_MANAGER)
+            raise Forbidden(detail=access_policy.CASES_CLOSED_TO_LINE_MANAGER,
+                            extra={"rule": "exclusion-rule"})
         concern = concerns.take_for_case(session, actor, concern_id, subject_id=subject_id,
                                          now=now) if concern_id is not None else None
         gate = _gate(session, subject_id, kind, now)

@@ -53,6 +53,7 @@ def raise_concern(session: Session, actor: Actor, *, subject_id: int,
     subject = people.get_or_404(session, subject_id)
     if not may_raise_concern(relations_to(session, actor, subject)):
         raise Forbidden(detail=CONCERN_RAISED_BY_LINE_MANAGER,
+                        extra={"rule": "concern-raised-by-line-manager"},
                         audit=_refusal(actor, "concern.raise", "person", subject_id))
     assert actor.person_id is not None  # a line manager is a person
     concern = Concern(subject_id=subject_id, raised_by_id=actor.person_id, summary=summary,
