@@ -4,8 +4,15 @@ Two layers, both applied on every route:
 1. scopes (in the token) say which *functions* a caller may use;
 2. relationships (read from the database at request time) say which *records*.
 
-A caller who may not read a record is told it does not exist (NotFound, so 404), never that
-it is forbidden: 404 comes before 403 so nobody learns that a record exists.
+How a refusal is answered (THE REFUSAL RULE):
+* 403, naming the rule (`rule`) in words a person can act on, when the caller may already
+  know the record exists: a directory entry, a person's objectives, check-ins, evidence,
+  absences, interventions, target results, checklists, teams. Hiding those would only
+  confuse: the caller can see them listed or guess them from the directory.
+* 404 only where the record's existence is itself protected: formal cases and concerns (the
+  exclusion rule: to an excluded person a case does not exist), one-to-ones and coaching
+  sessions of others (that a meeting happened is private to its readers), and ids that do not
+  exist. A protected record the caller may not see is answered exactly like a missing id.
 """
 
 from __future__ import annotations
@@ -15,9 +22,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from app.domain.errors import Forbidden, NotFound
+from app.domain import cases, coaching, concerns, consultations, one_to_ones
+from app.domain.cases import CaseAction
+from app.domain.coaching import SessionAction
+from app.domain.concerns import ConcernAction
+from app.domain.consultations import ConsultationAction
+from app.domain.errors import Forbidden, NotFound, refuse_move, what_next
+from app.domain.one_to_ones import OneToOneAction
 from app.domain.scopes import Scope
-from app.domain.vocabulary import Role
+from app.domain.vocabulary import CaseKind, CaseStatus, ConcernStatus, Role, SessionStatus
 
 
 class Relation(StrEnum):
@@ -157,12 +170,47 @@ def permits(actor: Actor, record: Record, action: Action,
         action is Action.read or may(actor, record, action, relations))
 
 
-# What `authorize` says: a record the caller may not know of does not exist for them.
+# What `authorize` says: a protected record the caller may not know of does not exist for
+# them; any other record they may not see is refused with the rule that keeps it from them.
 NO_SUCH = "No {what} with id {id}."
 NO_SUCH_ID = "No {what} with that id."
 SEE_NOT_CHANGE = "You may see this {what} but not change it."
 TEAM_LEADS_SEE_AGGREGATES = ("Team leads see team aggregates only, never an individual's "
                              "records: use the team dashboard.")
+
+# Records whose very existence is private to their readers (404 to anyone else).
+EXISTENCE_PROTECTED: frozenset[Record] = frozenset({Record.one_to_one, Record.coaching})
+
+# Who may see each kind of record, worded for the 403 that refuses it; `rule` names it.
+_READERS: dict[Record, str] = {
+    Record.personal_details: ("A person's full record is for them, their line manager, those "
+                              "above in the line, and admins; everyone else sees the directory "
+                              "entry."),
+    Record.absence: ("A person's absences are seen by them, their line manager, those above in "
+                     "the line, and admins."),
+    Record.objective: ("A person's objectives and check-ins are seen by them, their line "
+                       "manager, those above in the line, their coach and their buddy: ask "
+                       "the person or their line manager."),
+    Record.evidence: ("A person's evidence is seen by them, their line manager, those above in "
+                      "the line, their coach and their buddy: ask the person or their line "
+                      "manager."),
+    Record.cpd: ("A person's CPD record is seen by them, their line manager and those above "
+                 "in the line."),
+    Record.target_result: ("A person's target results are seen by them, their line manager, "
+                           "those above in the line, their coach and their buddy."),
+    Record.intervention: ("Support for a person is seen by them, their line manager, those "
+                          "above in the line, their coach and their buddy."),
+    Record.participation: ("A manager's participation report is for the manager, those above "
+                           "them in the line and the head of department."),
+    Record.checklist: ("A person's checklists are seen by them, their line manager and those "
+                       "above in the line."),
+}
+TEAM_LEAD_RULE = "team-lead-aggregates-only"
+
+
+def reader_rule(record: Record) -> str:
+    """The rule code a 403 names when a caller may not see a record of this kind."""
+    return f"{record.value.replace('_', '-')}-readers"
 
 
 def no_such(what: str, record_id: object) -> str:
@@ -172,18 +220,22 @@ def no_such(what: str, record_id: object) -> str:
 
 def authorize(actor: Actor, record: Record, action: Action, relations: frozenset[Relation],
               *, what: str) -> None:
-    """Raise NotFound if the actor may not know the record exists, Forbidden if they may
-    see it but not do this to it."""
+    """Raise NotFound if the actor may not know a protected record exists, Forbidden (with
+    the rule) if they may not see an unprotected one or may see it but not do this to it."""
     if not may(actor, record, Action.read, relations):
+        if record in EXISTENCE_PROTECTED:
+            raise NotFound(detail=NO_SUCH_ID.format(what=what))
         if Relation.team_lead in relations:
             # The person is in their team, so they know the person exists; what they may not
             # see is anything about them as an individual.
-            raise Forbidden(detail=TEAM_LEADS_SEE_AGGREGATES)
-        raise NotFound(detail=NO_SUCH_ID.format(what=what))
+            raise Forbidden(detail=TEAM_LEADS_SEE_AGGREGATES, extra={"rule": TEAM_LEAD_RULE})
+        raise Forbidden(detail=_READERS.get(record, f"You may not see this {what}."),
+                        extra={"rule": reader_rule(record)})
     if action is not Action.read and not may(actor, record, action, relations):
-        code = _RULE_CODES.get((record, action))
+        code = _RULE_CODES.get((record, action),
+                               f"{record.value.replace('_', '-')}-{action.value}")
         raise Forbidden(detail=_REFUSALS.get((record, action), SEE_NOT_CHANGE.format(what=what)),
-                        extra={"rule": code} if code else {})
+                        extra={"rule": code})
 
 
 OBJECTIVE_AGREED_BY_LINE_MANAGER = ("Only the owner's line manager agrees or reopens an "
@@ -492,3 +544,113 @@ def may_decide_role_change(actor: Actor, *, proposed_by_id: int, subject_id: int
     if actor.person_id == subject_id:
         return ROLE_CHANGE_NOT_YOUR_ROLES
     return None
+
+
+# --- allowed_actions: what this caller may do to a record now ---------------------------------
+#
+# For coaching sessions, one-to-ones, formal cases, concerns and policy consultations. Each
+# `*_actions` function below is the ONE place their actions are decided: a record's
+# `allowed_actions` is its `.allowed`, and every action is authorised by its `.require`, so
+# the list and the refusal cannot disagree.
+
+
+@dataclass(frozen=True)
+class CallerActions:
+    """What one caller may do to one record now: the lifecycle's actions possible from the
+    record's state (`possible`) that the caller's relation and roles permit (`permitted`)."""
+
+    state: str
+    possible: tuple[str, ...]
+    permitted: frozenset[str]
+    refusal: str  # why the caller may not take an action they are not permitted (403)
+    rule: str  # the rule the 403 names
+
+    @property
+    def allowed(self) -> list[str]:
+        """The record's `allowed_actions` for this caller, in lifecycle order."""
+        return [action for action in self.possible if action in self.permitted]
+
+    def require(self, action: str, *, noun: str, why_not: str | None = None,
+                **extra: object) -> None:
+        """Authorise `action` or refuse it: 403 naming the rule if the caller may never take
+        it, else the lifecycle's 409 (`state` + the caller's `allowed_actions`) if the state
+        does not allow it now. `why_not` words a 409 the state's name alone does not explain."""
+        if action not in self.permitted:
+            raise Forbidden(detail=self.refusal, extra={"rule": self.rule})
+        if action not in self.possible:
+            allowed = self.allowed
+            refuse_move(why_not or (f"The {noun} is {self.state.replace('_', ' ')}, so you cannot "
+                                    f"{action.replace('_', ' ')} it. "
+                                    + what_next(self.state, allowed, noun)),
+                        state=self.state, allowed_actions=allowed, **extra)
+
+
+COACHING_SESSION_CHANGED_BY_THE_TWO = ("Only the coachee and their coach change a coaching "
+                                       "session; the management chain may see that it happened.")
+
+
+def coaching_session_actions(actor: Actor, relations: frozenset[Relation],
+                             status: SessionStatus) -> CallerActions:
+    """A coaching session: its coachee and coach take every action (hold, cancel,
+    reschedule, edit the topics and notes); its other readers none."""
+    every = frozenset(SessionAction) if coaching_participant(actor, relations) else frozenset()
+    return CallerActions(status.value, tuple(coaching.possible_actions(status)),
+                         frozenset(a.value for a in every),
+                         COACHING_SESSION_CHANGED_BY_THE_TWO, "coaching-session-participants")
+
+
+def one_to_one_actions(actor: Actor, *, person_id: int, manager_id: int,
+                       status: str) -> CallerActions:
+    """A one-to-one: only its two participants edit it (not the chain, not admins)."""
+    every = frozenset(OneToOneAction) if one_to_one_participant(
+        actor, person_id=person_id, manager_id=manager_id) else frozenset()
+    return CallerActions(status, tuple(one_to_ones.possible_actions()),
+                         frozenset(a.value for a in every), ONE_TO_ONE_CHANGED_BY_THE_TWO,
+                         "one-to-one-participants")
+
+
+def case_actions(actor: Actor, access: CaseAccess, *, status: CaseStatus, kind: CaseKind,
+                 consented: bool) -> CallerActions:
+    """A formal case the caller may see (exclusion already applied: to an excluded caller the
+    case does not exist, and no actions are asked for). Its assigned case managers move it
+    and add notes; its subject consents (a voluntary band change)."""
+    if access is CaseAccess.manager and may_manage_cases(actor):
+        permitted = frozenset(CaseAction) - {CaseAction.consent}
+        refusal, rule = CONSENT_BY_SUBJECT, "case-consent-by-subject"
+    elif access is CaseAccess.subject:
+        permitted = frozenset({CaseAction.consent})
+        refusal, rule = CASE_WORK_BY_ASSIGNED, "case-work-by-assigned"
+    else:
+        permitted, refusal, rule = frozenset(), CASE_WORK_BY_ASSIGNED, "case-work-by-assigned"
+    return CallerActions(status.value, tuple(cases.possible_actions(status, kind,
+                                                                   consented=consented)),
+                         frozenset(a.value for a in permitted), refusal, rule)
+
+
+CONCERNS_HANDLED_BY_CASE_MANAGERS = ("Concerns are dismissed or turned into cases by case "
+                                     "managers (the `cases` scope).")
+
+
+def concern_actions(actor: Actor, status: ConcernStatus) -> CallerActions:
+    """A concern the caller may see (exclusion already applied): case managers dismiss it or
+    open a case from it."""
+    permitted = (frozenset(a.value for a in ConcernAction) if may_manage_cases(actor)
+                 else frozenset[str]())
+    return CallerActions(status.value, tuple(concerns.possible_actions(status)), permitted,
+                         CONCERNS_HANDLED_BY_CASE_MANAGERS, "concerns-by-case-managers")
+
+
+CONSULTATION_REPLIES_BY_POLICY_ADMINS = ("Only policy admins (the `policy:write` scope) reply "
+                                         "to consultation comments.")
+
+
+def consultation_actions(actor: Actor, state: str) -> CallerActions:
+    """A policy consultation: every person comments while it is open; policy admins reply."""
+    permitted: set[str] = set()
+    if actor.is_person and Scope.consultation in actor.scopes:
+        permitted.add(ConsultationAction.comment.value)
+    if Scope.policy_write in actor.scopes:
+        permitted.add(ConsultationAction.reply.value)
+    return CallerActions(state, tuple(consultations.possible_actions(state)),
+                         frozenset(permitted), CONSULTATION_REPLIES_BY_POLICY_ADMINS,
+                         "consultation-replies-by-policy-admins")

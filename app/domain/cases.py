@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from app.domain.errors import refuse_move
 from app.domain.vocabulary import (GATED_CASE_KINDS, SUPPORTIVE_KINDS, CaseKind, CaseStatus,
@@ -31,6 +32,40 @@ def advance(status: CaseStatus, to: CaseStatus) -> CaseStatus:
                     + (allowed[0] if allowed else "nothing: it is closed") + ".",
                     state=status.value, allowed_actions=allowed)
     return to
+
+
+class CaseAction(StrEnum):
+    """What can be done to a case (the lifecycle's moves, and adding a note)."""
+
+    review = "review"  # open → under_review (POST .../transition, to under_review)
+    record_outcome = "record_outcome"  # under_review → outcome_recorded (POST .../outcome)
+    close = "close"  # outcome_recorded → closed (POST .../transition, to closed)
+    consent = "consent"  # the subject consents to a voluntary band change
+    add_note = "add_note"
+
+
+_MOVE_TO: dict[CaseStatus, CaseAction] = {
+    CaseStatus.under_review: CaseAction.review, CaseStatus.closed: CaseAction.close,
+    CaseStatus.outcome_recorded: CaseAction.record_outcome}
+
+
+def move_action(to: CaseStatus) -> CaseAction | None:
+    """The action a move to a status is (None for a move to open, which is none)."""
+    return _MOVE_TO.get(to)
+
+
+def possible_actions(status: CaseStatus, kind: CaseKind, *, consented: bool) -> list[str]:
+    """The actions possible on a case now. Only a voluntary band change has a consent step
+    (while open or under review), and its outcome waits for that consent."""
+    vbc = kind is CaseKind.voluntary_band_change
+    actions = [_MOVE_TO[following].value for following in [_NEXT.get(status)]
+               if following is not None
+               and not (following is CaseStatus.outcome_recorded and vbc and not consented)]
+    if vbc and status in (CaseStatus.open, CaseStatus.under_review):
+        actions.append(CaseAction.consent.value)
+    if status is not CaseStatus.closed:
+        actions.append(CaseAction.add_note.value)
+    return actions
 
 
 @dataclass(frozen=True)

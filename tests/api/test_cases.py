@@ -188,7 +188,9 @@ def test_a_voluntary_band_change_needs_the_subjects_consent_before_an_outcome(
     assert _move(client, as_(cm), case["id"], "under_review").status_code == 200
     refused = client.post(f"/v1/cases/{case['id']}/outcome", headers=as_(cm),
                           json={"outcome": "Moves to band 6"})
-    assert refused.status_code == 422 and refused.json()["rule"] == "CASE-CONSENT"
+    # The outcome waits for the consent: not yet among the case manager's actions (409).
+    assert refused.status_code == 409 and refused.json()["rule"] == "CASE-CONSENT"
+    assert refused.json()["allowed_actions"] == ["add_note"]
     assert client.post(f"/v1/cases/{case['id']}/consent",
                        headers=as_(cm)).status_code == 403  # only the subject consents
     consent = client.post(f"/v1/cases/{case['id']}/consent", headers=as_(dev))
@@ -202,7 +204,10 @@ def test_a_voluntary_band_change_needs_the_subjects_consent_before_an_outcome(
 def test_consent_belongs_to_voluntary_band_changes(client, org, cm, as_):
     case = _open(client, as_(cm), org["dev"])
     answer = client.post(f"/v1/cases/{case['id']}/consent", headers=as_(org["dev"]))
-    assert answer.status_code == 422 and answer.json()["rule"] == "CASE-CONSENT"
+    # A disciplinary case has no consent step, so consenting is not among the subject's
+    # actions on it (409, naming what they may do: nothing).
+    assert answer.status_code == 409 and answer.json()["rule"] == "CASE-CONSENT"
+    assert answer.json()["allowed_actions"] == []
 
 
 # --- what the subject sees ------------------------------------------------------------------
@@ -218,7 +223,9 @@ def test_the_subject_sees_status_and_shared_notes_never_internal_ones(client, or
     seen = client.get(f"/v1/cases/{case['id']}", headers=as_(dev))
     assert seen.status_code == 200
     body = seen.json()
-    assert set(body) == {"view", "id", "kind", "status", "opened_at", "closed_at", "notes"}
+    assert set(body) == {"view", "id", "kind", "status", "opened_at", "closed_at", "notes",
+                         "allowed_actions"}
+    assert body["allowed_actions"] == []  # a disciplinary case asks nothing of its subject
     assert body["view"] == "subject" and body["status"] == "open"
     assert [n["body"] for n in body["notes"]] == ["Meeting on Tuesday"]
     assert "Witness" not in seen.text and "Repeated conduct" not in seen.text

@@ -407,7 +407,7 @@ def test_a_tick_needs_a_boolean_and_nothing_else(client, org, as_):
 
 @pytest.mark.parametrize("reader, status", [
     ("dev", 200), ("senior", 200), ("principal", 200), ("head", 200),
-    ("peer", 404), ("other_senior", 404), ("other_dev", 404), ("admin", 404),
+    ("peer", 403), ("other_senior", 403), ("other_dev", 403), ("admin", 403),
 ])
 def test_self_line_manager_and_chain_read_a_person_s_checklists(client, org, as_, reader,
                                                                  status):

@@ -254,17 +254,17 @@ def test_read_by_the_person_and_their_management_chain_only(client, org, as_, pe
     for outsider in ("peer", "admin", "other_senior", "other_dev"):
         for extra in ({}, MARKDOWN):
             answer = _cpd(client, as_(org[outsider]), recorded, **extra)
-            assert answer.status_code == 404, outsider
+            assert answer.status_code == 403, outsider
             assert answer.headers["content-type"] == PROBLEM
             assert "Speed up CI" not in answer.text
-    assert _cpd(client, as_(coach), recorded).status_code == 404
+    assert _cpd(client, as_(coach), recorded).status_code == 403
     assert client.get("/v1/people/999999/cpd", headers=as_(org["dev"])).status_code == 404
 
 
 def test_a_coach_does_not_read_the_cpd_record(client, org, as_, recorded):
     # The other senior coaches the developer (an active enrolment) but is not in their line.
     answer = _cpd(client, as_(org["other_senior"]), recorded)
-    assert answer.status_code == 404
+    assert answer.status_code == 403 and answer.json()["rule"] == "cpd-readers"
 
 
 def test_the_range_is_checked(client, org, as_):

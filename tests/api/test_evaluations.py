@@ -202,7 +202,7 @@ def test_completing_an_objective_and_a_qualification_fire_on_the_event(client, o
     mine = client.get("/v1/triggers?kind=positive", headers=dev).json()["items"]
     assert len(mine) == 2
     assert client.get(f"/v1/triggers?person_id={org['dev'].id}",
-                      headers=as_(org["peer"])).status_code == 404
+                      headers=as_(org["peer"])).status_code == 403
 
 
 def test_target_results_are_read_by_the_person_and_their_chain(client, org, db, admin, as_):
@@ -211,7 +211,7 @@ def test_target_results_are_read_by_the_person_and_their_chain(client, org, db, 
     for who in ("dev", "senior", "principal"):
         assert len(client.get(url, headers=as_(org[who])).json()["items"]) == 2, who
     for who in ("peer", "admin"):
-        assert client.get(url, headers=as_(org[who])).status_code == 404, who
+        assert client.get(url, headers=as_(org[who])).status_code == 403, who
 
 
 def test_evaluations_are_for_admins_and_bad_keys_are_clear(client, org, as_, admin):

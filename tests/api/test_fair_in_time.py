@@ -376,7 +376,7 @@ def test_a_long_absence_excuses_nothing_until_the_line_manager_confirms_it(clien
     url = f"/v1/absences/{absence['id']}/confirm"
     own = client.post(url, headers=dev)
     assert own.status_code == 403 and "cannot confirm their own" in own.json()["detail"]
-    assert client.post(url, headers=as_(org["peer"])).status_code == 404
+    assert client.post(url, headers=as_(org["peer"])).status_code == 403
     confirmed = client.post(url, headers=manager)
     assert confirmed.status_code == 200 and confirmed.json()["confirmed_by_id"] == \
         org["senior"].id

@@ -54,7 +54,7 @@ def test_nobody_drafts_for_someone_else_not_even_their_line_manager(client, org,
     assert "written by its owner" in refused.json()["detail"]
     refused = client.post("/v1/objectives", headers=as_(org["peer"]), json={
         "person_id": org["dev"].id, "title": "x", "quarter": Q})
-    assert refused.status_code == 404
+    assert refused.status_code == 403 and refused.json()["rule"] == "objective-readers"
 
 
 def test_three_objectives_clear_the_warning_and_a_fourth_brings_it_back(client, dev):
@@ -94,7 +94,7 @@ def test_the_full_lifecycle_publishes_completions_and_reopenings(client, org, de
 
 def test_only_the_line_manager_agrees_and_reopens(client, org, dev, as_):
     objective = _draft(client, dev)
-    for who, status in (("dev", 403), ("principal", 403), ("peer", 404), ("admin", 404)):
+    for who, status in (("dev", 403), ("principal", 403), ("peer", 403), ("admin", 403)):
         answer = _act(client, as_(org[who]), objective["id"], "agree")
         assert answer.status_code == status, who
 
@@ -169,9 +169,9 @@ def test_reading_follows_the_relationships(client, org, dev, as_):
     for who in ("dev", "senior", "principal", "head"):
         assert client.get(url, headers=as_(org[who])).status_code == 200, who
     for who in ("peer", "other_senior", "other_dev", "admin"):
-        assert client.get(url, headers=as_(org[who])).status_code == 404, who
+        assert client.get(url, headers=as_(org[who])).status_code == 403, who
     listed = client.get(f"/v1/objectives?person_id={org['dev'].id}", headers=as_(org["peer"]))
-    assert listed.status_code == 404
+    assert listed.status_code == 403 and listed.json()["rule"] == "objective-readers"
 
 
 def test_patch_edits_draft_and_agreed_wording_with_if_match(client, dev, manager):
@@ -217,7 +217,7 @@ def test_check_ins(client, org, dev, manager, as_):
                                                          "note": "Looks good"})
     assert by_manager.status_code == 201
     assert client.post(url, headers=as_(org["peer"]), json={"on": "2026-11-01",
-                                                            "note": "x"}).status_code == 404
+                                                            "note": "x"}).status_code == 403
     assert client.post(url, headers=dev, json={"on": "2026-11-01", "note": "x",
                                                "progress": 101}).status_code == 422
     listed = client.get(url, headers=as_(org["principal"])).json()["items"]

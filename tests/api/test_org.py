@@ -77,7 +77,7 @@ def test_teams_are_created_read_and_changed(client, org, as_, person):
 def test_absences_are_private_to_the_person_and_their_chain(client, org, as_):
     body = {"person_id": org["dev"].id, "kind": "sickness", "start_date": "2026-03-02",
             "end_date": "2026-03-06"}
-    assert client.post("/v1/absences", headers=as_(org["peer"]), json=body).status_code == 404
+    assert client.post("/v1/absences", headers=as_(org["peer"]), json=body).status_code == 403
     by_manager = client.post("/v1/absences", headers=as_(org["senior"]), json=body)
     assert by_manager.status_code == 201
     by_chain = client.post("/v1/absences", headers=as_(org["principal"]), json=body)
@@ -85,7 +85,7 @@ def test_absences_are_private_to_the_person_and_their_chain(client, org, as_):
     url = f"/v1/absences?person_id={org['dev'].id}"
     for reader in ("dev", "senior", "principal", "admin"):
         assert len(client.get(url, headers=as_(org[reader])).json()["items"]) == 1, reader
-    assert client.get(url, headers=as_(org["peer"])).status_code == 404
+    assert client.get(url, headers=as_(org["peer"])).status_code == 403
     in_range = client.get(url + "&from=2026-03-05&to=2026-03-20", headers=as_(org["dev"]))
     assert len(in_range.json()["items"]) == 1
     out_of_range = client.get(url + "&from=2026-04-01", headers=as_(org["dev"]))
@@ -94,7 +94,8 @@ def test_absences_are_private_to_the_person_and_their_chain(client, org, as_):
                             json={**body, "end_date": "2026-03-01"})
     assert backwards.status_code == 422
     absence_id = by_manager.json()["id"]
-    assert client.delete(f"/v1/absences/{absence_id}", headers=as_(org["peer"])).status_code == 404
+    refused = client.delete(f"/v1/absences/{absence_id}", headers=as_(org["peer"]))
+    assert refused.status_code == 403 and refused.json()["rule"] == "absence-readers"
     assert client.delete(f"/v1/absences/{absence_id}", headers=as_(org["dev"])).status_code == 204
     assert client.get(url, headers=as_(org["dev"])).json()["items"] == []
 

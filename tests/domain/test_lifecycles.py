@@ -8,11 +8,12 @@ from collections.abc import Callable
 import pytest
 
 from app.domain import cases, interventions, objectives
-from app.domain.errors import Conflict
+from app.domain.access import Actor, Relation, coaching_session_actions
+from app.domain.errors import Conflict, Forbidden
 from app.domain.interventions import InterventionAction
 from app.domain.objectives import ObjectiveAction
 from app.domain.vocabulary import (CaseStatus, InterventionKind, InterventionStatus,
-                                   ObjectiveStatus)
+                                   ObjectiveStatus, SessionStatus)
 
 
 def _refusal(move: Callable[[], object]) -> Conflict:
@@ -52,3 +53,21 @@ def test_the_intervention_lifecycle():
     assert interventions.allowed_actions(status, InterventionKind.pairing) == []
     assert interventions.allowed_actions(InterventionStatus.proposed,
                                          InterventionKind.recognition) == []
+
+
+def test_a_callers_actions_are_refused_by_relation_first_then_by_state():
+    """The one answer behind `allowed_actions` and every refusal: an action the caller may
+    never take is 403 naming the rule, whatever the state; one the state does not allow now
+    is the lifecycle's 409 naming what the caller may do instead."""
+    coachee = Actor(scopes=frozenset(), person_id=1)
+    participant = coaching_session_actions(coachee, frozenset({Relation.self}),
+                                           SessionStatus.held)
+    assert participant.allowed == ["edit"]
+    refusal = _refusal(lambda: participant.require("cancel", noun="coaching session"))
+    assert refusal.extra == {"state": "held", "allowed_actions": ["edit"]}
+    reader = coaching_session_actions(coachee, frozenset({Relation.line_manager}),
+                                      SessionStatus.scheduled)
+    assert reader.allowed == []
+    with pytest.raises(Forbidden) as refused:
+        reader.require("hold", noun="coaching session")
+    assert refused.value.extra["rule"] == "coaching-session-participants"

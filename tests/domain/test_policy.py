@@ -16,8 +16,10 @@ from app.domain.access import (
     one_to_one_participant,
     Record,
     Relation,
+    TEAM_LEAD_RULE,
     authorize,
     may,
+    reader_rule,
     require_scope,
     sees_personal_details,
 )
@@ -76,25 +78,36 @@ def test_require_scope_is_not_a_prefix_match() -> None:
         require_scope(actor, Scope.hr_feed_read)
 
 
-# --- authorize: 404 before 403 ----------------------------------------------------------------
+# --- authorize: the refusal rule --------------------------------------------------------------
 
 
 @pytest.mark.parametrize("action", [Action.read, Action.write])
 @pytest.mark.parametrize("record", [Record.personal_details, Record.absence])
-def test_a_stranger_is_told_the_record_does_not_exist(record, action) -> None:
-    with pytest.raises(NotFound) as caught:
+def test_a_stranger_is_told_the_rule_for_a_record_they_may_know_of(record, action) -> None:
+    with pytest.raises(Forbidden) as caught:
         authorize(PLAIN, record, action, NOBODY, what="record")
-    assert "No record" in caught.value.detail
+    assert caught.value.extra["rule"] == reader_rule(record)
+    assert "line manager" in caught.value.detail
+
+
+@pytest.mark.parametrize("action", [Action.read, Action.write])
+@pytest.mark.parametrize("record", [Record.one_to_one, Record.coaching])
+def test_a_stranger_is_told_a_protected_record_does_not_exist(record, action) -> None:
+    for relations in (NOBODY, rel(Relation.team_lead), rel(Relation.case_manager)):
+        with pytest.raises(NotFound) as caught:
+            authorize(PLAIN, record, action, relations, what="record")
+        assert "No record" in caught.value.detail
 
 
 @pytest.mark.parametrize("relation", [Relation.buddy, Relation.coach, Relation.team_lead,
                                       Relation.case_manager])
 def test_other_relationships_do_not_see_personal_details_or_absences(relation) -> None:
     # A team lead knows the person is in their team: they are told they see aggregates only.
-    refusal = Forbidden if relation is Relation.team_lead else NotFound
     for record in (Record.personal_details, Record.absence):
-        with pytest.raises(refusal):
+        with pytest.raises(Forbidden) as caught:
             authorize(PLAIN, record, Action.read, rel(relation), what="person")
+        assert caught.value.extra["rule"] == (TEAM_LEAD_RULE if relation is Relation.team_lead
+                                              else reader_rule(record))
 
 
 def test_someone_who_may_read_but_not_write_gets_forbidden() -> None:
@@ -147,7 +160,7 @@ def test_an_admin_reads_but_does_not_write_the_reports_list() -> None:
 def test_a_non_admin_role_gives_no_admin_reach() -> None:
     for role in (Role.case_manager, Role.head_of_department, Role.team_lead):
         actor = person_actor(role)
-        with pytest.raises(NotFound):
+        with pytest.raises(Forbidden):
             authorize(actor, Record.absence, Action.read, NOBODY, what="absence")
 
 
@@ -261,7 +274,7 @@ def test_growth_records_are_read_by_self_management_coach_and_buddy(record) -> N
     for relation in (Relation.self, Relation.line_manager, Relation.chain, Relation.coach,
                      Relation.buddy):
         authorize(PLAIN, record, Action.read, rel(relation), what="record")
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden, match="line manager"):
         authorize(PLAIN, record, Action.read, rel(Relation.case_manager), what="record")
     with pytest.raises(Forbidden, match="team aggregates only"):
         authorize(PLAIN, record, Action.read, rel(Relation.team_lead), what="record")
@@ -270,7 +283,8 @@ def test_growth_records_are_read_by_self_management_coach_and_buddy(record) -> N
 @pytest.mark.parametrize("record", [Record.objective, Record.evidence, Record.one_to_one,
                                     Record.coaching, Record.cpd])
 def test_admins_do_not_read_peoples_growth_records(record) -> None:
-    with pytest.raises(NotFound):
+    refusal = NotFound if record in (Record.one_to_one, Record.coaching) else Forbidden
+    with pytest.raises(refusal):
         authorize(ADMIN, record, Action.read, NOBODY, what="record")
 
 

@@ -447,6 +447,21 @@ SPECIAL: dict[str, dict[str, frozenset[int]]] = {
 # Real access bugs found (NOT fixed here): (operation, caller) -> reason.
 KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
+# THE REFUSAL RULE (app/domain/access.py): a person refused a record whose existence they may
+# already know is told why (403); one refused a record whose existence is protected is told
+# it does not exist (404). Service accounts are refused the function (403) before any record.
+FORBIDDEN = frozenset({403})
+HIDDEN = frozenset({404})
+REFUSED_WITH: dict[str, frozenset[int]] = {
+    **{op: FORBIDDEN for op in ("get_objective", "list_check_ins", "create_check_in",
+                                "get_evidence", "update_evidence", "delete_evidence",
+                                "get_intervention", "list_absences", "delete_absence",
+                                "get_cpd_record", "list_target_results")},
+    **{op: HIDDEN for op in ("get_one_to_one", "get_coaching_session", "get_case",
+                             "list_case_notes")},
+}
+
+
 def expected(op: str, method: str, caller: str) -> frozenset[int]:
     if op in SPECIAL:
         return SPECIAL[op][caller]
@@ -454,7 +469,9 @@ def expected(op: str, method: str, caller: str) -> frozenset[int]:
     if caller in allowed:
         extra = {409, 422} if method == "get" else {404, 409, 422}
         return OK | extra
-    return ANON if caller == "anonymous" else NO
+    if caller == "anonymous":
+        return ANON
+    return NO if caller == "hr_service" else REFUSED_WITH.get(op, NO)
 
 
 def test_every_operation_has_an_entry(app: FastAPI) -> None:

@@ -68,7 +68,8 @@ def list_concerns(session: SessionDep, actor: CasesActor, paging: Paging) -> Pag
     """List open concerns (case managers), except those about people you line manage or
     have line managed since the concern was raised."""
     page = concerns.list_open(session, actor, cursor=paging.cursor, limit=paging.limit)
-    return Page(items=[ConcernRead.of(c) for c in page.items], next_cursor=page.next_cursor)
+    return Page(items=[ConcernRead.of(c, concerns.allowed_actions(actor, c)) for c in page.items],
+                next_cursor=page.next_cursor)
 
 
 @router.post("/concerns/{concern_id:int}/dismiss", operation_id="dismiss_concern",
@@ -77,7 +78,8 @@ def list_concerns(session: SessionDep, actor: CasesActor, paging: Paging) -> Pag
 def dismiss_concern(concern_id: PathId, body: ConcernDismiss, session: SessionDep,
                     actor: CasesActor) -> ConcernRead:
     """Dismiss an open concern with a reason (case managers): no case follows."""
-    return ConcernRead.of(concerns.dismiss(session, actor, concern_id, reason=body.reason))
+    dismissed = concerns.dismiss(session, actor, concern_id, reason=body.reason)
+    return ConcernRead.of(dismissed, concerns.allowed_actions(actor, dismissed))
 
 
 # --- cases -----------------------------------------------------------------------------------

@@ -43,10 +43,16 @@ class ConcernRead(Output):
     summary: str
     status: ConcernStatus
     raised_at: datetime
+    allowed_actions: list[str] = Field(description=(
+        "What you may do to this concern now: dismiss it, or open_case (POST /v1/cases with "
+        "its concern_id), while it is open"))
 
     @classmethod
-    def of(cls, concern: Concern) -> ConcernRead:
-        return cls.model_validate(concern)
+    def of(cls, concern: Concern, allowed_actions: list[str]) -> ConcernRead:
+        return cls(id=concern.id, subject_id=concern.subject_id,
+                   raised_by_id=concern.raised_by_id, summary=concern.summary,
+                   status=ConcernStatus(concern.status), raised_at=concern.raised_at,
+                   allowed_actions=allowed_actions)
 
 
 class ConcernDismiss(Input):
@@ -119,13 +125,17 @@ class CaseSummary(Output):
     status: CaseStatus
     opened_at: datetime
     closed_at: datetime | None
+    allowed_actions: list[str] = Field(description=(
+        "What you may do to this case now, from its status: its case managers review, "
+        "record_outcome, close and add_note; its subject may consent (a voluntary band "
+        "change); empty if nothing"))
 
     @classmethod
     def of(cls, v: CaseView) -> CaseSummary:
         c = v.case
         return cls(id=c.id, view=v.access.value, subject_id=c.subject_id,
                    kind=c.kind, status=c.status, opened_at=c.opened_at,
-                   closed_at=c.closed_at)
+                   closed_at=c.closed_at, allowed_actions=v.allowed_actions)
 
 
 class CaseSubjectRead(Output):
@@ -138,6 +148,11 @@ class CaseSubjectRead(Output):
     opened_at: datetime
     closed_at: datetime | None
     notes: list[CaseNoteRead] = Field(description="Shared notes")
+    allowed_actions: list[str] = Field(description=(
+        "What you may do to this case now, from its status: its case managers review, "
+        "record_outcome, close and add_note; its subject may consent (a voluntary band "
+        "change); empty if nothing"))
+
 
 
 class CaseManagerRead(Output):
@@ -160,6 +175,10 @@ class CaseManagerRead(Output):
     outcome: str | None
     assignments: list[AssignmentRead]
     notes: list[CaseNoteRead] = Field(description="All notes, shared and internal")
+    allowed_actions: list[str] = Field(description=(
+        "What you may do to this case now, from its status: its case managers review, "
+        "record_outcome, close and add_note; its subject may consent (a voluntary band "
+        "change); empty if nothing"))
     updated_at: datetime
 
 
@@ -176,9 +195,10 @@ def case_read(v: CaseView) -> CaseManagerRead | CaseSubjectRead:
             opened_at=c.opened_at, closed_at=c.closed_at,
             evidence_snapshot=c.evidence_snapshot, consent_at=c.consent_at, outcome=c.outcome,
             assignments=[AssignmentRead.of(a) for a in v.assignments], notes=notes,
-            updated_at=c.updated_at)
+            allowed_actions=v.allowed_actions, updated_at=c.updated_at)
     return CaseSubjectRead(id=c.id, kind=c.kind, status=c.status,
-                           opened_at=c.opened_at, closed_at=c.closed_at, notes=notes)
+                           opened_at=c.opened_at, closed_at=c.closed_at, notes=notes,
+                           allowed_actions=v.allowed_actions)
 
 
 # --- audit -----------------------------------------------------------------------------------

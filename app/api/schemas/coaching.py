@@ -187,6 +187,9 @@ class SessionRead(Output):
     topics: list[str]
     notes_visible: bool = Field(description="Notes are for the coach and the coachee only")
     notes: str | None = Field(description="Null unless notes_visible")
+    allowed_actions: list[str] = Field(description=(
+        "What you may do to this session now (hold, cancel, reschedule, edit): its "
+        "lifecycle's actions from its status that your relation permits; empty if none"))
     created_at: datetime
     updated_at: datetime
 
@@ -197,4 +200,4 @@ class SessionRead(Output):
                    coach_id=v.enrolment.coach_id, scheduled_for=s.scheduled_for,
                    status=SessionStatus(s.status), topics=s.topics,
                    notes_visible=v.notes_visible, notes=s.notes if v.notes_visible else None,
-                   created_at=s.created_at, updated_at=s.updated_at)
+                   allowed_actions=v.allowed_actions, created_at=s.created_at, updated_at=s.updated_at)

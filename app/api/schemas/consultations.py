@@ -60,10 +60,14 @@ class ConsultationRead(Output):
     closes_at: datetime
     state: Literal["upcoming", "open", "closed"]
     comments: list[CommentRead]
+    allowed_actions: list[str] = Field(description=(
+        "What you may do now: `comment` while the window is open (people), `reply` to a "
+        "comment (policy admins)"))
 
     @classmethod
     def of(cls, view: ConsultationView) -> ConsultationRead:
         c, v = view.consultation, view.version
         return cls(id=c.id, policy_id=v.id, policy_name=v.name,
                    effective_from=v.effective_from, opens_at=c.opens_at, closes_at=c.closes_at,
-                   state=view.state, comments=[CommentRead.of(x) for x in view.comments])
+                   state=view.state, comments=[CommentRead.of(x) for x in view.comments],
+                   allowed_actions=view.allowed_actions)

@@ -52,6 +52,9 @@ class OneToOneRead(Output):
     notes_visible: bool = Field(description="Whether you are one of the two participants")
     created_by: int | None = CREATED_BY
     updated_by: int | None = UPDATED_BY
+    allowed_actions: list[str] = Field(description=(
+        "What you may do to this one-to-one now: `edit` for its two participants, nothing "
+        "for anyone else"))
     created_at: datetime
     updated_at: datetime
 
@@ -61,5 +64,6 @@ class OneToOneRead(Output):
         return cls(id=r.id, person_id=r.person_id, manager_id=r.manager_id, on=r.on,
                    status=r.status, notes=r.notes if v.notes_visible else None,
                    notes_visible=v.notes_visible, created_by=r.created_by_id,
-                   updated_by=r.updated_by_id, created_at=r.created_at,
+                   updated_by=r.updated_by_id, allowed_actions=v.allowed_actions,
+                   created_at=r.created_at,
                    updated_at=r.updated_at)

@@ -32,39 +32,33 @@ class Loaded(Generic[T]):
 
 
 def authorize_about(session: Session, actor: Actor, person: Person, *, kind: Record,
-                    action: Action, what: str, missing: str, refusal: str | None = None,
-                    hide_from_team_leads: bool = False) -> frozenset[Relation]:
-    """Let the actor do `action` to a record of this kind about `person`, or refuse: 404
-    worded `missing` to whoever may not know the record exists; 403 to whoever may see it but
-    not do this, worded `refusal` or else by the policy. Returns how the actor stands to the
-    person.
-
-    The policy tells a team lead that they see team aggregates only (403); with
-    `hide_from_team_leads`, they are told the record does not exist, like anyone else who
-    may not see it.
+                    action: Action, what: str, missing: str,
+                    refusal: str | None = None) -> frozenset[Relation]:
+    """Let the actor do `action` to a record of this kind about `person`, or refuse by the
+    policy's refusal rule: 404 worded `missing` to whoever may not know a protected record
+    exists; 403 naming the rule to whoever may not see an unprotected one; 403 to whoever
+    may see it but not do this, worded `refusal` or else by the policy. Returns how the actor
+    stands to the person.
     """
     relations = relations_to(session, actor, person)
     try:
-        if hide_from_team_leads and not may(actor, kind, Action.read, relations):
-            raise NotFound(detail=missing)
         authorize(actor, kind, action, relations, what=what)
     except NotFound:
         raise NotFound(detail=missing) from None
-    except Forbidden:
-        if refusal is None:
+    except Forbidden as refused:
+        if refusal is None or not may(actor, kind, Action.read, relations):
             raise
-        raise Forbidden(detail=refusal) from None
+        raise Forbidden(detail=refusal, extra=refused.extra) from None
     return relations
 
 
 def load_about_person(session: Session, actor: Actor, model: type[T], record_id: int, *,
                       scope: str, kind: Record, action: Action, what: str,
-                      lock: bool = False, refusal: str | None = None,
-                      hide_from_team_leads: bool = False) -> Loaded[T]:
+                      lock: bool = False, refusal: str | None = None) -> Loaded[T]:
     """Load a record about a person for an actor who may do `action` to it (the token's
-    `scope`, then the policy for records of this `kind`). A record that does not exist and one
-    the actor may not know exists get the same 404, "No {what} with id {record_id}."; see
-    `authorize_about` for the rest.
+    `scope`, then the policy for records of this `kind`). A record that does not exist and a
+    protected one the actor may not know exists get the same 404, "No {what} with id
+    {record_id}."; see `authorize_about` for the rest.
 
     With `lock`, the row is held until the transaction ends, so a change decided on its state
     is decided on the latest one: of two changes sent at once (through any replicas), the
@@ -80,6 +74,5 @@ def load_about_person(session: Session, actor: Actor, model: type[T], record_id:
     if person is None:
         raise NotFound(detail=no_such("person", record.person_id))
     relations = authorize_about(session, actor, person, kind=kind, action=action, what=what,
-                                missing=missing, refusal=refusal,
-                                hide_from_team_leads=hide_from_team_leads)
+                                missing=missing, refusal=refusal)
     return Loaded(record, person, relations)

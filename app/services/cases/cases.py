@@ -23,11 +23,11 @@ from app.db.support import (CaseAssignment, CaseNote, FormalCase, Intervention, 
                             Trigger)
 from app.db.types import utcnow
 from app.domain import access as access_policy
-from app.domain.cases import (GateResult, NegativeTrigger, SupportRecord, advance,
-                              allowed_moves, fairness_gate)
+from app.domain.cases import (CaseAction, GateResult, NegativeTrigger, SupportRecord, advance,
+                              fairness_gate, move_action)
 from app.domain.errors import (AuditNote, Conflict, DomainError, Forbidden, NotFound,
-                               PreconditionFailed, RuleViolation, refuse_move)
-from app.domain.access import Actor, CaseAccess, may_manage_cases
+                               PreconditionFailed, RuleViolation)
+from app.domain.access import Actor, CallerActions, CaseAccess, may_manage_cases
 from app.domain.scopes import Scope
 from app.domain.vocabulary import (GATED_CASE_KINDS, SUPPORTIVE_KINDS, CaseKind, CaseStatus,
                                    InterventionKind, InterventionStatus, NoteVisibility, Role,
@@ -49,6 +49,14 @@ class CaseView:
     access: CaseAccess
     notes: list[CaseNote] = field(default_factory=list)
     assignments: list[CaseAssignment] = field(default_factory=list)
+    allowed_actions: list[str] = field(default_factory=list)
+
+
+def _actions(actor: Actor, case: FormalCase, access: CaseAccess) -> CallerActions:
+    """What the caller may do to the case now: the policy's one answer (see access.py)."""
+    return access_policy.case_actions(actor, access, status=CaseStatus(case.status),
+                                      kind=CaseKind(case.kind),
+                                      consented=case.consent_at is not None)
 
 
 @contextmanager
@@ -91,7 +99,8 @@ def _as_manager(session: Session, actor: Actor, case_id: int, *, now: datetime,
     _require_case_scope(actor)
     case, access, facts = _load(session, actor, case_id, now=now, for_update=for_update)
     if access is not CaseAccess.manager:
-        raise Forbidden(detail=access_policy.CASE_WORK_BY_ASSIGNED)
+        raise Forbidden(detail=access_policy.CASE_WORK_BY_ASSIGNED,
+                        extra={"rule": "case-work-by-assigned"})
     return case, facts
 
 
@@ -122,10 +131,11 @@ def _view(session: Session, actor: Actor, case: FormalCase, access: CaseAccess, 
     manager = access is CaseAccess.manager
     notes = list(session.scalars(_notes(actor, id_of(case), now=now,
                                         shared_only=not manager).order_by(col(CaseNote.id))))
+    allowed = _actions(actor, case, access).allowed
     if not manager:
-        return CaseView(case, access, notes)
+        return CaseView(case, access, notes, allowed_actions=allowed)
     return CaseView(case, access, notes,
-                    _current_assignments(session, actor, id_of(case), now=now))
+                    _current_assignments(session, actor, id_of(case), now=now), allowed)
 
 
 def _current_assignments(session: Session, actor: Actor, case_id: int, *,
@@ -192,10 +202,12 @@ def open_case(session: Session, actor: Actor, *, subject_id: int, kind: CaseKind
         _require_case_scope(actor)
         people.get_or_404(session, subject_id)
         if subject_id == actor.person_id:
-            raise Forbidden(detail=access_policy.NO_CASE_ABOUT_YOURSELF)
+            raise Forbidden(detail=access_policy.NO_CASE_ABOUT_YOURSELF,
+                            extra={"rule": "no-case-about-yourself"})
         if case_access.facts_for_new_case(session, subject_id, now=now).excludes(
                 actor.person_id, now=now):
-            raise Forbidden(detail=access_policy.CASES_CLOSED_TO_LINE_MANAGER)
+            raise Forbidden(detail=access_policy.CASES_CLOSED_TO_LINE_MANAGER,
+                            extra={"rule": "exclusion-rule"})
         concern = concerns.take_for_case(session, actor, concern_id, subject_id=subject_id,
                                          now=now) if concern_id is not None else None
         gate = _gate(session, subject_id, kind, now)
@@ -246,7 +258,8 @@ def list_cases(session: Session, actor: Actor, *, status: CaseStatus | None, cur
         access = access_policy.case_access(actor, excluded=False, assigned=not is_subject,
                                     is_subject=is_subject)
         if access is not CaseAccess.none:
-            items.append(CaseView(case, access))
+            items.append(CaseView(case, access,
+                                  allowed_actions=_actions(actor, case, access).allowed))
     audit.record(session, actor=actor, action="case.list", target_type="case", target_id=None,
                  detail={"case_ids": [v.case.id for v in items]})
     return Page(items, page.next_cursor)
@@ -320,6 +333,9 @@ def transition(session: Session, actor: Actor, case_id: int, *, to: CaseStatus,
         case, _ = _as_manager(session, actor, case_id, now=now)
         _check_version(case, expected_version)
         before = CaseStatus(case.status)
+        action = move_action(to)
+        if action in (CaseAction.review, CaseAction.close):
+            _actions(actor, case, CaseAccess.manager).require(action, noun="case")
         advance(before, to)
         if to is CaseStatus.outcome_recorded:
             raise RuleViolation(detail=f"Record the outcome with POST /v1/cases/{case_id}/outcome"
@@ -342,12 +358,13 @@ def record_outcome(session: Session, actor: Actor, case_id: int, *, outcome: str
     with _audited(actor, "case.outcome", "case", case_id):
         case, _ = _as_manager(session, actor, case_id, now=now)
         _check_version(case, expected_version)
-        advance(CaseStatus(case.status), CaseStatus.outcome_recorded)
-        if case.kind == CaseKind.voluntary_band_change.value and case.consent_at is None:
-            raise RuleViolation(detail="A voluntary band change needs the consent of the person "
-                                       "it is about before an outcome is recorded; they record "
-                                       f"it with POST /v1/cases/{case_id}/consent.",
-                                rule="CASE-CONSENT")
+        waits = (case.kind == CaseKind.voluntary_band_change.value and case.consent_at is None
+                 and case.status == CaseStatus.under_review.value)
+        _actions(actor, case, CaseAccess.manager).require(
+            CaseAction.record_outcome, noun="case", why_not=(
+                "A voluntary band change needs the consent of the person it is about before "
+                f"an outcome is recorded; they record it with POST /v1/cases/{case_id}/consent."
+            ) if waits else None, **({"rule": "CASE-CONSENT"} if waits else {}))
         case.outcome = outcome
         case.status = CaseStatus.outcome_recorded.value
         _save(session, case, now)
@@ -361,15 +378,12 @@ def record_consent(session: Session, actor: Actor, case_id: int) -> CaseView:
     now = utcnow()
     with _audited(actor, "case.consent", "case", case_id):
         case, access, _ = _load(session, actor, case_id, now=now, for_update=True)
-        if access is not CaseAccess.subject:
-            raise Forbidden(detail=access_policy.CONSENT_BY_SUBJECT)
-        if case.kind != CaseKind.voluntary_band_change.value:
-            raise RuleViolation(detail="Consent is recorded only for a voluntary band change.",
-                                rule="CASE-CONSENT")
-        if case.status not in (CaseStatus.open.value, CaseStatus.under_review.value):
-            refuse_move(f"The case is {case.status}; consent can no longer change its "
-                        "outcome.", state=case.status,
-                        allowed_actions=allowed_moves(CaseStatus(case.status)))
+        vbc = case.kind == CaseKind.voluntary_band_change.value
+        _actions(actor, case, access).require(
+            CaseAction.consent, noun="case",
+            why_not=(f"The case is {case.status}; consent can no longer change its outcome."
+                     if vbc else "Consent is recorded only for a voluntary band change: this "
+                     f"{case.kind} case has no consent step."), rule="CASE-CONSENT")
         if case.consent_at is None:
             case.consent_at = now
             _save(session, case, now)
@@ -390,7 +404,9 @@ def add_note(session: Session, actor: Actor, case_id: int, *, visibility: NoteVi
     now = utcnow()
     with _audited(actor, "case.note.create", "case", case_id):
         case, _ = _as_manager(session, actor, case_id, now=now)
-        _refuse_if_closed(case)
+        _actions(actor, case, CaseAccess.manager).require(
+            CaseAction.add_note, noun="case",
+            why_not="The case is closed; it can no longer change.")
         assert actor.person_id is not None  # only people hold the cases scope
         note = CaseNote(case_id=case_id, author_id=actor.person_id,
                         visibility=visibility.value, body=body, created_at=now)

@@ -14,9 +14,12 @@ from sqlmodel import Session, col, select
 
 from app.db.support import Concern
 from app.db.types import utcnow
-from app.domain.errors import AuditNote, Conflict, Forbidden, NotFound, RuleViolation
+from app.domain.concerns import ConcernAction
+from app.domain.errors import (AuditNote, Conflict, DomainError, Forbidden, NotFound,
+                               RuleViolation)
 from app.domain.access import (CONCERN_RAISED_BY_LINE_MANAGER, NEEDS_SCOPE, Actor,
-                               may_manage_cases, may_raise_concern, no_such)
+                               CallerActions, concern_actions, may_manage_cases,
+                               may_raise_concern, no_such)
 from app.domain.scopes import Scope
 from app.domain.vocabulary import ConcernStatus
 from app.services.access import case_access
@@ -50,6 +53,7 @@ def raise_concern(session: Session, actor: Actor, *, subject_id: int,
     subject = people.get_or_404(session, subject_id)
     if not may_raise_concern(relations_to(session, actor, subject)):
         raise Forbidden(detail=CONCERN_RAISED_BY_LINE_MANAGER,
+                        extra={"rule": "concern-raised-by-line-manager"},
                         audit=_refusal(actor, "concern.raise", "person", subject_id))
     assert actor.person_id is not None  # a line manager is a person
     concern = Concern(subject_id=subject_id, raised_by_id=actor.person_id, summary=summary,
@@ -86,6 +90,17 @@ def _visible(session: Session, actor: Actor, concern_id: int, *, now: datetime,
     return concern
 
 
+def _require(actor: Actor, concern: Concern, action: ConcernAction, audited: str) -> None:
+    """Authorise an action on a concern by the policy's one answer, logging a refusal."""
+    try:
+        _actions(actor, concern).require(
+            action, noun="concern",
+            why_not="This concern has already been dismissed or turned into a case.")
+    except DomainError as refused:
+        refused.audit = _refusal(actor, audited, "concern", concern.id)
+        raise
+
+
 def _close(session: Session, actor: Actor, concern: Concern, status: ConcernStatus,
            case_id: int | None, action: str) -> None:
     """Move an open concern on, once: a concern taken by someone else meanwhile is a 409."""
@@ -101,11 +116,21 @@ def _close(session: Session, actor: Actor, concern: Concern, status: ConcernStat
     session.refresh(concern)
 
 
+def _actions(actor: Actor, concern: Concern) -> CallerActions:
+    return concern_actions(actor, ConcernStatus(concern.status))
+
+
+def allowed_actions(actor: Actor, concern: Concern) -> list[str]:
+    """What the caller may do to a concern they can see, now."""
+    return _actions(actor, concern).allowed
+
+
 def dismiss(session: Session, actor: Actor, concern_id: int, *, reason: str) -> Concern:
     """Dismiss an open concern (case managers), with a reason kept in the audit log."""
     require_case_manager(actor, action="concern.dismiss", target_type="concern",
                          target_id=concern_id)
     concern = _visible(session, actor, concern_id, now=utcnow(), action="concern.dismiss")
+    _require(actor, concern, ConcernAction.dismiss, "concern.dismiss")
     _close(session, actor, concern, ConcernStatus.dismissed, None, "concern.dismiss")
     audit.record(session, actor=actor, action="concern.dismiss", target_type="concern",
                  target_id=concern.id, detail={"reason": reason})
@@ -116,10 +141,7 @@ def take_for_case(session: Session, actor: Actor, concern_id: int, *, subject_id
                   now: datetime) -> Concern:
     """Check that an open concern about the subject may become a case (not marked yet)."""
     concern = _visible(session, actor, concern_id, now=now, action="case.open")
-    if concern.status != ConcernStatus.open.value:
-        raise Conflict(detail="This concern has already been dismissed or turned into a case.",
-                       code="concern-handled",
-                       audit=_refusal(actor, "case.open", "concern", concern.id))
+    _require(actor, concern, ConcernAction.open_case, "case.open")
     if concern.subject_id != subject_id:
         raise RuleViolation(detail="concern_id: this concern is about someone else; open the "
                                    "case about the concern's subject.",

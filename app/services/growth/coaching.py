@@ -17,11 +17,12 @@ from sqlmodel import Session, col, select
 from app.db.growth import CoachingEnrolment, CoachingProgramme, CoachingSession
 from app.db.models import Person, id_of
 from app.db.types import utcnow
-from app.domain.errors import (Conflict, NotFound, PreconditionFailed, RuleViolation,
-                               refuse_move)
+from app.domain.errors import (Conflict, NotFound, PreconditionFailed, RuleViolation)
 from app.domain.access import (Action, Actor, Record, Relation, authorize, coaching_participant,
+                               coaching_session_actions,
                                may, no_such, require_scope, sees_every_enrolment)
 from app.domain.scopes import Scope
+from app.domain.coaching import SessionAction, actions_in_change
 from app.domain.vocabulary import Band, SessionStatus
 from app.services.kit import audit
 from app.services.kit.pagination import Page, keyset_page
@@ -64,6 +65,14 @@ class SessionView:
     record: CoachingSession
     enrolment: CoachingEnrolment
     notes_visible: bool
+    allowed_actions: list[str]
+
+
+def _session_view(actor: Actor, record: CoachingSession, enrolment: CoachingEnrolment,
+                  relations: frozenset[Relation]) -> SessionView:
+    return SessionView(record, enrolment, coaching_participant(actor, relations),
+                       coaching_session_actions(actor, relations,
+                                                SessionStatus(record.status)).allowed)
 
 
 # --- programmes -------------------------------------------------------------------------------
@@ -419,7 +428,7 @@ def schedule_session(session: Session, actor: Actor, *, enrolment_id: int,
                              status=SessionStatus.scheduled.value, topics=topics)
     session.add(record)
     session.flush()
-    return SessionView(record, enrolment, coaching_participant(actor, relations))
+    return _session_view(actor, record, enrolment, relations)
 
 
 def _readable_session(session: Session, actor: Actor,
@@ -440,7 +449,7 @@ def view_session(session: Session, actor: Actor, session_id: int) -> SessionView
     """Read a session (the coachee's readers; notes for the coach and coachee only)."""
     require_scope(actor, Scope.growth)
     record, enrolment, relations = _readable_session(session, actor, session_id)
-    return SessionView(record, enrolment, coaching_participant(actor, relations))
+    return _session_view(actor, record, enrolment, relations)
 
 
 def list_sessions(session: Session, actor: Actor, *, enrolment_id: int, cursor: str | None,
@@ -452,8 +461,7 @@ def list_sessions(session: Session, actor: Actor, *, enrolment_id: int, cursor: 
     page = keyset_page(session, select(CoachingSession).where(
         CoachingSession.enrolment_id == enrolment.id), CoachingSession.id, cursor=cursor,
         limit=limit)
-    visible = coaching_participant(actor, relations)
-    return Page(items=[SessionView(s, enrolment, visible) for s in page.items],
+    return Page(items=[_session_view(actor, s, enrolment, relations) for s in page.items],
                 next_cursor=page.next_cursor)
 
 
@@ -476,26 +484,26 @@ def update_session(session: Session, actor: Actor, session_id: int, *, changes: 
     """
     require_scope(actor, Scope.growth)
     record, enrolment, relations = _readable_session(session, actor, session_id)
-    authorize(actor, Record.coaching, Action.write, relations, what="coaching session")
+    current = SessionStatus(record.status)
+    wanted = SessionStatus(merge(changes.status, current))
+    taken = actions_in_change(
+        current, wanted, moved=merge(changes.scheduled_for, record.scheduled_for)
+        != record.scheduled_for, edited=bool({"topics", "notes"} & given(changes).keys()))
+    actions = coaching_session_actions(actor, relations, current)
+    for action in taken:
+        actions.require(action, noun="coaching session", session_status=current.value,
+                        why_not=None if current is SessionStatus.scheduled else (
+                            f"The session is {current.value}, so it cannot be "
+                            + ("moved to another time" if action is SessionAction.reschedule
+                               and wanted is current else f"made {wanted.value}")
+                            + ": a held or cancelled session is settled."))
     if expected_version is not None and record.version != expected_version:
         raise PreconditionFailed(detail="This session was changed since you read it; fetch it "
                                         "again and resend with the new ETag.")
-    current = SessionStatus(record.status)
-    wanted = merge(changes.status, current)
-    if current is not SessionStatus.scheduled:
-        if wanted != current:
-            refuse_move(f"The session is {current.value}, so it cannot become "
-                        f"{SessionStatus(wanted).value}: a held or cancelled session is "
-                        "settled.", state=current.value, allowed_actions=[],
-                        session_status=current.value)
-        if merge(changes.scheduled_for, record.scheduled_for) != record.scheduled_for:
-            refuse_move(f"The session is {current.value}, so it cannot be moved to another "
-                        "time.", state=current.value, allowed_actions=[],
-                        session_status=current.value)
     for name, value in given(changes).items():
         setattr(record, name, value.value if isinstance(value, SessionStatus) else value)
     record.version += 1
     record.updated_at = utcnow()
     session.add(record)
     session.flush()
-    return SessionView(record, enrolment, coaching_participant(actor, relations))
+    return _session_view(actor, record, enrolment, relations)

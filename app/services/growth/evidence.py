@@ -139,20 +139,20 @@ def record_evidence(session: Session, actor: Actor, *, person_id: int | None,
 
 
 def _load(session: Session, actor: Actor, evidence_id: int, action: Action) -> Evidence:
-    """The evidence, if the actor may do `action` to it: 404 to whoever may not read it
-    (team leads included), 403 to whoever may read it but not do this."""
+    """The evidence, if the actor may do `action` to it: 403 naming the rule to whoever may
+    not read it or may read it but not do this (its existence is not protected)."""
     return load_about_person(session, actor, Evidence, evidence_id, scope=Scope.growth,
-                             kind=Record.evidence, action=action, what="evidence",
-                             hide_from_team_leads=True).record
+                             kind=Record.evidence, action=action, what="evidence").record
 
 
 def get_visible(session: Session, actor: Actor, evidence_id: int) -> Evidence:
-    """Return one piece of evidence the actor may read, or raise NotFound."""
+    """Return one piece of evidence the actor may read, or refuse (see `_load`)."""
     return _load(session, actor, evidence_id, Action.read)
 
 
 def _writable(session: Session, actor: Actor, evidence_id: int) -> Evidence:
-    """The evidence, if the actor may change it: 404 unseen, 403 not theirs, 409 integration."""
+    """The evidence, if the actor may change it: 403 (naming the rule) to anyone else, 409
+    for integration evidence."""
     evidence = _load(session, actor, evidence_id, Action.write)
     if evidence.source != EvidenceSource.manual:
         source = SOURCE_NAMES.get(EvidenceSource(evidence.source), evidence.source)

@@ -10,10 +10,11 @@ from sqlmodel import Session, col, select
 from app.db.models import OneToOne, Person
 from app.db.types import utcnow
 from app.domain.employment import Span, day_outside
-from app.domain.errors import (Conflict, FieldProblem, Forbidden, InvalidInput, NotFound,
+from app.domain.errors import (Conflict, FieldProblem, InvalidInput, NotFound,
                                PreconditionFailed, RuleViolation)
-from app.domain.access import (ONE_TO_ONE_CHANGED_BY_THE_TWO, Action, Actor, Record, authorize,
-                               one_to_one_participant, require_scope)
+from app.domain.access import (Action, Actor, CallerActions, Record, authorize,
+                               one_to_one_actions, one_to_one_participant, require_scope)
+from app.domain.one_to_ones import OneToOneAction
 from app.domain.scopes import Scope
 from app.domain.vocabulary import OneToOneStatus
 from app.services.kit import staleness
@@ -30,11 +31,18 @@ class OneToOneView:
 
     one_to_one: OneToOne
     notes_visible: bool
+    allowed_actions: list[str]
+
+
+def _actions(actor: Actor, record: OneToOne) -> CallerActions:
+    return one_to_one_actions(actor, person_id=record.person_id, manager_id=record.manager_id,
+                              status=record.status)
 
 
 def _view(actor: Actor, record: OneToOne) -> OneToOneView:
     return OneToOneView(record, one_to_one_participant(
-        actor, person_id=record.person_id, manager_id=record.manager_id))
+        actor, person_id=record.person_id, manager_id=record.manager_id),
+        _actions(actor, record).allowed)
 
 
 def _person_locked(session: Session, person_id: int) -> Person:
@@ -95,8 +103,7 @@ def _load(session: Session, actor: Actor, one_to_one_id: int) -> OneToOne:
     """The one-to-one, if the actor may know it happened (404 to anyone else, team leads
     included)."""
     return load_about_person(session, actor, OneToOne, one_to_one_id, scope=Scope.growth,
-                             kind=Record.one_to_one, action=Action.read, what="one-to-one",
-                             hide_from_team_leads=True).record
+                             kind=Record.one_to_one, action=Action.read, what="one-to-one").record
 
 
 def get_one_to_one(session: Session, actor: Actor, one_to_one_id: int) -> OneToOneView:
@@ -119,9 +126,7 @@ def update_one_to_one(session: Session, actor: Actor, one_to_one_id: int, *,
     record = _load(session, actor, one_to_one_id)
     # Notes are the two participants' to write (SPEC section 4): a later line manager, the
     # chain and admins may know the meeting happened but never change what was said.
-    if not one_to_one_participant(actor, person_id=record.person_id,
-                                  manager_id=record.manager_id):
-        raise Forbidden(detail=ONE_TO_ONE_CHANGED_BY_THE_TWO)
+    _actions(actor, record).require(OneToOneAction.edit, noun="one-to-one")
     if expected_version is not None and record.version != expected_version:
         raise PreconditionFailed(detail="This one-to-one was changed since you read it; fetch "
                                         "it again and resend with the new ETag.")

@@ -13,7 +13,9 @@ from app.db.oversight import PolicyComment, PolicyConsultation
 from app.db.support import PolicyVersion
 from app.db.types import utcnow
 from app.domain.errors import Conflict, NotFound, RuleViolation
-from app.domain.access import ONLY_PEOPLE_COMMENT, Actor, require_scope, sees_anonymous_authors
+from app.domain.access import (ONLY_PEOPLE_COMMENT, Actor, consultation_actions, require_scope,
+                               sees_anonymous_authors)
+from app.domain.consultations import ConsultationAction
 from app.domain.scopes import Scope
 from app.services.kit import audit
 
@@ -39,6 +41,7 @@ class ConsultationView:
     version: PolicyVersion
     state: str  # upcoming | open | closed
     comments: list[CommentView]
+    allowed_actions: list[str]
 
 
 def earliest_effective_from(closes_at: datetime) -> date:
@@ -118,7 +121,9 @@ def _view(session: Session, actor: Actor, version: PolicyVersion,
         views.append(CommentView(x, x.author_id if visible else None,
                                  names.get(x.author_id) if visible else None,
                                  mine=actor.person_id == x.author_id))
-    return ConsultationView(c, version, _state(c, utcnow()), views)
+    state = _state(c, utcnow())
+    return ConsultationView(c, version, state, views,
+                            consultation_actions(actor, state).allowed)
 
 
 def open_consultation(session: Session, actor: Actor, version_id: int, *, days: int | None,
@@ -177,13 +182,13 @@ def add_comment(session: Session, actor: Actor, version_id: int, *, body: str,
     version = _version_or_404(session, version_id)
     consultation = _consultation_or_404(session, version)
     state = _state(consultation, utcnow())
-    if state != "open":
-        raise Conflict(detail=f"The consultation on '{version.name}' is "
-                              f"{'not open yet' if state == 'upcoming' else 'closed'}: comments "
-                              f"are taken from {_window_text(consultation)}.",
-                       code="consultation-not-open",
-                       extra={"opens_at": consultation.opens_at.astimezone(UTC).isoformat(),
-                              "closes_at": consultation.closes_at.astimezone(UTC).isoformat()})
+    consultation_actions(actor, state).require(
+        ConsultationAction.comment, noun="consultation",
+        why_not=f"The consultation on '{version.name}' is "
+                f"{'not open yet' if state == 'upcoming' else 'closed'}: comments are taken "
+                f"from {_window_text(consultation)}.",
+        opens_at=consultation.opens_at.astimezone(UTC).isoformat(),
+        closes_at=consultation.closes_at.astimezone(UTC).isoformat())
     comment = PolicyComment(consultation_id=id_of(consultation), author_id=actor.person_id,
                             anonymous=anonymous, body=body)
     session.add(comment)
@@ -197,6 +202,8 @@ def reply(session: Session, actor: Actor, version_id: int, comment_id: int, *,
     require_scope(actor, Scope.policy_write)
     version = _version_or_404(session, version_id)
     consultation = _consultation_or_404(session, version)
+    consultation_actions(actor, _state(consultation, utcnow())).require(
+        ConsultationAction.reply, noun="consultation")
     comment = session.get(PolicyComment, comment_id, with_for_update=True)
     if comment is None or comment.consultation_id != consultation.id:
         raise NotFound(detail=f"No comment with id {comment_id} on this consultation.")

@@ -267,8 +267,9 @@ def _authorize(session: Session, actor: Actor, person: Person, action: Action) -
 
 def _load(session: Session, actor: Actor, intervention_id: int,
           action: Action, *, lock: bool = False) -> Loaded[Intervention]:
-    """Load an intervention the actor may act on; strangers are told it does not exist.
-    With `lock`, of an agree and a decline sent at once the second finds the first's status
+    """Load an intervention the actor may act on; anyone else is refused (403, naming the
+    rule). With `lock`, of an agree and a decline sent at once the second finds the first's
+    status
     and is refused or applied on top of it: never lost. A refusal to act on support is in
     the words of support (the policy's own words for reading, e.g. to team leads)."""
     return load_about_person(session, actor, Intervention, intervention_id,
