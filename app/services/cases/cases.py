@@ -49,6 +49,8 @@ class CaseView:
     access: CaseAccess
     notes: list[CaseNote] = field(default_factory=list)
     assignments: list[CaseAssignment] = field(default_factory=list)
+    # The case managers its subject can contact (name and e-mail), for the subject's view.
+    contacts: list[Person] = field(default_factory=list)
 
 
 @contextmanager
@@ -122,10 +124,20 @@ def _view(session: Session, actor: Actor, case: FormalCase, access: CaseAccess, 
     manager = access is CaseAccess.manager
     notes = list(session.scalars(_notes(actor, id_of(case), now=now,
                                         shared_only=not manager).order_by(col(CaseNote.id))))
+    assignments = _current_assignments(session, actor, id_of(case), now=now)
     if not manager:
-        return CaseView(case, access, notes)
-    return CaseView(case, access, notes,
-                    _current_assignments(session, actor, id_of(case), now=now))
+        return CaseView(case, access, notes,
+                        contacts=case_managers(session, [a.case_manager_id for a in assignments]))
+    return CaseView(case, access, notes, assignments)
+
+
+def case_managers(session: Session, person_ids: list[int]) -> list[Person]:
+    """The people behind these ids, in id order: a case's case managers, for its subject to
+    contact."""
+    if not person_ids:
+        return []
+    return list(session.scalars(select(Person).where(col(Person.id).in_(person_ids))
+                                .order_by(col(Person.id))))
 
 
 def _current_assignments(session: Session, actor: Actor, case_id: int, *,
