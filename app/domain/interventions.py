@@ -40,6 +40,18 @@ POLICY_ACTION: dict[InterventionAction, Action] = {
     InterventionAction.start: Action.write, InterventionAction.complete: Action.write}
 
 
+# Support the person asked for themselves: they asked already, so their line manager answers
+# the request (agrees to it or declines it), then starts it and records it as completed.
+REQUEST_POLICY_ACTION: dict[InterventionAction, Action] = {
+    **POLICY_ACTION, InterventionAction.agree: Action.write,
+    InterventionAction.decline: Action.write}
+
+
+def policy_action(action: InterventionAction, *, requested: bool) -> Action:
+    """Which of the policy's actions a move is, for offered support or a person's request."""
+    return (REQUEST_POLICY_ACTION if requested else POLICY_ACTION)[action]
+
+
 def allowed_actions(status: InterventionStatus, kind: InterventionKind) -> list[str]:
     """The lifecycle moves possible from a status (none for a recognition)."""
     if kind is InterventionKind.recognition:

@@ -188,7 +188,7 @@ def _gate(session: Session, subject_id: int, kind: CaseKind, now: datetime) -> G
                                  for t in triggers],
         interventions=[SupportRecord(i.id, InterventionKind(i.kind),
                                      InterventionStatus(i.status), i.completed_at, i.agreed_at,
-                                     i.outcome_note)
+                                     i.outcome_note, self_requested=i.requested_by_id is not None)
                        for i in support],
         window_days=version.case_window_days, min_support=version.case_min_interventions,
         min_support_days=version.case_min_support_days, now=now)
