@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from app.db.growth import CheckIn, Objective
-from app.db.models import AuditEntry
+from app.db.models import AuditEntry, id_of
 from app.db.support import Intervention, Trigger
 
 URL = "/v1/me/record"
@@ -34,9 +34,9 @@ def recorded(client, db, org, as_, cm):
                           twenty_percent_time=True, status="agreed")
     db.add(objective)
     db.commit()
-    db.add(CheckIn(objective_id=objective.id, author_id=dev.id, on=date(2026, 2, 1),
+    db.add(CheckIn(objective_id=id_of(objective), author_id=dev.id, on=date(2026, 2, 1),
                    note="Caching added", progress=50))
-    db.add(CheckIn(objective_id=objective.id, author_id=senior.id, on=date(2026, 3, 1),
+    db.add(CheckIn(objective_id=id_of(objective), author_id=senior.id, on=date(2026, 3, 1),
                    note="Saw the build times drop", progress=80))
     now = datetime.now(UTC)
     db.add(Trigger(person_id=dev.id, direction="negative", rule="target_missed_streak",
