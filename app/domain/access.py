@@ -293,7 +293,7 @@ def may_manage_cases(actor: Actor) -> bool:
 
 class CaseAccess(StrEnum):
     none = "none"  # the case does not exist for this actor (404)
-    subject = "subject"  # status and shared notes only
+    subject = "subject"  # status, outcome, consent, case managers to contact, shared notes
     manager = "manager"  # an assigned case manager: everything
 
 

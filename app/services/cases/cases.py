@@ -42,8 +42,8 @@ from app.services.kit.pagination import Page, keyset_page
 
 @dataclass(frozen=True)
 class CaseView:
-    """A case as one caller may see it: everything for its case managers, the status and
-    shared notes for its subject."""
+    """A case as one caller may see it: everything for its case managers; for its subject the
+    status, outcome, consent, the case managers to contact and the shared notes."""
 
     case: FormalCase
     access: CaseAccess
