@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, Numeric, String,
-                        Text, UniqueConstraint)
+                        Text, UniqueConstraint, false)
 from sqlmodel import Field, SQLModel
 
 from app.db.types import UTCDateTime, utcnow
@@ -169,6 +169,11 @@ class Intervention(SQLModel, table=True):
     # Support already under way when its trigger was withdrawn: it goes on, but its line
     # manager is shown that the reason behind it changed.
     trigger_withdrawn_at: datetime | None = Field(default=None, sa_column=_when(True))
+    # Support the person asked for themselves: who asked (the person), and whether they
+    # share it beyond their line manager. Unshared, it is for the two of them only.
+    requested_by_id: int | None = Field(default=None, sa_column=_fk("person.id", index=False))
+    shared: bool = Field(default=False, sa_column=Column(Boolean, nullable=False,
+                                                         server_default=false()))
     version: int = Field(default=1, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())

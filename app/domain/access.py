@@ -266,6 +266,11 @@ OVERRIDE_NEEDS_REASON = ("override_reason: dropping someone else's objective is 
 SUPPORT_AGREED_BY_ITS_PERSON = "Only the person the support is for agrees to it or declines it."
 SUPPORT_RUN_BY_LINE_MANAGER = ("Only the person's line manager proposes support and records its "
                                "progress.")
+SUPPORT_REQUEST_ANSWERED_BY_LINE_MANAGER = ("You asked for this support yourself: your line "
+                                            "manager agrees to it or declines it.")
+SUPPORT_REQUESTED_BY_ITS_PERSON = "Only the person who asked for support shares it or stops."
+SUPPORT_REQUEST_NEEDS_A_LINE_MANAGER = ("You have no line manager to ask for support; ask an "
+                                        "admin to record one.")
 ABSENCE_CONFIRMED_BY_LINE_MANAGER = ("The person's line manager (or an admin) confirms a long "
                                      "absence; the person cannot confirm their own.")
 PRAISE_CHOSEN_BY_THE_PERSON = ("Only the person themselves chooses whether they are named in the "
@@ -345,6 +350,20 @@ INTERVENTION_ACTIONS: dict[str, ActionRule] = {
     "agree": _SUPPORT_CHOSEN, "decline": _SUPPORT_CHOSEN,
     "start": _SUPPORT_RUN, "complete": _SUPPORT_RUN,
 }
+# Support the person asked for themselves: they asked already, so their line manager answers
+# the request (agrees to it or declines it), then starts it and records it as completed.
+_REQUEST_ANSWERED = ActionRule(frozenset({Relation.line_manager}),
+                               SUPPORT_REQUEST_ANSWERED_BY_LINE_MANAGER)
+REQUESTED_SUPPORT_ACTIONS: dict[str, ActionRule] = {
+    "agree": _REQUEST_ANSWERED, "decline": _REQUEST_ANSWERED,
+    "start": _SUPPORT_RUN, "complete": _SUPPORT_RUN,
+}
+
+
+def intervention_actions(*, requested: bool) -> dict[str, ActionRule]:
+    """Who takes each move of an intervention: support offered, or support the person asked
+    for."""
+    return REQUESTED_SUPPORT_ACTIONS if requested else INTERVENTION_ACTIONS
 
 
 ONE_TO_ONE_CHANGED_BY_THE_TWO = ("Only the two people who met (the person and the line manager "
@@ -354,6 +373,18 @@ ONE_TO_ONE_CHANGED_BY_THE_TWO = ("Only the two people who met (the person and th
 def one_to_one_participant(actor: Actor, *, person_id: int, manager_id: int) -> bool:
     """One-to-one notes are for the two participants only: not the chain, not admins."""
     return actor.person_id is not None and actor.person_id in (person_id, manager_id)
+
+
+# Support a person asked for themselves is for them and their line manager only, unless the
+# person shares it: then whoever reads their interventions reads it too.
+_PRIVATE_REQUEST_READERS = _SELF_OR_MANAGER
+
+
+def sees_support_request(relations: frozenset[Relation], *, shared: bool) -> bool:
+    """Whether someone who may read a person's interventions also sees support the person
+    asked for: the person and their line manager always; the chain, coach and buddy only once
+    the person shares it; admins and the head of department never by their role."""
+    return shared or bool(relations & _PRIVATE_REQUEST_READERS)
 
 
 def sees_personal_details(actor: Actor, relations: frozenset[Relation]) -> bool:
@@ -414,7 +445,7 @@ def may_manage_cases(actor: Actor) -> bool:
 
 class CaseAccess(StrEnum):
     none = "none"  # the case does not exist for this actor (404)
-    subject = "subject"  # status and shared notes only
+    subject = "subject"  # status, outcome, consent, case managers to contact, shared notes
     manager = "manager"  # an assigned case manager: everything
 
 

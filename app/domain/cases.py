@@ -83,6 +83,8 @@ class SupportRecord:
     completed_at: datetime | None
     agreed_at: datetime | None = None
     outcome_note: str | None = None
+    # Asked for by the person themselves: support they sought is never held against them.
+    self_requested: bool = False
 
 
 def _why_support_does_not_count(support: SupportRecord, trigger: NegativeTrigger,
@@ -117,8 +119,8 @@ def fairness_gate(kind: CaseKind, *, negative_triggers: Sequence[NegativeTrigger
     """A capability or voluntary band change case needs recorded evidence that support was
     tried first: a negative trigger in the window (one that still stands: withdrawn triggers
     are never passed in), and enough supportive interventions completed since it, each with
-    an outcome note and lasting at least `min_support_days` from agreed to completed.
-    Disciplinary cases have no gate."""
+    an outcome note and lasting at least `min_support_days` from agreed to completed. Support
+    the person asked for themselves never counts. Disciplinary cases have no gate."""
     if kind not in GATED_CASE_KINDS:
         return GateResult(True, [], {"gate": "not required for " + kind.value})
     since = now - timedelta(days=window_days)
@@ -131,6 +133,10 @@ def fairness_gate(kind: CaseKind, *, negative_triggers: Sequence[NegativeTrigger
     first = recent[0]
     counted, refused = [], []
     for support in interventions:
+        if support.self_requested:
+            # Support the person sought is never held against them, and it is private to
+            # them and their line manager: neither counted nor named.
+            continue
         why = _why_support_does_not_count(support, first, min_support_days)
         if why is None:
             counted.append(support)

@@ -147,6 +147,18 @@ class InterventionKind(StrEnum):
 SUPPORTIVE_KINDS = frozenset(InterventionKind) - {InterventionKind.recognition}
 
 
+class SupportRequestKind(StrEnum):
+    """The support a person may ask for themselves (an objective reset is their line
+    manager's offer; a recognition is not asked for)."""
+
+    coaching = "coaching"
+    mentoring = "mentoring"
+    pairing = "pairing"
+    training_plan = "training_plan"
+    workload_review = "workload_review"
+    wellbeing_referral = "wellbeing_referral"
+
+
 class InterventionStatus(StrEnum):
     proposed = "proposed"
     agreed = "agreed"

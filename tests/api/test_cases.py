@@ -201,6 +201,31 @@ def test_a_voluntary_band_change_needs_the_subjects_consent_before_an_outcome(
     assert done.status_code == 200 and done.json()["consent_at"] is not None
 
 
+def test_the_subject_sees_the_outcome_their_consent_and_whom_to_contact(
+        client, org, cm, cm2, as_, db):
+    dev = org["dev"]
+    _gate_passes(db, dev)
+    case = _open(client, as_(cm), dev, kind="voluntary_band_change")
+    assert client.post(f"/v1/cases/{case['id']}/assignments", headers=as_(cm),
+                       json={"case_manager_id": cm2.id}).status_code == 201
+    consent = client.post(f"/v1/cases/{case['id']}/consent", headers=as_(dev)).json()
+    assert consent["consent_at"] is not None
+    assert _move(client, as_(cm), case["id"], "under_review").status_code == 200
+    assert client.post(f"/v1/cases/{case['id']}/outcome", headers=as_(cm),
+                       json={"outcome": "Moves to band 6 from May"}).status_code == 200
+    seen = client.get(f"/v1/cases/{case['id']}", headers=as_(dev))
+    assert seen.status_code == 200
+    body = seen.json()
+    assert body["view"] == "subject" and body["status"] == "outcome_recorded"
+    assert body["outcome"] == "Moves to band 6 from May"
+    assert body["consent_at"] == consent["consent_at"]
+    assert body["case_managers"] == [{"id": cm.id, "name": cm.name, "email": cm.email},
+                                     {"id": cm2.id, "name": cm2.name, "email": cm2.email}]
+    # Still nobody else finds the case, the line manager least of all.
+    for who in (org["senior"], org["peer"], org["admin"], org["head"]):
+        assert client.get(f"/v1/cases/{case['id']}", headers=as_(who)).status_code == 404
+
+
 def test_consent_belongs_to_voluntary_band_changes(client, org, cm, as_):
     case = _open(client, as_(cm), org["dev"])
     answer = client.post(f"/v1/cases/{case['id']}/consent", headers=as_(org["dev"]))
@@ -223,10 +248,12 @@ def test_the_subject_sees_status_and_shared_notes_never_internal_ones(client, or
     seen = client.get(f"/v1/cases/{case['id']}", headers=as_(dev))
     assert seen.status_code == 200
     body = seen.json()
-    assert set(body) == {"view", "id", "kind", "status", "opened_at", "closed_at", "notes",
-                         "allowed_actions"}
+    assert set(body) == {"view", "id", "kind", "status", "opened_at", "closed_at", "outcome",
+                         "consent_at", "case_managers", "notes", "allowed_actions"}
     assert body["allowed_actions"] == []  # a disciplinary case asks nothing of its subject
     assert body["view"] == "subject" and body["status"] == "open"
+    assert body["outcome"] is None and body["consent_at"] is None
+    assert body["case_managers"] == [{"id": cm.id, "name": cm.name, "email": cm.email}]
     assert [n["body"] for n in body["notes"]] == ["Meeting on Tuesday"]
     assert "Witness" not in seen.text and "Repeated conduct" not in seen.text
     notes = client.get(f"/v1/cases/{case['id']}/notes", headers=as_(dev)).json()

@@ -10,6 +10,7 @@ import pytest
 
 from app.db.growth import (CheckIn, CoachingEnrolment, CoachingProgramme, CoachingSession,
                            Evidence, Objective)
+from app.db.support import Intervention
 from app.db.types import utcnow
 
 PROBLEM = "application/problem+json"
@@ -95,6 +96,20 @@ def recorded(db, org):
                        completed_at=datetime(2026, 3, 20, 12, tzinfo=UTC))
     db.add(CheckIn(objective_id=speed.id, author_id=dev.id, on=date(2026, 2, 1),
                    note="Caching added", progress=50))
+    db.add(CheckIn(objective_id=speed.id, author_id=org["senior"].id, on=date(2026, 3, 1),
+                   note="Saw the build times drop", progress=80))
+    db.commit()
+    # Recognitions: one in range; one withdrawn and one before the range are left out.
+    for summary, status, on in (("Shipped to production 3 sprints in a row", "completed",
+                                 datetime(2026, 4, 2, 9, tzinfo=UTC)),
+                                ("Withdrawn praise", "withdrawn",
+                                 datetime(2026, 4, 3, 9, tzinfo=UTC)),
+                                ("Last year's praise", "completed",
+                                 datetime(2025, 12, 1, 9, tzinfo=UTC))):
+        db.add(Intervention(person_id=dev.id, kind="recognition", status=status,
+                            summary=summary, completed_at=on))
+    db.add(Intervention(person_id=org["peer"].id, kind="recognition", status="completed",
+                        summary="Peer's praise", completed_at=datetime(2026, 4, 2, tzinfo=UTC)))
     db.commit()
     _objective(db, dev, "2026-Q2", "Write ADRs", "completed",
                completed_at=datetime(2026, 5, 2, tzinfo=UTC))
@@ -136,7 +151,8 @@ def test_json_record_has_the_figures(client, org, as_, recorded):
         "training_hours": 4.0, "accomplishments_logged": 3, "weeks_with_accomplishments": 2,
         "qualifications": 1, "objectives_completed": 3,
         "twenty_percent_objectives_completed": 2, "coaching_sessions_held": 2,
-        "coaching_sessions_given": 1, "coaching_hours_given": 0.75, "evidence_items": 8}
+        "coaching_sessions_given": 1, "coaching_hours_given": 0.75, "evidence_items": 8,
+        "recognitions": 1}
     assert [(o["quarter"], o["title"], o["status"]) for o in body["objectives"]] == [
         ("2026-Q1", "Speed up CI", "completed"), ("2026-Q2", "Write ADRs", "completed"),
         ("2026-Q2", "Mentor the apprentice", "completed"),
@@ -146,8 +162,13 @@ def test_json_record_has_the_figures(client, org, as_, recorded):
     assert speed["quality_dashboard_outcome"] == "Build time"
     assert speed["completion_note"] == "Builds take 6 minutes, down from 15."
     assert speed["completed_at"] == "2026-03-20T12:00:00Z"
-    assert [(c["on"], c["note"], c["progress"]) for c in speed["check_ins"]] == [
-        ("2026-02-01", "Caching added", 50)]
+    assert [(c["on"], c["note"], c["progress"], c["author_id"], c["author_name"])
+            for c in speed["check_ins"]] == [
+        ("2026-02-01", "Caching added", 50, recorded.id, "Dev"),
+        ("2026-03-01", "Saw the build times drop", 80, org["senior"].id, "Senior")]
+    assert [(r["recognised_on"], r["summary"]) for r in body["recognitions"]] == [
+        ("2026-04-02", "Shipped to production 3 sprints in a row")]
+    assert "Peer's praise" not in answer.text
     assert [(e["occurred_on"], e["kind"], e["hours"]) for e in body["evidence"]][:2] == [
         ("2026-01-05", "training", 2.5), ("2026-01-05", "accomplishment", None)]
     assert "Withdrawn" not in {e["title"] for e in body["evidence"]}
@@ -187,12 +208,16 @@ def test_markdown_record_reads_as_a_document(client, org, as_, recorded):
         assert figure in summary, figure
     headings = [line for line in lines if line.startswith("## ")]
     assert headings == ["## Objectives", "## Training", "## Qualifications",
-                        "## Accomplishments", "## Coaching", "## Other evidence"]
+                        "## Accomplishments", "## Coaching", "## Recognitions",
+                        "## Other evidence"]
     assert text.index("### 2026-Q1") < text.index("**Speed up CI**") < text.index("### 2026-Q2")
     assert ("- **Speed up CI** — completed on 20 March 2026; 20% time; quality dashboard "
             "outcome: Build time") in lines
     assert "  - Completion note: Builds take 6 minutes, down from 15." in lines
-    assert "  - Check-in 2026-02-01 (50%): Caching added" in lines
+    assert "  - Check-in 2026-02-01 (50%) by you: Caching added" in lines
+    assert "  - Check-in 2026-03-01 (80%) by Senior: Saw the build times drop" in lines
+    assert "- 2026-04-02 — Shipped to production 3 sprints in a row" in lines
+    assert "Withdrawn praise" not in text and "Last year's praise" not in text
     assert "- **Try property tests** — agreed; 20% time" in lines
     assert "Last year" not in text and "Next quarter" not in text
     assert "| 2026-01-05 | Kubernetes — Kubernetes course | 2.5 |" in lines

@@ -29,7 +29,7 @@ def test_the_newest_applied_event_of_each_issue_is_backfilled(database_url, app)
         ("d-7", "unmatched", done(7, key="APPT-4", assignee="acct-unknown")),
     ]
     try:
-        command.downgrade(config, "0011")  # to just before 0012
+        command.downgrade(config, "0011")  # to just before 0012, whatever came after it
         with engine.begin() as connection:
             for delivery_id, status, body in stored:
                 connection.execute(text(

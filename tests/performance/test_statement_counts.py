@@ -394,6 +394,56 @@ def get_cpd_record_by_the_chain(w: World, n: int) -> Probe:
                  lambda a: len(a.json()["objectives"]))
 
 
+def _my_record_world(w: World, n: int) -> Person:
+    """A person with n of every kind of record about them: evidence, objectives with
+    check-ins by them and their line manager, one-to-ones, triggers, interventions, coaching,
+    concerns, cases with notes, case managers and audit entries."""
+    manager, person = w.managed_pair(above=w.person(band="8b", line_manager=w.head))
+    _evidence(w, person, n)
+    for objective in _objectives(w, person, n, evidence_each=0):
+        w.add(CheckIn(objective_id=id_of(objective), author_id=id_of(person), on=DAY,
+                      note="On track"),
+              CheckIn(objective_id=id_of(objective), author_id=id_of(manager), on=DAY,
+                      note="Agreed"))
+    w.add(*[OneToOne(person_id=id_of(person), manager_id=id_of(manager),
+                     on=MONDAY + timedelta(days=i), status="held", notes="Talked")
+            for i in range(n)])
+    triggers = w.add(*[Trigger(person_id=id_of(person), direction="negative",
+                               rule="target_missed_streak", facts_key=f"record-{next(_seq)}",
+                               summary="Missed", withdrawn_at=_at(DAY) if i % 2 else None)
+                       for i in range(n)])
+    w.add(*[Intervention(person_id=id_of(person), kind=("coaching", "recognition")[i % 2],
+                         status="completed", summary="Support", trigger_id=t.id,
+                         completed_at=_at(DAY)) for i, t in enumerate(triggers)])
+    _enrol(w, _programme(w), [person], w.person(band="8b"), sessions=n)
+    case_manager = _case_manager(w)
+    cases = w.add(*[FormalCase(subject_id=id_of(person), kind="disciplinary", status="open",
+                               summary="A formal matter", opened_by_id=id_of(case_manager))
+                    for _ in range(n)])
+    w.add(*[Concern(subject_id=id_of(person), raised_by_id=id_of(manager), summary="Worried",
+                    status="case_opened", case_id=c.id) for c in cases])
+    for case in cases:
+        w.add(CaseAssignment(case_id=id_of(case), case_manager_id=id_of(case_manager)),
+              CaseNote(case_id=id_of(case), author_id=id_of(case_manager),
+                       visibility="shared", body="Shared"),
+              CaseNote(case_id=id_of(case), author_id=id_of(case_manager),
+                       visibility="internal", body="Internal"),
+              AuditEntry(actor=f"person:{case_manager.id}", action="case.read",
+                         target_type="case", target_id=str(case.id), outcome="ok"))
+    return person
+
+
+def get_my_record(w: World, n: int) -> Probe:
+    person = _my_record_world(w, n)
+    return Probe("/v1/me/record", w.h(person), lambda a: len(a.json()["cases"])
+                 + len(a.json()["evidence"]) + len(a.json()["case_audit"]))
+
+
+def get_my_record_markdown(w: World, n: int) -> Probe:
+    person = _my_record_world(w, n)
+    return Probe("/v1/me/record", w.h(person), body_lines)
+
+
 # --- integrations and the HR feed ------------------------------------------------------------
 
 
@@ -799,6 +849,9 @@ SCENARIOS: dict[str, Scenario] = {
     "get_cpd_record/markdown": Scenario("get_cpd_record", get_cpd_record_markdown,
                                         accept=MARKDOWN),
     "get_cpd_record/by the chain": Scenario("get_cpd_record", get_cpd_record_by_the_chain),
+    "get_my_record": Scenario("get_my_record", get_my_record),
+    "get_my_record/markdown": Scenario("get_my_record", get_my_record_markdown,
+                                       accept=MARKDOWN),
     "list_deliveries": Scenario("list_deliveries", list_deliveries),
     "hr_objective_completions": Scenario("hr_objective_completions",
                                          hr_objective_completions),

@@ -130,6 +130,11 @@ def build_world(db: Session, client: TestClient, settings: Settings) -> World:
     _ok(client.post(f"/v1/interventions/{ids['started_intervention_id']}/start",
                     headers=h["line_manager"]))
 
+    # Support the subject asked for themselves, private to them and their line manager.
+    ids["support_request_id"] = _ok(client.post("/v1/me/support-requests", headers=h["subject"],
+                                                json={"kind": "mentoring",
+                                                      "words": "Help with design"}))["id"]
+
     evaluation = _ok(client.post("/v1/evaluations", headers=h["admin"], json={
         "period_type": "week", "period_key": "2025-W41"}))
     ids["evaluation_id"] = evaluation["id"]
@@ -176,6 +181,7 @@ PATH_IDS: dict[str, dict[str, str]] = {
     "reopen_objective": {"objective_id": "completed_objective_id"},
     "start_intervention": {"intervention_id": "agreed_intervention_id"},
     "complete_intervention": {"intervention_id": "started_intervention_id"},
+    "share_support_request": {"intervention_id": "support_request_id"},
     "revoke_service_account": {"account_id": "spare_account_id"},
     "open_consultation": {"policy_id": "policy_id"},
     "get_consultation": {"policy_id": "draft_policy_id"},
@@ -228,6 +234,8 @@ def body_for(op: str, w: World) -> Any:
         "decline_intervention": {"reason": "not now"},
         "complete_intervention": {},
         "set_praise_preference": {"opt_out": True},
+        "request_support": {"kind": "coaching", "words": "I would like a coach"},
+        "share_support_request": {"shared": True},
         "raise_concern": {"subject_id": s, "summary": "Another concern"},
         "dismiss_concern": {"reason": "no case needed"},
         "open_case": {"subject_id": s, "kind": "disciplinary", "summary": "Another matter"},
@@ -389,6 +397,12 @@ EXPECTED: dict[str, str] = {
     "get_recognition_digest": "hd",
     "get_praise_preference": "su",
     "set_praise_preference": "su",
+    # Anyone may ask for support; those with no line manager to ask are told so (422).
+    "request_support": "su pe lm ch co tl ad cm hd",
+    # Private to the subject and their line manager: only the person who asked shares it.
+    "share_support_request": "su",
+    # Strictly the caller's own record: every person reads theirs, nobody anyone else's.
+    "get_my_record": "su pe lm ch co tl ad cm hd",
     "raise_concern": "lm",
     "list_concerns": "cm",
     "dismiss_concern": "cm",

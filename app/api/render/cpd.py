@@ -40,6 +40,7 @@ def cpd_markdown(record: CpdRecord) -> str:
     lines += _qualifications_section(record)
     lines += _accomplishments_section(record)
     lines += _coaching_section(record)
+    lines += _recognitions_section(record)
     lines += _other_section(record)
     while lines and lines[-1] == "":
         lines.pop()
@@ -64,6 +65,7 @@ def _summary(record: CpdRecord) -> str:
 
 
 def _objectives_section(record: CpdRecord) -> list[str]:
+    p = record.person
     lines = ["## Objectives", ""]
     if not record.objectives:
         return lines + ["No objectives in this period.", ""]
@@ -85,7 +87,9 @@ def _objectives_section(record: CpdRecord) -> list[str]:
                 lines.append(f"  - Completion note: {_text(o.completion_note)}")
             for c in o.check_ins:
                 progress = f" ({c.progress}%)" if c.progress is not None else ""
-                lines.append(f"  - Check-in {c.on.isoformat()}{progress}: {_text(c.note)}")
+                by = "you" if c.author_id == p.id else _text(c.author_name)
+                lines.append(f"  - Check-in {c.on.isoformat()}{progress} by {by}: "
+                             f"{_text(c.note)}")
         lines.append("")
     return lines
 
@@ -162,6 +166,14 @@ def _coaching_section(record: CpdRecord) -> list[str]:
                          f"({s.minutes} minutes)")
         lines.append("")
     return lines
+
+
+def _recognitions_section(record: CpdRecord) -> list[str]:
+    lines = ["## Recognitions", ""]
+    if not record.recognitions:
+        return lines + ["No recognitions in this period.", ""]
+    lines += [f"- {r.recognised_on.isoformat()} — {_text(r.summary)}" for r in record.recognitions]
+    return lines + [""]
 
 
 def _other_section(record: CpdRecord) -> list[str]:

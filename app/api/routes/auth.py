@@ -9,15 +9,18 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Form, Request, Response, status
 
-from app.api.auth import SignedIn, bearer_token
+from app.api.auth import GrowthActor, SignedIn, bearer_token
 from app.api.deps import API_PREFIX, SessionDep, SettingsDep
+from app.api.negotiation import prefers
 from app.api.problems import PROBLEM_JSON, problem, problem_responses
+from app.api.render.record import record_markdown
 from app.api.schemas.auth import MeRead, Relationships, RevokeResult, TokenResponse
 from app.api.schemas.duties import OwnPasswordChange, SetPassword
 from app.api.schemas.people import PersonRead
+from app.api.schemas.record import MyRecord
 from app.domain.errors import OAuthError
 from app.domain.scopes import parse_scope_string
-from app.services.identity import auth, credentials, me, rate_limits
+from app.services.identity import auth, credentials, me, rate_limits, record
 from app.services.org.people import PersonView
 
 router = APIRouter(prefix=API_PREFIX, tags=["identity"])
@@ -188,3 +191,35 @@ def get_me(session: SessionDep, actor: SignedIn) -> MeRead:
                                     report_ids=found.report_ids, team_ids=found.team_ids,
                                     led_team_ids=found.led_team_ids),
     )
+
+
+MARKDOWN = "text/markdown"
+
+
+@router.get(
+    "/me/record", operation_id="get_my_record", response_model=MyRecord,
+    responses={200: {"description": "Your record: JSON by default, Markdown with "
+                                    "`Accept: text/markdown`",
+                     "content": {MARKDOWN: {"schema": {"type": "string"}}},
+                     "headers": {"Vary": {"description": "Accept",
+                                          "schema": {"type": "string"}}}},
+               **problem_responses(401, 403, 404)},
+)
+def get_my_record(request: Request, response: Response, session: SessionDep,
+                  actor: GrowthActor) -> MyRecord | Response:
+    """Everything GPS holds about you, and only you: what a UK GDPR subject access request
+    returns. Your profile and history (bands, line managers, teams), absences, objectives
+    with every check-in and who wrote it, evidence, one-to-ones (with their notes), target
+    results, triggers (live and withdrawn), support and recognitions, coaching, concerns
+    raised about you (not who raised them) and what became of them, your formal cases
+    (status, outcome, consent, shared notes, the case managers to contact, and how many
+    internal notes they keep) and who read or worked on them.
+
+    There is no person parameter: nobody reads anyone else's record here. Send
+    `Accept: text/markdown` for a document to read and keep; anything else answers JSON."""
+    found = record.my_record(session, actor)
+    if prefers(request.headers.get("accept"), MARKDOWN):
+        return Response(content=record_markdown(found),
+                        media_type=f"{MARKDOWN}; charset=utf-8", headers={"Vary": "Accept"})
+    response.headers["Vary"] = "Accept"
+    return MyRecord.of(found)

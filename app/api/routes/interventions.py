@@ -17,7 +17,8 @@ from app.api.routes.cpd import MARKDOWN, QueryDate, wants_markdown
 from app.api.schemas.common import Page, PathId, RecordChangeRead
 from app.api.schemas.interventions import (CompleteRequest, DeclineRequest, InterventionCreate,
                                            InterventionRead, PraisePreference,
-                                           PraisePreferenceUpdate, RecognitionDigest)
+                                           PraisePreferenceUpdate, RecognitionDigest,
+                                           SupportRequestCreate, SupportRequestSharing)
 from app.db.models import id_of
 from app.domain.vocabulary import InterventionKind, InterventionStatus
 from app.services.oversight import digest
@@ -51,6 +52,35 @@ def create_intervention(body: InterventionCreate, request: Request, response: Re
     return _answer(response, found)
 
 
+@router.post("/me/support-requests", operation_id="request_support", tags=["interventions"],
+             status_code=status.HTTP_201_CREATED, response_model=InterventionRead,
+             responses=problem_responses(401, 403, 404, 413, 422))
+def request_support(body: SupportRequestCreate, request: Request, response: Response,
+                    session: SessionDep, actor: InterventionsActor) -> InterventionRead:
+    """Ask for support yourself, in your own words: it is proposed to your line manager as
+    coming from you, and they agree to it or decline it (`/agree`, `/decline`), then start
+    and complete it. Only you and your line manager see it unless you share it (`shared`);
+    it never counts as support tried before a formal case."""
+    found = interventions.request_support(session, actor, interventions.NewSupportRequest(
+        kind=body.kind, words=body.words, shared=body.shared))
+    response.headers["Location"] = location(request, "get_intervention",
+                                            intervention_id=found.intervention.id)
+    return _answer(response, found)
+
+
+@router.put("/me/support-requests/{intervention_id:int}/sharing",
+            operation_id="share_support_request", tags=["interventions"],
+            response_model=InterventionRead, responses=problem_responses(401, 403, 404, 413, 422))
+def share_support_request(intervention_id: PathId, body: SupportRequestSharing,
+                          response: Response, session: SessionDep,
+                          actor: InterventionsActor) -> InterventionRead:
+    """Share support you asked for with those who read your interventions (your management
+    chain, coach and buddy), or make it private to you and your line manager again (the
+    person who asked only)."""
+    return _answer(response, interventions.set_sharing(session, actor, intervention_id,
+                                                       shared=body.shared))
+
+
 @router.get("/interventions", operation_id="list_interventions", tags=["interventions"],
             response_model=Page[InterventionRead], responses=problem_responses(401, 403, 404, 422))
 def list_interventions(session: SessionDep, actor: InterventionsActor, paging: Paging,
@@ -79,7 +109,8 @@ def get_intervention(intervention_id: PathId, response: Response, session: Sessi
              tags=["interventions"], response_model=InterventionRead, responses=ACTION_ERRORS)
 def agree_intervention(intervention_id: PathId, response: Response, session: SessionDep,
                        actor: InterventionsActor) -> InterventionRead:
-    """Agree to the support proposed to you (the person it is for): proposed → agreed."""
+    """Agree to the support proposed to you (the person it is for), or to support your report
+    asked for themselves (their line manager): proposed → agreed."""
     return _answer(response, interventions.agree(session, actor, intervention_id))
 
 
@@ -89,7 +120,8 @@ def agree_intervention(intervention_id: PathId, response: Response, session: Ses
 def decline_intervention(intervention_id: PathId, body: DeclineRequest, response: Response,
                          session: SessionDep, actor: InterventionsActor) -> InterventionRead:
     """Decline proposed or agreed support, with a reason (the person it is for): → declined.
-    Declining is always open to you and is never held against you."""
+    Declining is always open to you and is never held against you. Support a person asked for
+    themselves is answered by their line manager, who declines it with a reason."""
     return _answer(response, interventions.decline(session, actor, intervention_id,
                                                    reason=body.reason))
 

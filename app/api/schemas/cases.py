@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from app.api.schemas.common import Input, Output, RecordId
-from app.db.models import AuditEntry
+from app.db.models import AuditEntry, id_of
 from app.db.support import CaseAssignment, CaseNote, Concern
 from app.domain.access import CaseAccess
 from app.domain.vocabulary import CaseKind, CaseStatus, ConcernStatus, NoteVisibility
@@ -138,8 +138,17 @@ class CaseSummary(Output):
                    closed_at=c.closed_at, allowed_actions=v.allowed_actions)
 
 
+class CaseContact(Output):
+    """A case manager the person a case is about can contact."""
+
+    id: int
+    name: str
+    email: str
+
+
 class CaseSubjectRead(Output):
-    """A case as the person it is about sees it: its status and the shared notes."""
+    """A case as the person it is about sees it: its status, outcome, the time they
+    consented, the case managers to contact and the shared notes."""
 
     view: Literal["subject"] = "subject"
     id: int
@@ -147,6 +156,10 @@ class CaseSubjectRead(Output):
     status: CaseStatus
     opened_at: datetime
     closed_at: datetime | None
+    outcome: str | None = Field(description="The outcome, once recorded")
+    consent_at: datetime | None = Field(description="When you consented (voluntary band "
+                                                    "change)")
+    case_managers: list[CaseContact] = Field(description="Who to contact about the case")
     notes: list[CaseNoteRead] = Field(description="Shared notes")
     allowed_actions: list[str] = Field(description=(
         "What you may do to this case now, from its status: its case managers review, "
@@ -197,8 +210,11 @@ def case_read(v: CaseView) -> CaseManagerRead | CaseSubjectRead:
             assignments=[AssignmentRead.of(a) for a in v.assignments], notes=notes,
             allowed_actions=v.allowed_actions, updated_at=c.updated_at)
     return CaseSubjectRead(id=c.id, kind=c.kind, status=c.status,
-                           opened_at=c.opened_at, closed_at=c.closed_at, notes=notes,
-                           allowed_actions=v.allowed_actions)
+                           opened_at=c.opened_at, closed_at=c.closed_at, outcome=c.outcome,
+                           consent_at=c.consent_at,
+                           case_managers=[CaseContact(id=id_of(p), name=p.name, email=p.email)
+                                          for p in v.contacts],
+                           notes=notes, allowed_actions=v.allowed_actions)
 
 
 # --- audit -----------------------------------------------------------------------------------

@@ -33,6 +33,16 @@ class CpdCheckIn(Output):
     on: date
     note: str
     progress: int | None
+    author_id: int = Field(description="Who wrote the check-in")
+    author_name: str
+
+
+class CpdRecognition(Output):
+    """A recognition recorded for the person in the range (withdrawn ones left out)."""
+
+    id: int
+    recognised_on: date
+    summary: str
 
 
 class CpdObjective(Output):
@@ -70,6 +80,7 @@ class CpdTotals(Output):
     coaching_sessions_given: int = Field(description="Held in the range, as coach")
     coaching_hours_given: float
     evidence_items: int
+    recognitions: int
 
 
 class CpdEnrolment(Output):
@@ -121,6 +132,7 @@ class CpdRecord(Output):
                                                     "evidence left out)")
     qualifications: list[CpdEvidence]
     coaching: CpdCoaching
+    recognitions: list[CpdRecognition] = Field(description="Recognitions recorded in the range")
 
     @classmethod
     def of(cls, r: cpd.CpdRecord) -> CpdRecord:
@@ -144,7 +156,7 @@ class CpdRecord(Output):
                 coaching_sessions_held=t.coaching_sessions_held,
                 coaching_sessions_given=t.coaching_sessions_given,
                 coaching_hours_given=_number(t.coaching_hours_given),
-                evidence_items=t.evidence_items),
+                evidence_items=t.evidence_items, recognitions=t.recognitions),
             objectives=[CpdObjective.model_validate(o) for o in r.objectives],
             evidence=evidence(r.evidence),
             qualifications=evidence(r.evidence_of(EvidenceKind.qualification)),
@@ -152,4 +164,5 @@ class CpdRecord(Output):
                 enrolments=[CpdEnrolment.model_validate(e) for e in r.enrolments],
                 sessions_held=[CpdSessionHeld.model_validate(s) for s in r.sessions_held],
                 sessions_given=[CpdSessionGiven.model_validate(s) for s in r.sessions_given]),
+            recognitions=[CpdRecognition.model_validate(x) for x in r.recognitions],
         )

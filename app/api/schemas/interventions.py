@@ -9,7 +9,8 @@ from typing import Annotated
 from pydantic import Field
 
 from app.api.schemas.common import CREATED_BY, UPDATED_BY, Flag, Input, Output, RecordId
-from app.domain.vocabulary import InterventionKind, InterventionStatus, TriggerRule
+from app.domain.vocabulary import (InterventionKind, InterventionStatus, SupportRequestKind,
+                                   TriggerRule)
 from app.services.oversight.digest import Digest
 from app.services.kit.fields import Note, Reason
 from app.services.support.interventions import InterventionView
@@ -26,6 +27,20 @@ class InterventionCreate(Input):
     summary: Summary = Field(description="What is offered, or what is recognised, in kind "
                                          "words")
     notes: Note = ""
+
+
+class SupportRequestCreate(Input):
+    kind: SupportRequestKind = Field(description="The support you would like")
+    words: Summary = Field(description="What you would like help with, in your own words")
+    shared: Flag = Field(default=False, description="false (the default): only you and your "
+                                                    "line manager see it; true: so do those "
+                                                    "who read your interventions (your "
+                                                    "management chain, coach and buddy)")
+
+
+class SupportRequestSharing(Input):
+    shared: Flag = Field(description="true: share it with those who read your interventions; "
+                                     "false: only you and your line manager")
 
 
 class DeclineRequest(Input):
@@ -63,6 +78,10 @@ class InterventionRead(Output):
     trigger_withdrawn_at: datetime | None = Field(
         description="Support already agreed or under way when the trigger behind it was "
                     "withdrawn: it goes on, but its reason changed then")
+    requested_by_id: int | None = Field(description="The person, when they asked for this "
+                                                    "support themselves")
+    shared: bool = Field(description="A person's own request: whether they share it beyond "
+                                     "their line manager")
     created_at: datetime
     updated_at: datetime
 
@@ -72,8 +91,8 @@ class InterventionRead(Output):
         return cls(**{k: getattr(i, k) for k in (
             "id", "person_id", "kind", "status", "trigger_id", "proposed_to_id", "summary",
             "notes", "created_by_id", "agreed_at", "completed_at", "outcome_note",
-            "withdrawn_at", "withdrawn_reason", "trigger_withdrawn_at", "created_at",
-            "updated_at")},
+            "withdrawn_at", "withdrawn_reason", "trigger_withdrawn_at", "requested_by_id",
+            "shared", "created_at", "updated_at")},
             allowed_actions=v.allowed_actions, created_by=i.created_by_id,
             updated_by=i.updated_by_id)
 

@@ -42,14 +42,16 @@ from app.services.kit.pagination import Page, keyset_page
 
 @dataclass(frozen=True)
 class CaseView:
-    """A case as one caller may see it: everything for its case managers, the status and
-    shared notes for its subject."""
+    """A case as one caller may see it: everything for its case managers; for its subject the
+    status, outcome, consent, the case managers to contact and the shared notes."""
 
     case: FormalCase
     access: CaseAccess
     notes: list[CaseNote] = field(default_factory=list)
     assignments: list[CaseAssignment] = field(default_factory=list)
     allowed_actions: list[str] = field(default_factory=list)
+    # The case managers its subject can contact (name and e-mail), for the subject's view.
+    contacts: list[Person] = field(default_factory=list)
 
 
 def _actions(actor: Actor, case: FormalCase, access: CaseAccess) -> CallerActions:
@@ -132,10 +134,20 @@ def _view(session: Session, actor: Actor, case: FormalCase, access: CaseAccess, 
     notes = list(session.scalars(_notes(actor, id_of(case), now=now,
                                         shared_only=not manager).order_by(col(CaseNote.id))))
     allowed = _actions(actor, case, access).allowed
+    assignments = _current_assignments(session, actor, id_of(case), now=now)
     if not manager:
-        return CaseView(case, access, notes, allowed_actions=allowed)
-    return CaseView(case, access, notes,
-                    _current_assignments(session, actor, id_of(case), now=now), allowed)
+        return CaseView(case, access, notes, allowed_actions=allowed,
+                        contacts=case_managers(session, [a.case_manager_id for a in assignments]))
+    return CaseView(case, access, notes, assignments, allowed)
+
+
+def case_managers(session: Session, person_ids: list[int]) -> list[Person]:
+    """The people behind these ids, in id order: a case's case managers, for its subject to
+    contact."""
+    if not person_ids:
+        return []
+    return list(session.scalars(select(Person).where(col(Person.id).in_(person_ids))
+                                .order_by(col(Person.id))))
 
 
 def _current_assignments(session: Session, actor: Actor, case_id: int, *,
@@ -186,7 +198,7 @@ def _gate(session: Session, subject_id: int, kind: CaseKind, now: datetime) -> G
                                  for t in triggers],
         interventions=[SupportRecord(i.id, InterventionKind(i.kind),
                                      InterventionStatus(i.status), i.completed_at, i.agreed_at,
-                                     i.outcome_note)
+                                     i.outcome_note, self_requested=i.requested_by_id is not None)
                        for i in support],
         window_days=version.case_window_days, min_support=version.case_min_interventions,
         min_support_days=version.case_min_support_days, now=now)

@@ -1,5 +1,5 @@
-"""The CPD record: a person's own export of their objectives, evidence, training and coaching
-for a date range, to help them prepare for promotion (the edge writes it as JSON, or as
+"""The CPD record: a person's own export of their objectives (with every check-in and who wrote
+it), evidence, training, coaching and recognitions for a date range, to help them prepare for promotion (the edge writes it as JSON, or as
 Markdown to read and share: `app/api/render/cpd.py`).
 
 It reads the growth tables directly and changes nothing. Every part is one query, so the
@@ -19,13 +19,15 @@ from sqlmodel import Session, col, select
 from app.db.growth import (CheckIn, CoachingEnrolment, CoachingProgramme, CoachingSession,
                            Evidence, Objective)
 from app.db.models import Person, id_of
+from app.db.support import Intervention
 from app.db.types import utcnow
 from app.domain import bands
 from app.domain.errors import NotFound, RuleViolation
 from app.domain.access import Action, Actor, Record, authorize, no_such, require_scope
 from app.domain.quarters import Quarter
 from app.domain.scopes import Scope
-from app.domain.vocabulary import Band, EvidenceKind, ObjectiveStatus, SessionStatus
+from app.domain.vocabulary import (Band, EvidenceKind, InterventionKind, InterventionStatus,
+                                   ObjectiveStatus, SessionStatus)
 from app.services.org import people
 from app.services.access.relationships import relations_to
 
@@ -36,6 +38,17 @@ class CheckInEntry:
     on: date
     note: str
     progress: int | None
+    author_id: int
+    author_name: str
+
+
+@dataclass(frozen=True)
+class RecognitionEntry:
+    """A recognition recorded for the person (completed in the range, not withdrawn)."""
+
+    id: int
+    recognised_on: date
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -103,6 +116,7 @@ class Totals:
     coaching_sessions_given: int
     coaching_hours_given: Decimal
     evidence_items: int
+    recognitions: int
 
 
 @dataclass(frozen=True)
@@ -116,6 +130,7 @@ class CpdRecord:
     enrolments: list[EnrolmentEntry]
     sessions_held: list[SessionEntry]
     sessions_given: list[SessionEntry]
+    recognitions: list[RecognitionEntry]
     totals: Totals
 
     def evidence_of(self, kind: EvidenceKind) -> list[EvidenceEntry]:
@@ -177,6 +192,7 @@ def cpd_record(session: Session, actor: Actor, person_id: int, *, start: date | 
                      with_topics=True)
     given = _sessions(session, col(CoachingEnrolment.coach_id) == person_id, start, end,
                       with_topics=False)
+    recognitions = _recognitions(session, person_id, start, end)
 
     by_kind: dict[str, list[EvidenceEntry]] = defaultdict(list)
     for e in evidence:
@@ -195,10 +211,11 @@ def cpd_record(session: Session, actor: Actor, person_id: int, *, start: date | 
         coaching_sessions_given=len(given),
         coaching_hours_given=sum((Decimal(s.minutes) / 60 for s in given), Decimal(0)),
         evidence_items=len(evidence),
+        recognitions=len(recognitions),
     )
     band_title = bands.profile(Band(subject.band)).title if subject.band else None
     return CpdRecord(subject, band_title, start, end, objectives, evidence, enrolments, held,
-                     given, totals)
+                     given, recognitions, totals)
 
 
 def iso_week(day: date) -> str:
@@ -211,15 +228,32 @@ def _objectives(session: Session, person_id: int, start: date, end: date) -> lis
                 col(Objective.quarter) >= _quarter_key(start),
                 col(Objective.quarter) <= _quarter_key(end))
     check_ins: dict[int, list[CheckInEntry]] = defaultdict(list)
-    for c in session.exec(select(CheckIn)
-                          .join(Objective, col(CheckIn.objective_id) == col(Objective.id))
-                          .where(*in_range).order_by(col(CheckIn.on), col(CheckIn.id))):
-        check_ins[c.objective_id].append(CheckInEntry(id_of(c), c.on, c.note, c.progress))
+    for c, author in session.exec(
+            select(CheckIn, Person.name)
+            .join(Objective, col(CheckIn.objective_id) == col(Objective.id))
+            .join(Person, col(Person.id) == col(CheckIn.author_id))
+            .where(*in_range).order_by(col(CheckIn.on), col(CheckIn.id))):
+        check_ins[c.objective_id].append(CheckInEntry(id_of(c), c.on, c.note, c.progress,
+                                                      c.author_id, author))
     return [ObjectiveEntry(id_of(o), o.quarter, o.title, o.description, o.status,
                            o.twenty_percent_time, o.quality_dashboard_outcome, o.completion_note,
                            o.completed_at, check_ins[id_of(o)])
             for o in session.exec(select(Objective).where(*in_range)
                                   .order_by(col(Objective.quarter), col(Objective.id)))]
+
+
+def _recognitions(session: Session, person_id: int, start: date,
+                  end: date) -> list[RecognitionEntry]:
+    """Recognitions completed in the range; a withdrawn one no longer stands."""
+    rows = session.exec(select(Intervention).where(
+        col(Intervention.person_id) == person_id,
+        col(Intervention.kind) == InterventionKind.recognition.value,
+        col(Intervention.status) == InterventionStatus.completed.value,
+        col(Intervention.completed_at) >= _instant(start, time.min),
+        col(Intervention.completed_at) <= _instant(end, time.max))
+        .order_by(col(Intervention.completed_at), col(Intervention.id)))
+    return [RecognitionEntry(id_of(i), i.completed_at.date(), i.summary)
+            for i in rows if i.completed_at is not None]
 
 
 def _enrolments(session: Session, person_id: int, start: date,

@@ -202,9 +202,7 @@ def create_objective(session: Session, actor: Actor, *, person_id: int | None,
     session.flush()
     history.write(session, record_type=RECORD_TYPE, record_id=id_of(objective),
                   actor_id=actor.person_id, action="create",
-                  changes={name: {"before": None, "after": value} for name, value
-                           in history.snapshot(objective, _TRACKED).items()
-                           if value is not None})
+                  changes=history.created(objective, _TRACKED))
     return _views(session, actor, direct_relations(actor, owner), [objective],
                   with_warnings=True)[0]
 

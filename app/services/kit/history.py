@@ -45,6 +45,12 @@ def changed(before: Mapping[str, Any], row: SQLModel) -> dict[str, dict[str, Any
     return diff
 
 
+def created(row: SQLModel, fields: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """A new record's values, as the changes its creation made."""
+    return {name: {"before": None, "after": value} for name, value
+            in snapshot(row, fields).items() if value is not None}
+
+
 def write(session: Session, *, record_type: str, record_id: int, actor_id: int | None,
           action: str, changes: dict[str, dict[str, Any]], note: str | None = None,
           at: datetime | None = None) -> RecordChange:

@@ -13,20 +13,23 @@ from datetime import datetime
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from app.db.models import Person, id_of
 from app.db.support import Intervention, Trigger
 from app.db.types import utcnow
 from app.domain import evidence as evidence_kinds
-from app.domain.errors import RuleViolation
-from app.domain.access import (INTERVENTION_ACTIONS, SUPPORT_AGREED_BY_ITS_PERSON,
-                               SUPPORT_RUN_BY_LINE_MANAGER, Action, Actor, Record, Relation,
-                               actions_for, authorize_action, no_such, require_scope)
+from app.domain.errors import Forbidden, NotFound, RuleViolation
+from app.domain.access import (SUPPORT_AGREED_BY_ITS_PERSON,
+                               SUPPORT_REQUEST_NEEDS_A_LINE_MANAGER,
+                               SUPPORT_REQUESTED_BY_ITS_PERSON, SUPPORT_RUN_BY_LINE_MANAGER,
+                               Action, Actor, Record, Relation, actions_for, authorize_action,
+                               intervention_actions, no_such, require_scope,
+                               sees_support_request)
 from app.domain.interventions import PAST, InterventionAction, allowed_actions, transition
 from app.domain.scopes import Scope
 from app.domain.vocabulary import (InterventionKind, InterventionStatus, Metric, PeriodType,
-                                   TriggerDirection)
+                                   SupportRequestKind, TriggerDirection)
 from app.services.org import people
 from app.db.models import RecordChange
 from app.services.access.relationships import direct_relations
@@ -255,12 +258,14 @@ def _view(actor: Actor, relations: frozenset[Relation],
     return InterventionView(intervention, actions_for(
         relations, actor.roles, allowed_actions(InterventionStatus(intervention.status),
                                                 InterventionKind(intervention.kind)),
-        INTERVENTION_ACTIONS))
+        intervention_actions(requested=intervention.requested_by_id is not None)))
 
 
-def _authorize(session: Session, actor: Actor, person: Person, action: Action) -> None:
-    """Let the actor do `action` to a person's interventions (reading, proposing)."""
-    authorize_about(session, actor, person, kind=Record.intervention, action=action,
+def _authorize(session: Session, actor: Actor, person: Person,
+               action: Action) -> frozenset[Relation]:
+    """Let the actor do `action` to a person's interventions (reading, proposing); returns
+    how the actor stands to the person."""
+    return authorize_about(session, actor, person, kind=Record.intervention, action=action,
                     what="person", missing=no_such("person", person.id),
                     refusal=_REFUSALS.get(action))
 
@@ -272,10 +277,20 @@ def _load(session: Session, actor: Actor, intervention_id: int,
     status
     and is refused or applied on top of it: never lost. A refusal to act on support is in
     the words of support (the policy's own words for reading, e.g. to team leads)."""
-    return load_about_person(session, actor, Intervention, intervention_id,
-                             scope=Scope.interventions, kind=Record.intervention,
-                             action=action, what="intervention", lock=lock,
-                             refusal=_REFUSALS.get(action))
+    return _private_to_the_two(load_about_person(
+        session, actor, Intervention, intervention_id, scope=Scope.interventions,
+        kind=Record.intervention, action=action, what="intervention", lock=lock,
+        refusal=_REFUSALS.get(action)))
+
+
+def _private_to_the_two(loaded: Loaded[Intervention]) -> Loaded[Intervention]:
+    """Support a person asked for and has not shared does not exist for anyone but them and
+    their line manager."""
+    record = loaded.record
+    if record.requested_by_id is not None and not sees_support_request(
+            loaded.relations, shared=record.shared):
+        raise NotFound(detail=no_such("intervention", record.id))
+    return loaded
 
 
 def view(session: Session, actor: Actor, intervention_id: int) -> InterventionView:
@@ -293,8 +308,11 @@ def list_interventions(session: Session, actor: Actor, *, person_id: int | None,
         raise RuleViolation(detail="person_id: say whose interventions to list.",
                             rule="PERSON-REQUIRED", extra={"field": "person_id"})
     subject = people.get_or_404(session, subject_id)
-    _authorize(session, actor, subject, Action.read)
+    relations = _authorize(session, actor, subject, Action.read)
     stmt = select(Intervention).where(Intervention.person_id == subject_id)
+    if not sees_support_request(relations, shared=False):
+        stmt = stmt.where(or_(col(Intervention.requested_by_id).is_(None),
+                              col(Intervention.shared)))
     if status is not None:
         stmt = stmt.where(Intervention.status == status.value)
     if kind is not None:
@@ -325,17 +343,69 @@ def create_intervention(session: Session, actor: Actor, *, person_id: int,
     session.flush()
     history.write(session, record_type=RECORD_TYPE, record_id=id_of(intervention),
                   actor_id=actor.person_id, action="create",
-                  changes={name: {"before": None, "after": value} for name, value
-                           in history.snapshot(intervention, _TRACKED).items()
-                           if value not in (None, "")})
+                  changes=history.created(intervention, _TRACKED))
     return _view(actor, direct_relations(actor, person), intervention)
+
+
+@dataclass(frozen=True)
+class NewSupportRequest:
+    """Support a person asks for themselves, in their own words."""
+
+    kind: SupportRequestKind
+    words: str
+    shared: bool = False
+
+
+def request_support(session: Session, actor: Actor, request: NewSupportRequest) -> InterventionView:
+    """Ask for support (the person themselves): proposed to their line manager from the
+    person, who is recorded as having asked. It is for the two of them only unless the
+    person shares it, and never counts as support tried before a formal case."""
+    require_scope(actor, Scope.interventions)
+    if actor.person_id is None:
+        raise Forbidden(detail=SUPPORT_REQUESTED_BY_ITS_PERSON)
+    person = people.get_or_404(session, actor.person_id)
+    if person.line_manager_id is None:
+        raise RuleViolation(detail=SUPPORT_REQUEST_NEEDS_A_LINE_MANAGER,
+                            rule="SUPPORT-REQUEST-LINE-MANAGER")
+    now = utcnow()
+    intervention = Intervention(
+        person_id=actor.person_id, kind=request.kind.value, summary=request.words, notes="",
+        status=InterventionStatus.proposed.value, proposed_to_id=person.line_manager_id,
+        created_by_id=actor.person_id, requested_by_id=actor.person_id, shared=request.shared,
+        created_at=now, updated_at=now)
+    session.add(intervention)
+    session.flush()
+    history.write(session, record_type=RECORD_TYPE, record_id=id_of(intervention),
+                  actor_id=actor.person_id, action="request",
+                  changes=history.created(intervention, _TRACKED))
+    return _view(actor, frozenset({Relation.self}), intervention)
+
+
+def set_sharing(session: Session, actor: Actor, intervention_id: int, *,
+                shared: bool) -> InterventionView:
+    """Share support you asked for with those who read your interventions (your management
+    chain, coach and buddy), or make it private to you and your line manager again."""
+    loaded = _load(session, actor, intervention_id, Action.read, lock=True)
+    intervention = loaded.record
+    if intervention.requested_by_id is None:
+        raise NotFound(detail=no_such("support request", intervention_id))
+    if intervention.requested_by_id != actor.person_id:
+        raise Forbidden(detail=SUPPORT_REQUESTED_BY_ITS_PERSON)
+    if intervention.shared != shared:
+        intervention.shared = shared
+        intervention.version += 1
+        intervention.updated_at = utcnow()
+        session.add(intervention)
+        session.flush()
+    return _view(actor, loaded.relations, intervention)
 
 
 def _move(session: Session, actor: Actor, intervention_id: int, action: InterventionAction,
           *, note: str | None = None) -> InterventionView:
     loaded = _load(session, actor, intervention_id, Action.read, lock=True)
-    authorize_action(loaded.relations, actor.roles, action.value, INTERVENTION_ACTIONS)
     intervention = loaded.record
+    authorize_action(loaded.relations, actor.roles, action.value,
+                     intervention_actions(requested=intervention.requested_by_id is not None))
     before = history.snapshot(intervention, _TRACKED)
     status = transition(InterventionStatus(intervention.status),
                         InterventionKind(intervention.kind), action)
