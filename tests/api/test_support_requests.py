@@ -118,9 +118,10 @@ def test_the_person_shares_their_request_and_may_take_it_back(client, org, as_):
     assert client.get(f"/v1/interventions/{asked['id']}",
                       headers=as_(org["principal"])).status_code == 200
     assert _listed(client, as_(org["head"]), dev) == [asked["id"]]
-    # Sharing with the chain does not make it the admin's business.
-    assert client.get(f"/v1/interventions/{asked['id']}",
-                      headers=as_(org["admin"])).status_code == 404
+    # Sharing with the chain does not make it the admin's business: shared, it is refused to
+    # them like any support offered to the person (403, naming the rule).
+    refused = client.get(f"/v1/interventions/{asked['id']}", headers=as_(org["admin"]))
+    assert refused.status_code == 403 and "system design" not in refused.text
     private = client.put(sharing, headers=as_(dev), json={"shared": False})
     assert private.json()["shared"] is False
     assert client.get(f"/v1/interventions/{asked['id']}",

@@ -277,10 +277,19 @@ def _load(session: Session, actor: Actor, intervention_id: int,
     status
     and is refused or applied on top of it: never lost. A refusal to act on support is in
     the words of support (the policy's own words for reading, e.g. to team leads)."""
-    return _private_to_the_two(load_about_person(
-        session, actor, Intervention, intervention_id, scope=Scope.interventions,
-        kind=Record.intervention, action=action, what="intervention", lock=lock,
-        refusal=_REFUSALS.get(action)))
+    try:
+        loaded = load_about_person(
+            session, actor, Intervention, intervention_id, scope=Scope.interventions,
+            kind=Record.intervention, action=action, what="intervention", lock=lock,
+            refusal=_REFUSALS.get(action))
+    except Forbidden:
+        # Support a person asked for in private is a record whose very existence is theirs
+        # and their line manager's: to anyone else it does not exist (404, not 403).
+        row = session.get(Intervention, intervention_id)
+        if row is not None and row.requested_by_id is not None and not row.shared:
+            raise NotFound(detail=no_such("intervention", intervention_id)) from None
+        raise
+    return _private_to_the_two(loaded)
 
 
 def _private_to_the_two(loaded: Loaded[Intervention]) -> Loaded[Intervention]:
