@@ -30,8 +30,8 @@ from app.db.duties import CaseRefusal, RoleChangeRequest
 from app.db.growth import (CheckIn, CoachingEnrolment, CoachingProgramme, CoachingSession,
                            Evidence, HrEvent, Objective, OneToOne)
 from app.db.integrations import Sprint, WebhookDelivery
-from app.db.models import (Absence, AuditEntry, Person, ServiceAccount, Team, TeamBoard,
-                           TeamMember, TeamMembership, id_column, id_of)
+from app.db.models import (Absence, AuditEntry, Person, RecordChange, ServiceAccount, Team,
+                           TeamBoard, TeamMember, TeamMembership, id_column, id_of)
 from app.db.oversight import ChecklistTemplate, PolicyComment, PolicyConsultation
 from app.db.support import (CaseAssignment, CaseNote, Concern, Evaluation, FormalCase,
                             Intervention, PolicyTarget, PolicyVersion, TargetResult, Trigger)
@@ -270,6 +270,19 @@ def list_check_ins(w: World, n: int) -> Probe:
     w.add(*[CheckIn(objective_id=id_of(objective), author_id=id_of(report), on=DAY,
                     note=f"Note {i}") for i in range(n)])
     return Probe(f"/v1/objectives/{objective.id}/check-ins?limit={n}", w.h(manager), items)
+
+
+def _changes(w: World, record_type: str, record_id: int, actor: Person, n: int) -> None:
+    w.add(*[RecordChange(record_type=record_type, record_id=record_id, actor_id=id_of(actor),
+                         action="edit", changes={"title": {"before": f"T{i}", "after": f"T{i+1}"}})
+            for i in range(n)])
+
+
+def list_objective_history(w: World, n: int) -> Probe:
+    manager, report = w.managed_pair()
+    [objective] = _objectives(w, report, 1)
+    _changes(w, "objective", id_of(objective), report, n)
+    return Probe(f"/v1/objectives/{objective.id}/history?limit={n}", w.h(manager), items)
 
 
 _KINDS = ("accomplishment", "training", "qualification", "ticket_done", "production_change")
@@ -567,6 +580,15 @@ def list_interventions(w: World, n: int) -> Probe:
     return Probe(f"/v1/interventions?person_id={report.id}&limit={n}", w.h(manager), items)
 
 
+def list_intervention_history(w: World, n: int) -> Probe:
+    manager, report = w.managed_pair()
+    [made] = w.add(Intervention(person_id=id_of(report), kind="mentoring", status="proposed",
+                                proposed_to_id=manager.id, summary="Support",
+                                created_by_id=manager.id))
+    _changes(w, "intervention", id_of(made), manager, n)
+    return Probe(f"/v1/interventions/{made.id}/history?limit={n}", w.h(manager), items)
+
+
 def _recognitions(w: World, n: int) -> None:
     people = w.reports(w.person(band="8a"), n)
     for i in range(0, n, 3):
@@ -833,6 +855,9 @@ SCENARIOS: dict[str, Scenario] = {
                                              (5, 50)),
     "get_objective": Scenario("get_objective", get_objective, (2, 20)),
     "list_check_ins": Scenario("list_check_ins", list_check_ins),
+    "list_objective_history": Scenario("list_objective_history", list_objective_history),
+    "list_intervention_history": Scenario("list_intervention_history",
+                                          list_intervention_history),
     "list_evidence": Scenario("list_evidence", list_evidence),
     "list_one_to_ones": Scenario("list_one_to_ones", list_one_to_ones),
     "list_coaching_programmes": Scenario("list_coaching_programmes", list_coaching_programmes),
