@@ -342,8 +342,10 @@ OBJECTIVE_ACTIONS: dict[str, ActionRule] = {
     "edit": _OBJECTIVE_OWNER,
 }
 
-_SUPPORT_CHOSEN = ActionRule(frozenset({Relation.self}), SUPPORT_AGREED_BY_ITS_PERSON)
-_SUPPORT_RUN = ActionRule(frozenset({Relation.line_manager}), SUPPORT_RUN_BY_LINE_MANAGER)
+_SUPPORT_CHOSEN = ActionRule(frozenset({Relation.self}), SUPPORT_AGREED_BY_ITS_PERSON,
+                             "SUPPORT-CHOSEN-BY-ITS-PERSON")
+_SUPPORT_RUN = ActionRule(frozenset({Relation.line_manager}), SUPPORT_RUN_BY_LINE_MANAGER,
+                          "SUPPORT-RUN-BY-LINE-MANAGER")
 # The intervention lifecycle's actions (app/domain/interventions.py): support is offered,
 # never imposed, so the person agrees or declines; the line manager runs it.
 INTERVENTION_ACTIONS: dict[str, ActionRule] = {
@@ -353,7 +355,8 @@ INTERVENTION_ACTIONS: dict[str, ActionRule] = {
 # Support the person asked for themselves: they asked already, so their line manager answers
 # the request (agrees to it or declines it), then starts it and records it as completed.
 _REQUEST_ANSWERED = ActionRule(frozenset({Relation.line_manager}),
-                               SUPPORT_REQUEST_ANSWERED_BY_LINE_MANAGER)
+                               SUPPORT_REQUEST_ANSWERED_BY_LINE_MANAGER,
+                               "SUPPORT-REQUEST-ANSWERED-BY-LINE-MANAGER")
 REQUESTED_SUPPORT_ACTIONS: dict[str, ActionRule] = {
     "agree": _REQUEST_ANSWERED, "decline": _REQUEST_ANSWERED,
     "start": _SUPPORT_RUN, "complete": _SUPPORT_RUN,

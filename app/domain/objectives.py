@@ -41,9 +41,8 @@ _TO: dict[ObjectiveAction, ObjectiveStatus | None] = {
 
 
 def allowed_actions(status: ObjectiveStatus) -> list[ObjectiveAction]:
-    """The lifecycle actions possible from a status (editing the wording is not one)."""
-    return [action for action, sources in _FROM.items()
-            if status in sources and action is not ObjectiveAction.edit]
+    """The actions possible from a status, rewording (`edit`) among them."""
+    return [action for action, sources in _FROM.items() if status in sources]
 
 
 def transition(status: ObjectiveStatus, action: ObjectiveAction) -> ObjectiveStatus:

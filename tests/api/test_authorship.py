@@ -84,9 +84,9 @@ def test_nobody_records_evidence_about_someone_else(client, org, dev, manager):
 
 def test_each_caller_sees_the_actions_that_are_theirs(client, org, dev, manager, as_):
     objective = _draft(client, dev)
-    assert objective["allowed_actions"] == ["drop"]
+    assert objective["allowed_actions"] == ["drop", "edit"]
     url = f"/v1/objectives/{objective['id']}"
-    assert client.get(url, headers=dev).json()["allowed_actions"] == ["drop"]
+    assert client.get(url, headers=dev).json()["allowed_actions"] == ["drop", "edit"]
     assert client.get(url, headers=manager).json()["allowed_actions"] == [
         "agree", "request_changes"]
     assert client.get(url, headers=as_(org["principal"])).json()["allowed_actions"] == []
@@ -99,7 +99,8 @@ def test_each_caller_sees_the_actions_that_are_theirs(client, org, dev, manager,
     assert "line manager" in refused.json()["detail"]
     agreed = _act(client, manager, objective["id"], "agree").json()
     assert agreed["allowed_actions"] == []
-    assert client.get(url, headers=dev).json()["allowed_actions"] == ["complete", "drop"]
+    assert client.get(url, headers=dev).json()["allowed_actions"] == ["complete", "drop",
+                                                                      "edit"]
 
 
 def test_changes_requested_go_back_to_the_owner_and_their_edit_returns_it_to_draft(
@@ -119,9 +120,9 @@ def test_changes_requested_go_back_to_the_owner_and_their_edit_returns_it_to_dra
     early = _act(client, manager, objective["id"], "agree")
     assert early.status_code == 409
     assert early.json()["state"] == "changes_requested"
-    assert early.json()["allowed_actions"] == ["drop"]
+    assert early.json()["allowed_actions"] == ["drop", "edit"]
     seen = client.get(f"/v1/objectives/{objective['id']}", headers=dev).json()
-    assert seen["allowed_actions"] == ["drop"]
+    assert seen["allowed_actions"] == ["drop", "edit"]
     edited = _patch(client, dev, objective["id"],
                     description="Measured by the coverage report on main")
     assert edited.status_code == 200, edited.text

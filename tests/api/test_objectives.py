@@ -40,7 +40,7 @@ def test_a_developer_drafts_their_own_objective(client, org, dev):
     assert created["person_id"] == org["dev"].id
     assert created["status"] == "draft"
     # The owner's own actions only: agreeing is their line manager's.
-    assert created["allowed_actions"] == ["drop"]
+    assert created["allowed_actions"] == ["drop", "edit"]
     assert created["created_by"] == created["updated_by"] == org["dev"].id
     assert created["warnings"] == [
         "1 20%-time objective for 2026-Q4; the policy expects 3 (an expectation, not a limit)."]
@@ -159,7 +159,8 @@ def test_each_illegal_transition_is_a_409_naming_state_and_choices(
     assert problem["state"] == path
     assert f"The objective is {path}" in problem["detail"]
     assert problem["allowed_actions"] == {
-        "draft": ["agree", "request_changes", "drop"], "agreed": ["complete", "drop"],
+        "draft": ["agree", "request_changes", "drop", "edit"],
+        "agreed": ["complete", "drop", "edit"],
         "completed": ["reopen"], "dropped": []}[path]
 
 

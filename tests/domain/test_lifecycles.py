@@ -24,7 +24,7 @@ def _refusal(move: Callable[[], object]) -> Conflict:
 
 @pytest.mark.parametrize(("move", "state", "allowed"), [
     (lambda: objectives.transition(ObjectiveStatus.draft, ObjectiveAction.complete),
-     "draft", ["agree", "request_changes", "drop"]),
+     "draft", ["agree", "request_changes", "drop", "edit"]),
     (lambda: interventions.transition(InterventionStatus.agreed, InterventionKind.coaching,
                                       InterventionAction.agree),
      "agreed", ["decline", "start"]),

@@ -106,6 +106,8 @@ class Resource:
     # A PATCH that restates the state a record is in changes nothing and is answered 200:
     # (action, state) pairs where taking an unlisted action may be such a no-op.
     restating: frozenset[tuple[str, str]] = frozenset()
+    # Statuses that also count as a refusal of an unlisted action (beyond 403/404/409).
+    refused_also: frozenset[int] = frozenset()
 
 
 # --- coaching sessions ------------------------------------------------------------------------
@@ -245,7 +247,68 @@ CONSULTATION = Resource("policy consultation", ("open", "closed"), _consultation
 })
 
 
-RESOURCES = (COACHING_SESSION, ONE_TO_ONE, CASE, CONCERN, CONSULTATION)
+# --- objectives --------------------------------------------------------------------------------
+
+
+def _objective(w: World, state: str) -> str:
+    made = w.ok("subject", "POST", "/v1/objectives", json={
+        "title": f"Objective {w.next()}", "quarter": "2025-Q4", "twenty_percent_time": True})
+    url = f"/v1/objectives/{made['id']}"
+    if state == "changes_requested":
+        w.ok("line_manager", "POST", f"{url}/request_changes", json={"note": "Say the outcome"})
+    if state in ("agreed", "completed"):
+        w.ok("line_manager", "POST", f"{url}/agree")
+    if state == "completed":
+        w.ok("subject", "POST", f"{url}/complete", json={"note": "done"})
+    if state == "dropped":
+        w.ok("subject", "POST", f"{url}/drop", json={"reason": "No longer needed"})
+    return url
+
+
+OBJECTIVE = Resource(
+    "objective", ("draft", "changes_requested", "agreed", "completed", "dropped"), _objective, {
+        "agree": _post("/agree"),
+        "request_changes": _post("/request_changes", {"note": "Name the measure"}),
+        "complete": _post("/complete", {"note": "Achieved"}),
+        "drop": _post("/drop", {"reason": "Not this quarter"}),
+        "reopen": _post("/reopen", {"reason": "Not finished after all"}),
+        "edit": _patch({"description": "Reworded"}),
+    },
+    # An admin may drop someone's objective only as an override with a reason: it is no action
+    # the objective offers them, and without the reason it is refused (422 OVERRIDE-REASON).
+    refused_also=frozenset({422}))
+
+
+# --- interventions ----------------------------------------------------------------------------
+
+
+def _intervention(w: World, state: str) -> str:
+    made = w.ok("line_manager", "POST", "/v1/interventions", json={
+        "person_id": w.people["subject"].id, "kind": "pairing",
+        "summary": f"Pair on the service {w.next()}"})
+    url = f"/v1/interventions/{made['id']}"
+    if state == "declined":
+        w.ok("subject", "POST", f"{url}/decline", json={"reason": "Not now"})
+    if state in ("agreed", "in_progress", "completed"):
+        w.ok("subject", "POST", f"{url}/agree")
+    if state in ("in_progress", "completed"):
+        w.ok("line_manager", "POST", f"{url}/start")
+    if state == "completed":
+        w.ok("line_manager", "POST", f"{url}/complete", json={"note": "It helped"})
+    return url
+
+
+INTERVENTION = Resource(
+    "intervention", ("proposed", "agreed", "in_progress", "completed", "declined"),
+    _intervention, {
+        "agree": _post("/agree"),
+        "decline": _post("/decline", {"reason": "Not for me"}),
+        "start": _post("/start"),
+        "complete": _post("/complete", {"note": "Done"}),
+    })
+
+
+RESOURCES = (COACHING_SESSION, ONE_TO_ONE, CASE, CONCERN, CONSULTATION, OBJECTIVE, INTERVENTION)
 CASES = [(r, s) for r in RESOURCES for s in r.states]
 
 
@@ -272,7 +335,7 @@ def test_allowed_actions_succeed_and_the_rest_are_refused(
         offered |= {(caller, a) for a in allowed}
         for action, take in resource.actions.items():
             answer = take(w, caller, resource.make(w, state))
-            want = OK if action in allowed else REFUSED
+            want = OK if action in allowed else REFUSED | resource.refused_also
             if (action, state) in resource.restating and answer.status_code == 200 \
                     and answer.json()["status"] == state and (caller, "edit") in offered:
                 continue  # restated what it is, by someone who may change it: a no-op
