@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 JSON = "application/json"
+MARKDOWN = "text/markdown"
 
 
 def quality(accept: str, offered: str) -> float:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request, Response, status
 
 from app.api.auth import GrowthActor, SignedIn, bearer_token
 from app.api.deps import API_PREFIX, SessionDep, SettingsDep
-from app.api.negotiation import prefers
+from app.api.negotiation import MARKDOWN, prefers
 from app.api.problems import PROBLEM_JSON, problem, problem_responses
 from app.api.render.record import record_markdown
 from app.api.schemas.auth import MeRead, Relationships, RevokeResult, TokenResponse
@@ -193,7 +193,6 @@ def get_me(session: SessionDep, actor: SignedIn) -> MeRead:
     )
 
 
-MARKDOWN = "text/markdown"
 
 
 @router.get(

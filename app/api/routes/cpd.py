@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api.auth import GrowthActor
 from app.api.deps import API_PREFIX, SessionDep
-from app.api.negotiation import prefers
+from app.api.negotiation import MARKDOWN, prefers
 from app.api.problems import problem_responses
 from app.api.render.cpd import cpd_markdown
 from app.api.schemas.common import PathId, IsoDate
@@ -18,7 +18,6 @@ from app.services.growth import cpd
 router = APIRouter(prefix=f"{API_PREFIX}/people", tags=["cpd"])
 
 JSON = "application/json"
-MARKDOWN = "text/markdown"
 QueryDate = IsoDate  # YYYY-MM-DD only
 From = Annotated[QueryDate | None, Query(alias="from", description="First day (YYYY-MM-DD); "
                                                                   "default a year before `to`")]

@@ -13,7 +13,8 @@ from app.api.deps import API_PREFIX, SessionDep
 from app.api.links import location
 from app.api.problems import problem_responses
 from app.api.render.digest import digest_markdown
-from app.api.routes.cpd import MARKDOWN, QueryDate, wants_markdown
+from app.api.negotiation import MARKDOWN
+from app.api.routes.cpd import QueryDate, wants_markdown
 from app.api.schemas.common import Page, PathId, RecordChangeRead
 from app.api.schemas.interventions import (CompleteRequest, DeclineRequest, InterventionCreate,
                                            InterventionRead, PraisePreference,
